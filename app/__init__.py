@@ -1,0 +1,76 @@
+"""The approval system: `create_app()` builds a configured Flask application."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .clock import Clock
+from .config import PROJECT_ROOT, Config
+from .extensions import csrf, db, login_manager, migrate
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the single writer; the busy timeout makes a
+    # second writer wait instead of failing at once.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+
+def _secret_key(app: Flask) -> str:
+    """A per-installation key kept in instance/, so the embedded setup needs no configuration."""
+    path = PROJECT_ROOT / "instance" / "secret_key"
+    path.parent.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from .taskforms import FormRegistry
+
+    app.extensions["clock"] = app.config.get("CLOCK") or Clock()
+    app.extensions["forms"] = FormRegistry(app.config["FORMS_DIR"])
+
+    from . import models  # noqa: F401 - registers the tables with the metadata
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .cli import register_cli
+    from .customers import bp as customers_bp
+    from .inbox import bp as inbox_bp
+    from .processes import bp as processes_bp
+    from .web import register_web
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(processes_bp)
+    app.register_blueprint(customers_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
+    register_web(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,33 @@
+"""Settings, read from the environment with safe defaults for the embedded setup."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_database_url() -> str:
+    instance = PROJECT_ROOT / "instance"
+    instance.mkdir(exist_ok=True)
+    return f"sqlite:///{instance / 'approvals.db'}"
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    COMPANY_TIMEZONE = os.environ.get("COMPANY_TIMEZONE", "Asia/Shanghai")
+    BPMN_DIR = Path(os.environ.get("BPMN_DIR", PROJECT_ROOT / "bpmn"))
+    FORMS_DIR = Path(os.environ.get("FORMS_DIR", PROJECT_ROOT / "forms"))
+    PASSWORD_HASH_METHOD = "scrypt"
+    API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "12"))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # Company total credit cap (第二十四条); None means no cap is configured.
+    CREDIT_TOTAL_CAP = float(os.environ["CREDIT_TOTAL_CAP"]) if os.environ.get("CREDIT_TOTAL_CAP") else None

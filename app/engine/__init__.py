@@ -1,0 +1,22 @@
+"""The only part of the application that talks to SpiffWorkflow."""
+
+from .parsing import DiagramError, SpecBundle, build_bundle, decision_ids, decision_refs, parse_xml
+from .runtime import EngineError, ProcessRuntime, ReadyTask, TaskNotReady
+from .scripting import ExpressionError, check_expression, check_script, evaluate
+
+__all__ = [
+    "DiagramError",
+    "EngineError",
+    "ExpressionError",
+    "ProcessRuntime",
+    "ReadyTask",
+    "SpecBundle",
+    "TaskNotReady",
+    "build_bundle",
+    "check_expression",
+    "check_script",
+    "decision_ids",
+    "decision_refs",
+    "evaluate",
+    "parse_xml",
+]

@@ -1,0 +1,163 @@
+"""Turning BPMN/DMN XML into executable specs, safely.
+
+Uploaded XML is parsed by our own hardened lxml parser (no DTD, no entities, no
+network) before SpiffWorkflow sees it. Task metadata written by other modelers
+(Camunda's `camunda:*` attributes) and by spiff-arena (`spiffworkflow:properties`)
+is normalised into one `extensions` dictionary so the rest of the app reads a
+single shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+DMN_NAMESPACES = (
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",
+)
+MAX_XML_BYTES = 2 * 1024 * 1024
+
+# Names a process owner may use in either dialect, mapped to ours.
+_CAMUNDA_ATTRIBUTES = {
+    "formKey": "form_key",
+    "assignee": "assignee",
+    "candidateGroups": "candidate_roles",
+    "candidateUsers": "candidate_users",
+    "dueDate": "due",
+}
+_SPIFF_PROPERTIES = {
+    "formKey": "form_key",
+    "form_key": "form_key",
+    "assignee": "assignee",
+    "candidateRoles": "candidate_roles",
+    "candidateGroups": "candidate_roles",
+    "dueIn": "due",
+    "due": "due",
+    "title": "title",
+}
+
+
+class DiagramError(Exception):
+    """A diagram could not be read; `problems` name each element at fault."""
+
+    def __init__(self, problems: list[tuple[str | None, str]]) -> None:
+        super().__init__("; ".join(f"{el or 'diagram'}: {msg}" for el, msg in problems))
+        self.problems = problems
+
+
+_SAFE_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+)
+
+
+def parse_xml(content: bytes | str, filename: str = "upload") -> etree._Element:
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    if len(raw) > MAX_XML_BYTES:
+        raise DiagramError([(None, f"{filename} is larger than {MAX_XML_BYTES // 1024} KB")])
+    if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
+        raise DiagramError([(None, f"{filename} contains a DOCTYPE or entity declaration, which is not allowed")])
+    try:
+        root = etree.fromstring(raw, parser=_SAFE_PARSER)
+    except etree.XMLSyntaxError as err:
+        raise DiagramError([(None, f"{filename} is not well-formed XML: {err}")]) from err
+    return root
+
+
+class AppUserTaskParser(UserTaskParser):
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        node = self.node if node is None else node
+        extensions: dict[str, Any] = dict(super().parse_extensions(node))
+        for attr, key in _CAMUNDA_ATTRIBUTES.items():
+            value = node.get(f"{{{CAMUNDA_NS}}}{attr}")
+            if value:
+                extensions[key] = value
+        for name, value in (extensions.get("properties") or {}).items():
+            if name in _SPIFF_PROPERTIES and value:
+                extensions[_SPIFF_PROPERTIES[name]] = value
+        return extensions
+
+
+class AppBpmnParser(SpiffBpmnParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("userTask"): (AppUserTaskParser, UserTask),
+        full_tag("manualTask"): (AppUserTaskParser, ManualTask),
+    }
+
+
+@dataclass
+class SpecBundle:
+    """An executable process: its spec plus the specs of anything it calls."""
+
+    process_key: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any] = field(default_factory=dict)
+
+    def start_event(self) -> tuple[str | None, dict[str, Any]]:
+        """The lane and extensions of the plain start event a person starts the process from."""
+        for task_spec in self.spec.task_specs.values():
+            if isinstance(task_spec, StartEvent) and isinstance(task_spec.event_definition, NoneEventDefinition):
+                ext = dict(getattr(task_spec, "extensions", {}) or {})
+                for name, value in (ext.get("properties") or {}).items():
+                    ext.setdefault(_SPIFF_PROPERTIES.get(name, name), value)
+                return task_spec.lane, ext
+        return None, {}
+
+
+def executable_process_ids(root: etree._Element) -> list[str]:
+    return [p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "false").lower() == "true"]
+
+
+def decision_refs(root: etree._Element) -> set[str]:
+    refs: set[str] = set()
+    for node in root.iter(f"{{{BPMN_NS}}}businessRuleTask"):
+        ref = node.get(f"{{{CAMUNDA_NS}}}decisionRef")
+        for child in node.iter("{http://spiffworkflow.org/bpmn/schema/1.0/core}calledDecisionId"):
+            ref = (child.text or "").strip() or ref
+        if ref:
+            refs.add(ref)
+    return refs
+
+
+def decision_ids(root: etree._Element) -> list[str]:
+    return [d.get("id") for ns in DMN_NAMESPACES for d in root.iter(f"{{{ns}}}decision")]
+
+
+def build_bundle(
+    bpmn_xml: bytes | str, dmn_xml: Mapping[str, bytes | str], filename: str = "diagram.bpmn"
+) -> SpecBundle:
+    """Parse one BPMN document (and the DMN tables it uses) into an executable bundle."""
+    root = parse_xml(bpmn_xml, filename)
+    processes = executable_process_ids(root)
+    if not processes:
+        raise DiagramError([(None, 'no process is marked executable (isExecutable="true")')])
+    parser = AppBpmnParser()
+    try:
+        parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
+        for dmn_name, xml in dmn_xml.items():
+            parser.add_dmn_xml(parse_xml(xml, dmn_name), filename=dmn_name)
+        key = processes[0]
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except ValidationException as err:
+        raise DiagramError([(getattr(err, "id", None), str(err).splitlines()[0])]) from err
+    except SpiffWorkflowException as err:
+        raise DiagramError([(None, str(err).splitlines()[0])]) from err
+    name = next((p.get("name") for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == key), None)
+    return SpecBundle(process_key=key, name=name or key, spec=spec, subprocess_specs=subprocess_specs)

@@ -1,0 +1,183 @@
+"""One running process instance: load, complete a task, run, dump.
+
+The serialized state deliberately leaves the process spec out: specs are stored
+once per deployed version and cached, so an instance row holds only its own
+progress and data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .parsing import SpecBundle
+from .scripting import ExpressionError, RestrictedScriptEngine
+
+ServiceHandler = Callable[[str, dict[str, Any], dict[str, Any]], Any]
+
+
+class EngineError(Exception):
+    """The engine could not carry out a step (a broken expression, an unknown task)."""
+
+
+class TaskNotReady(EngineError):
+    """The task is no longer waiting for input."""
+
+
+class _StateOnlyConverter(BpmnWorkflowConverter):
+    """Writes and reads a workflow without its spec, which the caller supplies."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], bundle: SpecBundle | None = None) -> BpmnWorkflow:
+        if bundle is None:
+            return super().from_dict(dct)
+        workflow = self.target_class(bundle.spec, bundle.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(SPIFF_CONFIG)
+_config[BpmnWorkflow] = _StateOnlyConverter
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A human task waiting for input, with what the host needs to route it."""
+
+    id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    extensions: dict[str, Any]
+    data: dict[str, Any]
+
+    @property
+    def form_key(self) -> str | None:
+        return self.extensions.get("form_key")
+
+
+def _wrap(err: Exception) -> EngineError:
+    if isinstance(err, EngineError):
+        return err
+    cause = err
+    while cause.__cause__ is not None and not isinstance(cause, ExpressionError):
+        cause = cause.__cause__
+    message = cause.message if isinstance(cause, ExpressionError) else str(err).splitlines()[0]
+    if isinstance(cause, ExpressionError):
+        message = f"{message} (in: {cause.expression.strip()[:200]})"
+    return EngineError(message)
+
+
+class ProcessRuntime:
+    def __init__(self, workflow: BpmnWorkflow) -> None:
+        self.workflow = workflow
+
+    @staticmethod
+    def _engine(service_handler: ServiceHandler | None) -> RestrictedScriptEngine:
+        def call(context: dict[str, Any], operation_name: str, operation_params: dict[str, Any]) -> str:
+            if service_handler is None:
+                raise ExpressionError(operation_name, "no service handler is configured")
+            params = {name: p["value"] for name, p in operation_params.items()}
+            return json.dumps(service_handler(operation_name, params, context), default=str)
+
+        return RestrictedScriptEngine(service_handler=call)
+
+    @classmethod
+    def start(
+        cls, bundle: SpecBundle, data: dict[str, Any], service_handler: ServiceHandler | None = None
+    ) -> ProcessRuntime:
+        workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=cls._engine(service_handler))
+        workflow.task_tree.data.update(data)
+        runtime = cls(workflow)
+        runtime.run()
+        return runtime
+
+    @classmethod
+    def load(cls, bundle: SpecBundle, state: str, service_handler: ServiceHandler | None = None) -> ProcessRuntime:
+        dct = json.loads(state)
+        _SERIALIZER.migrate(dct)
+        workflow = _SERIALIZER.from_dict(dct, bundle=bundle)
+        workflow.script_engine = cls._engine(service_handler)
+        return cls(workflow)
+
+    def dump(self) -> str:
+        return _SERIALIZER.serialize_json(self.workflow)
+
+    def run(self) -> None:
+        try:
+            self.workflow.do_engine_steps()
+        except (SpiffWorkflowException, ExpressionError) as err:
+            raise _wrap(err) from err
+
+    @property
+    def completed(self) -> bool:
+        return bool(self.workflow.completed)
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        return [
+            ReadyTask(
+                id=str(t.id),
+                bpmn_id=t.task_spec.bpmn_id,
+                name=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+                lane=t.task_spec.lane,
+                extensions=dict(getattr(t.task_spec, "extensions", {}) or {}),
+                data=t.data,
+            )
+            for t in tasks
+        ]
+
+    def complete(self, task_id: str, data: dict[str, Any]) -> None:
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except Exception as err:  # noqa: BLE001 - an unknown id is the caller's error
+            raise TaskNotReady(f"task {task_id} is not part of this instance") from err
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(f"task {task_id} is not waiting for input")
+        task.set_data(**data)
+        try:
+            task.run()
+        except (SpiffWorkflowException, ExpressionError) as err:
+            raise _wrap(err) from err
+        self.run()
+
+    def data(self) -> dict[str, Any]:
+        """The process data as it stands now."""
+        ready = self.workflow.get_tasks(state=TaskState.READY)
+        if ready:
+            return dict(ready[0].data)
+        last = self.workflow.last_task
+        merged = dict(self.workflow.data)
+        if last is not None:
+            merged.update(last.data)
+        return merged
+
+    def evaluate(self, expression: str, data: dict[str, Any]) -> Any:
+        return self.workflow.script_engine.environment.evaluate(expression, data)
+
+    def completed_element_ids(self) -> list[str]:
+        return [
+            t.task_spec.bpmn_id
+            for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+            if getattr(t.task_spec, "bpmn_id", None)
+        ]

@@ -1,0 +1,220 @@
+"""Restricted evaluation of the Python that diagrams carry.
+
+Gateway conditions, DMN cells, timer expressions and script tasks are written by
+process owners, not programmers, so they run through RestrictedPython's compiler
+and guards: no imports, no dunder access, no file or network access, only a short
+allow-list of helpers. Plain `eval` with trimmed builtins is escapable through
+`().__class__.__base__.__subclasses__()`; compile-time rewriting is not.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as _dt
+import decimal
+import math
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from types import CodeType
+from typing import Any
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
+from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+
+class ExpressionError(Exception):
+    """An expression or script in a diagram was refused or failed."""
+
+    def __init__(self, expression: str, message: str) -> None:
+        super().__init__(f"{message} (in: {expression.strip()[:200]})")
+        self.expression = expression
+        self.message = message
+
+
+def _guarded_iter(obj: Any) -> Any:
+    return iter(obj)
+
+
+def _inplace_var(op: str, x: Any, y: Any) -> Any:
+    operations: dict[str, Callable[[Any, Any], Any]] = {
+        "+=": lambda a, b: a + b,
+        "-=": lambda a, b: a - b,
+        "*=": lambda a, b: a * b,
+        "/=": lambda a, b: a / b,
+        "//=": lambda a, b: a // b,
+        "%=": lambda a, b: a % b,
+    }
+    if op not in operations:
+        raise ExpressionError(op, f"operator {op} is not allowed")
+    return operations[op](x, y)
+
+
+# The helpers a diagram may call: data shaping and dates, nothing that reaches
+# outside the process data.
+ALLOWED_HELPERS: dict[str, Any] = {
+    "min": min,
+    "max": max,
+    "sum": sum,
+    "abs": abs,
+    "round": round,
+    "len": len,
+    "any": any,
+    "all": all,
+    "sorted": sorted,
+    "enumerate": enumerate,
+    "list": list,
+    "dict": dict,
+    "set": set,
+    "tuple": tuple,
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "Decimal": decimal.Decimal,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "date": _dt.date,
+    "datetime": _dt.datetime,
+    "timedelta": _dt.timedelta,
+}
+
+
+def _base_globals() -> dict[str, Any]:
+    builtins = dict(safe_builtins)
+    builtins.update(ALLOWED_HELPERS)
+    return {
+        "__builtins__": builtins,
+        "_getattr_": safer_getattr,
+        "_getitem_": default_guarded_getitem,
+        "_getiter_": _guarded_iter,
+        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_unpack_sequence_": guarded_unpack_sequence,
+        "_write_": full_write_guard,
+        "_inplacevar_": _inplace_var,
+    }
+
+
+def _compile_errors(expression: str, errors: tuple[str, ...]) -> ExpressionError:
+    # RestrictedPython reports SyntaxError with lineno=None, which Spiff's error
+    # formatter chokes on: always surface our own error instead.
+    return ExpressionError(expression, "; ".join(errors))
+
+
+def _refuse_imports(source: str, mode: str) -> None:
+    # RestrictedPython compiles an import and only fails when it runs; a process
+    # owner should hear about it when the diagram is checked.
+    try:
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError:
+        return  # the restricted compiler reports syntax errors in its own words
+    if any(isinstance(node, ast.Import | ast.ImportFrom) for node in ast.walk(tree)):
+        raise ExpressionError(source, "imports are not allowed in a diagram")
+
+
+@lru_cache(maxsize=4096)
+def compile_expression(expression: str) -> CodeType:
+    _refuse_imports(expression.strip(), "eval")
+    result = compile_restricted_eval(expression.strip())
+    if result.errors or result.code is None:
+        raise _compile_errors(expression, result.errors or ("could not compile",))
+    return result.code
+
+
+@lru_cache(maxsize=1024)
+def compile_script(script: str) -> CodeType:
+    _refuse_imports(script, "exec")
+    result = compile_restricted_exec(script)
+    if result.errors or result.code is None:
+        raise _compile_errors(script, result.errors or ("could not compile",))
+    return result.code
+
+
+def check_expression(expression: str) -> str | None:
+    """The reason an expression would be refused, or None if it compiles."""
+    try:
+        compile_expression(expression)
+    except ExpressionError as err:
+        return err.message
+    return None
+
+
+def check_script(script: str) -> str | None:
+    try:
+        compile_script(script)
+    except ExpressionError as err:
+        return err.message
+    return None
+
+
+def evaluate(expression: str, data: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> Any:
+    code = compile_expression(expression)
+    scope = _base_globals()
+    if extra:
+        scope.update(extra)
+    scope.update(data)
+    try:
+        return eval(code, scope)  # noqa: S307 - code comes from compile_restricted
+    except ExpressionError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any failure of a diagram's expression is reported as such
+        raise ExpressionError(expression, f"{type(err).__name__}: {err}") from err
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """Spiff's script environment, with every evaluation routed through RestrictedPython."""
+
+    def __init__(self, service_handler: Callable[..., Any] | None = None) -> None:
+        super().__init__({})
+        self._service_handler = service_handler
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        return evaluate(expression, context, external_context)
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        code = compile_script(script)
+        scope = _base_globals()
+        scope.update(external_context or {})
+        reserved = set(scope)
+        scope.update(context)
+        try:
+            exec(code, scope)  # noqa: S102 - code comes from compile_restricted
+        except Exception as err:  # noqa: BLE001
+            raise ExpressionError(script, f"{type(err).__name__}: {err}") from err
+        # Only plain data may flow back into the process: helpers and functions stay out.
+        for key in [k for k in context if k not in scope]:
+            del context[key]
+        for key, value in scope.items():
+            if key.startswith("_") or callable(value):
+                continue
+            if key in context or key not in reserved:
+                context[key] = value
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        if self._service_handler is None:
+            raise ExpressionError(kwargs.get("operation_name", "?"), "no service handler is configured")
+        return self._service_handler(context, **kwargs)
+
+
+class RestrictedScriptEngine(PythonScriptEngine):
+    def __init__(self, service_handler: Callable[..., Any] | None = None) -> None:
+        super().__init__(environment=RestrictedEnvironment(service_handler))
+
+    def validate(self, expression: str) -> None:
+        # DMN uses validate() to decide whether a cell needs "==" prepended, and it
+        # expects SyntaxError for the "needs a left-hand side" case.
+        try:
+            compile_expression(expression)
+        except ExpressionError as err:
+            raise SyntaxError(err.message) from err
+
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        return self.environment.call_service(task.data, **kwargs)

@@ -1,0 +1,92 @@
+"""Shared pieces for tests that drive the credit diagram directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.engine import SpecBundle, build_bundle
+
+BPMN = Path(__file__).resolve().parent.parent / "bpmn"
+
+
+def credit_bundle() -> SpecBundle:
+    return build_bundle(
+        (BPMN / "credit_application.bpmn").read_bytes(),
+        {name: (BPMN / name).read_bytes() for name in ("credit_grade.dmn", "credit_policy.dmn")},
+        filename="credit_application.bpmn",
+    )
+
+
+class Recorder:
+    def __init__(self, current_limit: float | None = None) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.current_limit = current_limit
+
+    def __call__(self, name: str, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append((name, dict(data)))
+        if name == "load_credit_file":
+            return {"exists": self.current_limit is not None, "current_limit": self.current_limit}
+        return {"ok": True}
+
+
+def application(**overrides: Any) -> dict[str, Any]:
+    data = dict(
+        customer_code="C001",
+        customer_name="华东贸易",
+        months_of_cooperation=24,
+        avg_monthly_shipment=100000.0,
+        avg_monthly_collection=80000.0,
+        bad_record_24m=False,
+        lawful=True,
+        good_operation_2y=True,
+        strong_capital=True,
+        meets_annual_target=True,
+        key_data_complete=True,
+        c_conditions=[],
+        has_prior_credit=True,
+        previous_credit_settled=True,
+        credit_type="long_term",
+        requested_limit=90000.0,
+        requested_term_days=60,
+        collateral_value=0.0,
+        filed_by="salesperson",
+    )
+    data.update(overrides)
+    return data
+
+
+class ApiUser:
+    """One person talking to the JSON API with their own bearer token."""
+
+    def __init__(self, client: Any, username: str, password: str) -> None:
+        self.client = client
+        self.username = username
+        response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+        assert response.status_code == 200, response.json
+        self.headers = {"Authorization": f"Bearer {response.json['token']}"}
+
+    def get(self, url: str) -> Any:
+        return self.client.get(url, headers=self.headers)
+
+    def post(self, url: str, body: Any = None) -> Any:
+        return self.client.post(url, json=body if body is not None else {}, headers=self.headers)
+
+    def start_credit(self, **overrides: Any) -> Any:
+        data = application(**overrides)
+        data.pop("filed_by", None)
+        return self.post("/api/v1/processes/credit_application/instances", {"data": data})
+
+    def tasks(self, scope: str = "all") -> list[dict[str, Any]]:
+        response = self.get(f"/api/v1/tasks?scope={scope}")
+        assert response.status_code == 200, response.json
+        return response.json["tasks"]
+
+    def only_task(self) -> dict[str, Any]:
+        tasks = self.tasks()
+        assert len(tasks) == 1, tasks
+        return tasks[0]
+
+    def decide(self, task_id: int, decision: str, comment: str = "", **extra: Any) -> Any:
+        data = {"decision": decision, "comment": comment, **extra}
+        return self.post(f"/api/v1/tasks/{task_id}/complete", {"data": data})
