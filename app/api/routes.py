@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..services import customers as customer_service
+from ..services import instances as instance_service
+from ..services import tasks as task_service
+from ..services import users as user_service
+from ..services.errors import DomainError, ValidationFailed
+from . import bp
+from .auth import api_user, token_required
+from .serializers import customer_json, instance_json, task_json
+
+Reply = tuple[Any, int]
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(err: DomainError) -> Reply:
+    if isinstance(err, ValidationFailed):
+        return jsonify(error=err.message, errors=err.errors), err.status
+    return jsonify(error=err.message), err.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(err: HTTPException) -> Reply:
+    return jsonify(error=err.description), err.code or 500
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed({"body": ["must be a JSON object"]})
+    return body
+
+
+@bp.post("/auth/token")
+def token() -> Reply:
+    body = _json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise ValidationFailed({"username": ["username and password are required strings"]})
+    user = user_service.authenticate(username, password)
+    if user is None:
+        return jsonify(error="wrong user name or password"), 401
+    return jsonify(token=user_service.issue_token(user)), 200
+
+
+@bp.get("/tasks")
+@token_required
+def tasks() -> Reply:
+    scope = request.args.get("scope", "all")
+    return jsonify(tasks=[task_json(t) for t in task_service.list_tasks(api_user(), scope)]), 200
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@token_required
+def claim(task_id: int) -> Reply:
+    return jsonify(task_json(task_service.claim(task_id, api_user()))), 200
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@token_required
+def complete(task_id: int) -> Reply:
+    body = _json_body()
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise ValidationFailed({"data": ["must be an object"]})
+    return jsonify(task_json(task_service.complete(task_id, api_user(), data))), 200
+
+
+@bp.post("/processes/<process_key>/instances")
+@token_required
+def start(process_key: str) -> Reply:
+    body = _json_body()
+    instance = instance_service.start(process_key, api_user(), body.get("data", {}))
+    return jsonify(id=instance.id, business_key=instance.business_key, status=instance.status), 201
+
+
+@bp.get("/instances/<int:instance_id>")
+@token_required
+def instance(instance_id: int) -> Reply:
+    row = instance_service.get_for(api_user(), instance_id)
+    return jsonify(instance_json(row, instance_service.tasks_of(row), instance_service.history(row))), 200
+
+
+@bp.get("/customers/<code>")
+@token_required
+def customer(code: str) -> Reply:
+    return jsonify(customer_json(customer_service.read_credit_file(code, api_user()))), 200

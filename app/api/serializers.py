@@ -1,0 +1,87 @@
+"""JSON shapes of the API, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import clock
+from ..clock import to_company_iso
+from ..models import AuditEvent, CreditDecision, Customer, HumanTask, ProcessInstance
+
+
+def task_json(task: HumanTask) -> dict[str, Any]:
+    now = clock.now()
+    return {
+        "id": task.id,
+        "process_key": task.process_key,
+        "instance_id": task.instance_id,
+        "business_key": task.business_key,
+        "name": task.name,
+        "title": task.title,
+        "role": task.role,
+        "assignee": task.assignee.username if task.assignee else None,
+        "status": task.status,
+        "created_at": to_company_iso(task.created_at),
+        "due_at": to_company_iso(task.due_at),
+        "overdue": bool(task.status == "open" and task.due_at is not None and task.due_at < now),
+        "form_key": task.form_key,
+    }
+
+
+def history_json(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "at": to_company_iso(event.at),
+        "actor": event.actor.username if event.actor else None,
+        "action": event.action,
+        "task": event.task_name,
+        "comment": event.comment,
+    }
+
+
+def instance_json(instance: ProcessInstance, tasks: list[HumanTask], history: list[AuditEvent]) -> dict[str, Any]:
+    return {
+        "id": instance.id,
+        "process_key": instance.process_key,
+        "version": instance.process_version.version,
+        "status": instance.status,
+        "business_key": instance.business_key,
+        "title": instance.title,
+        "started_at": to_company_iso(instance.started_at),
+        "ended_at": to_company_iso(instance.ended_at),
+        "data": instance.data,
+        "tasks": [task_json(t) for t in tasks],
+        "history": [history_json(e) for e in history],
+    }
+
+
+def _money(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def decision_json(decision: CreditDecision) -> dict[str, Any]:
+    return {
+        "decision": decision.decision,
+        "grade": decision.grade,
+        "credit_type": decision.credit_type,
+        "requested_limit": _money(decision.requested_limit),
+        "limit": _money(decision.credit_limit),
+        "term_days": decision.term_days,
+        "reason": decision.reason,
+        "instance_id": decision.instance_id,
+        "filed_by": decision.filed_by.username if decision.filed_by else None,
+        "decided_at": to_company_iso(decision.decided_at),
+        "approvals": decision.approvals,
+    }
+
+
+def customer_json(customer: Customer) -> dict[str, Any]:
+    return {
+        "code": customer.code,
+        "name": customer.name,
+        "grade": customer.grade,
+        "limit": _money(customer.credit_limit),
+        "term_days": customer.term_days,
+        "credit_type": customer.credit_type,
+        "updated_at": to_company_iso(customer.updated_at),
+        "history": [decision_json(d) for d in customer.decisions],
+    }

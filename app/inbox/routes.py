@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from ..models import ProcessInstance
+from ..services import instances as instance_service
+from ..services import tasks as task_service
+from ..services.errors import Conflict, ValidationFailed
+from ..taskforms import build_form_class, form_to_data
+from ..views import data_rows
+from . import bp
+
+
+class ActionForm(FlaskForm):
+    """Carries only the CSRF token for one-button actions."""
+
+
+@bp.route("/")
+@login_required
+def index() -> Response:
+    return redirect(url_for("inbox.tasks"))
+
+
+@bp.route("/tasks")
+@login_required
+def tasks() -> str:
+    scope = request.args.get("scope", "all")
+    if scope not in task_service.SCOPES:
+        abort(400)
+    rows = task_service.list_tasks(current_user, scope)
+    return render_template("inbox/tasks.html", tasks=rows, scope=scope, action_form=ActionForm())
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@login_required
+def claim(task_id: int) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        task_service.claim(task_id, current_user)
+        flash("已认领 Claimed", "info")
+    except Conflict as err:
+        flash(err.message, "error")
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def task(task_id: int) -> str | Response | tuple[str, int]:
+    row = task_service.get_task_for(current_user, task_id)
+    instance: ProcessInstance = row.instance
+    form_def = current_app.extensions["forms"].get(row.form_key) if row.form_key else None
+    form = None
+    if form_def is not None and row.status == "open":
+        form_cls = build_form_class(form_def, context=instance.data, locale="zh_CN")
+        prefill = {f.name: instance.data.get(f.name) for f in form_def.fields if f.name in instance.data}
+        form = form_cls(data=prefill) if request.method == "GET" and form_def.prefill else form_cls()
+    status = 200
+    if request.method == "POST":
+        if row.status != "open":
+            flash("该任务已处理 This task has already been handled", "error")
+            return redirect(url_for("inbox.tasks"))
+        if form is not None and form.validate_on_submit():
+            try:
+                task_service.complete(task_id, current_user, form_to_data(form, form_def))
+                flash(f"已提交：{row.name} Submitted", "info")
+                return redirect(url_for("inbox.tasks"))
+            except ValidationFailed as err:
+                for name, messages in err.errors.items():
+                    field = getattr(form, name, None)
+                    if field is not None:
+                        field.errors = list(messages)
+            except Conflict as err:
+                flash(err.message, "error")
+                return redirect(url_for("inbox.tasks"))
+        status = 422
+    return render_template(
+        "inbox/task.html",
+        task=row,
+        instance=instance,
+        form=form,
+        form_def=form_def,
+        rows=data_rows(instance),
+        history=instance_service.history(instance),
+        action_form=ActionForm(),
+    ), status

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..models import ProcessVersion
+from ..services import instances as instance_service
+from ..services.errors import ValidationFailed
+from ..taskforms import build_form_class, form_to_data
+from ..views import data_rows
+from . import bp
+
+
+def _startable() -> list[instance_service.StartForm]:
+    keys = db.session.scalars(db.select(ProcessVersion.process_key).distinct().order_by(ProcessVersion.process_key))
+    forms = [instance_service.start_form(key) for key in keys]
+    return [f for f in forms if instance_service.may_start(current_user, f)]
+
+
+@bp.route("/processes")
+@login_required
+def index() -> str:
+    return render_template("processes/index.html", processes=_startable())
+
+
+@bp.route("/processes/<process_key>/start", methods=["GET", "POST"])
+@login_required
+def start(process_key: str) -> str | Response | tuple[str, int]:
+    info = instance_service.start_form(process_key)
+    if not instance_service.may_start(current_user, info):
+        return render_template("error.html", message="你无权发起此流程 You may not start this process", status=403), 403
+    form = build_form_class(info.form, locale="zh_CN")()
+    if form.validate_on_submit():
+        try:
+            instance = instance_service.start(process_key, current_user, form_to_data(form, info.form))
+            flash(f"已提交 Submitted: {instance.title}", "info")
+            return redirect(url_for("processes.instance", instance_id=instance.id))
+        except ValidationFailed as err:
+            for name, messages in err.errors.items():
+                field = getattr(form, name, None)
+                if field is not None:
+                    field.errors = list(messages)
+    status = 422 if form.is_submitted() else 200
+    return render_template("processes/start.html", info=info, form=form, form_def=info.form), status
+
+
+@bp.route("/instances/<int:instance_id>")
+@login_required
+def instance(instance_id: int) -> str:
+    row = instance_service.get_for(current_user, instance_id)
+    return render_template(
+        "processes/instance.html",
+        instance=row,
+        rows=data_rows(row),
+        tasks=instance_service.tasks_of(row),
+        history=instance_service.history(row),
+    )

@@ -1,0 +1,63 @@
+"""Who may see and act on what: confidentiality is decided here, once, for HTML and API alike."""
+
+from __future__ import annotations
+
+from ..extensions import db
+from ..models import HumanTask, ProcessInstance, User, user_roles
+from ..models.users import Role
+from .directory import CREDIT_FILE_ROLES
+
+
+def may_act_on(user: User, task: HumanTask) -> bool:
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    return task.role is not None and user.has_role(task.role)
+
+
+def _supervisor_chain(user_ids: set[int]) -> set[int]:
+    """Every supervisor above the given people, however many levels up."""
+    chain: set[int] = set()
+    frontier = set(user_ids)
+    while frontier:
+        above = set(
+            db.session.scalars(
+                db.select(User.supervisor_id).where(User.id.in_(frontier), User.supervisor_id.is_not(None))
+            )
+        )
+        frontier = above - chain
+        chain |= above
+    return chain
+
+
+def involved_user_ids(instance: ProcessInstance) -> set[int]:
+    ids: set[int] = {instance.started_by_id} if instance.started_by_id else set()
+    rows = db.session.execute(
+        db.select(HumanTask.assignee_id, HumanTask.completed_by_id, HumanTask.role, HumanTask.status).where(
+            HumanTask.instance_id == instance.id
+        )
+    ).all()
+    open_roles: set[str] = set()
+    for assignee_id, completed_by_id, role, status in rows:
+        ids.update(i for i in (assignee_id, completed_by_id) if i)
+        if status == "open" and assignee_id is None and role:
+            open_roles.add(role)
+    if open_roles:
+        ids.update(
+            db.session.scalars(
+                db.select(user_roles.c.user_id)
+                .join(Role, Role.id == user_roles.c.role_id)
+                .where(Role.key.in_(open_roles))
+            )
+        )
+    return ids
+
+
+def may_view_instance(user: User, instance: ProcessInstance) -> bool:
+    involved = involved_user_ids(instance)
+    return user.id in involved or user.id in _supervisor_chain(involved)
+
+
+def may_view_credit_file(user: User, filed_by_ids: set[int]) -> bool:
+    if user.role_keys & CREDIT_FILE_ROLES:
+        return True
+    return user.id in filed_by_ids

@@ -1,0 +1,116 @@
+"""Starting process instances and reading where they stand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from .. import clock
+from ..engine import evaluate
+from ..extensions import db
+from ..models import AuditEvent, HumanTask, ProcessInstance, User
+from ..taskforms import FormDef, validate_data
+from .access import may_view_instance
+from .errors import Forbidden, NotFound, ValidationFailed
+from .projection import project, start_runtime
+from .specs import bundle_for, latest_version
+from .transactions import transactional
+
+
+@dataclass(frozen=True)
+class StartForm:
+    process_key: str
+    name: str
+    starter_role: str | None
+    form: FormDef
+
+
+def start_form(process_key: str) -> StartForm:
+    version = latest_version(process_key)
+    if version is None:
+        raise NotFound(f"process '{process_key}' is not deployed")
+    bundle = bundle_for(version)
+    lane, ext = bundle.start_event()
+    role = ext.get("candidate_roles") or lane
+    form_key = ext.get("form_key") or process_key
+    form = current_app.extensions["forms"].get(form_key)
+    return StartForm(process_key, version.name, role, form)
+
+
+def may_start(user: User, form: StartForm) -> bool:
+    return form.starter_role is None or user.has_role(form.starter_role)
+
+
+@transactional
+def start(process_key: str, user: User, data: Any) -> ProcessInstance:
+    info = start_form(process_key)
+    if not may_start(user, info):
+        raise Forbidden(f"only the role '{info.starter_role}' may start this process")
+    if not isinstance(data, dict):
+        raise ValidationFailed({"data": ["must be an object"]})
+    clean, errors = validate_data(info.form, data)
+    if errors:
+        raise ValidationFailed(errors)
+    version = latest_version(process_key)
+    bundle = bundle_for(version)
+    _, ext = bundle.start_event()
+    now = clock.now()
+    seed = {**clean, "filed_by": user.username, "filed_by_name": user.display_name}
+    business_key = None
+    if ext.get("businessKey"):
+        business_key = str(evaluate(ext["businessKey"], seed))[:100]
+    instance = ProcessInstance(
+        process_version_id=version.id,
+        process_key=process_key,
+        business_key=business_key,
+        title=f"{version.name} · {business_key}" if business_key else version.name,
+        status="running",
+        state="{}",
+        data={},
+        started_by_id=user.id,
+        started_at=now,
+    )
+    db.session.add(instance)
+    db.session.flush()
+    db.session.add(
+        AuditEvent(
+            at=now,
+            actor_id=user.id,
+            action="start",
+            instance_id=instance.id,
+            task_name=version.name,
+            details={"version": version.version},
+        )
+    )
+    runtime = start_runtime(bundle, instance, seed, user)
+    project(instance, runtime, now)
+    return instance
+
+
+def get_for(user: User, instance_id: int) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"instance {instance_id} does not exist")
+    if not may_view_instance(user, instance):
+        raise Forbidden("you are not involved in this process instance")
+    return instance
+
+
+def history(instance: ProcessInstance) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+def tasks_of(instance: ProcessInstance) -> list[HumanTask]:
+    return list(
+        db.session.scalars(
+            db.select(HumanTask)
+            .where(HumanTask.instance_id == instance.id)
+            .order_by(HumanTask.created_at, HumanTask.id)
+        )
+    )

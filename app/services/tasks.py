@@ -1,0 +1,149 @@
+"""The inbox and acting on human tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import case, update
+
+from .. import clock
+from ..engine import EngineError, TaskNotReady
+from ..extensions import db
+from ..models import AuditEvent, HumanTask, ProcessInstance, User
+from ..taskforms import validate_data
+from .access import may_act_on
+from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
+from .projection import load_runtime, project
+from .specs import bundle_for_id
+from .transactions import transactional
+
+SCOPES = ("mine", "queue", "all")
+DECISION_ACTIONS = {"approve", "reject", "return"}
+
+
+def inbox_query(user: User, scope: str = "all"):  # noqa: ANN201 - a SQLAlchemy select
+    """Open tasks for a user, soonest due first; reads task rows only."""
+    if scope not in SCOPES:
+        raise ValidationFailed({"scope": [f"must be one of {', '.join(SCOPES)}"]})
+    mine = HumanTask.assignee_id == user.id
+    queue = HumanTask.assignee_id.is_(None) & HumanTask.role.in_(sorted(user.role_keys) or [""])
+    condition = {"mine": mine, "queue": queue, "all": mine | queue}[scope]
+    return (
+        db.select(HumanTask)
+        .where(HumanTask.status == "open", condition)
+        .order_by(case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+    )
+
+
+def list_tasks(user: User, scope: str = "all", limit: int = 200) -> list[HumanTask]:
+    return list(db.session.scalars(inbox_query(user, scope).limit(limit)))
+
+
+def count_open(user: User) -> int:
+    query = inbox_query(user, "all").order_by(None).with_only_columns(db.func.count(HumanTask.id))
+    return int(db.session.scalar(query) or 0)
+
+
+def get_task_for(user: User, task_id: int) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    if not may_act_on(user, task) and task.completed_by_id != user.id:
+        raise Forbidden("this task is not yours")
+    return task
+
+
+@transactional
+def claim(task_id: int, user: User) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    if task.role is None or not user.has_role(task.role):
+        raise Forbidden("only holders of the task's role may claim it")
+    if task.status != "open":
+        raise Conflict("this task has already been handled")
+    if task.assignee_id == user.id:
+        return task
+    claimed = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee_id.is_(None))
+        .values(assignee_id=user.id)
+    ).rowcount
+    if claimed != 1:
+        raise Conflict("someone else claimed this task first")
+    db.session.add(
+        AuditEvent(
+            at=clock.now(),
+            actor_id=user.id,
+            action="claim",
+            instance_id=task.instance_id,
+            task_id=task.id,
+            task_name=task.name,
+        )
+    )
+    db.session.refresh(task)
+    return task
+
+
+def _action_of(task: HumanTask, data: dict[str, Any]) -> str:
+    decision = data.get("decision")
+    return str(decision) if decision in DECISION_ACTIONS else "complete"
+
+
+@transactional
+def complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    if task.status != "open":
+        raise Conflict("this task has already been handled")
+    if not may_act_on(user, task):
+        raise Forbidden("this task is not yours")
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    clean = _validated(task, instance, data)
+    now = clock.now()
+    # The conditional update is the claim: of two people completing at once,
+    # exactly one changes the row; the other sees 0 rows and is told so.
+    done = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.status == "open")
+        .values(status="completed", completed_at=now, completed_by_id=user.id, assignee_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise Conflict("this task has already been handled")
+    db.session.add(
+        AuditEvent(
+            at=now,
+            actor_id=user.id,
+            action=_action_of(task, clean),
+            instance_id=instance.id,
+            task_id=task.id,
+            task_name=task.name,
+            comment=clean.get("comment") or None,
+            details={k: v for k, v in clean.items() if k != "comment"},
+        )
+    )
+    runtime = load_runtime(bundle_for_id(instance.process_version_id), instance, user)
+    try:
+        runtime.complete(task.engine_task_id, {k: v for k, v in clean.items() if v is not None})
+    except TaskNotReady as err:
+        raise Conflict("this task has already been handled") from err
+    except EngineError as err:
+        raise ProcessFailed(f"the process could not continue: {err}") from err
+    project(instance, runtime, now)
+    db.session.refresh(task)
+    return task
+
+
+def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValidationFailed({"data": ["must be an object"]})
+    if not task.form_key:
+        return {}
+    form_def = current_app.extensions["forms"].get(task.form_key)
+    clean, errors = validate_data(form_def, data, context=instance.data)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean

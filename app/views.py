@@ -1,0 +1,62 @@
+"""Helpers that turn process data into what a page shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import ProcessInstance
+from .services import instances as instance_service
+from .services.errors import DomainError
+from .taskforms import FormDef
+
+# Values the policy tables add to a credit application, shown beside the filed facts.
+DERIVED_LABELS = {
+    "grade": "信用等级 Grade",
+    "grade_reason": "评级依据 Grade reason",
+    "policy_reason": "政策依据 Policy",
+    "limit_cap": "额度上限 Limit cap",
+    "term_cap_days": "期限上限(天) Term cap (days)",
+    "approved_limit": "批准额度 Approved limit",
+    "approved_term_days": "批准期限(天) Approved term (days)",
+    "decision": "结论 Decision",
+    "rejection_reason": "驳回原因 Rejection reason",
+}
+
+
+def _label(field_label: dict[str, str], name: str) -> str:
+    zh, en = field_label.get("zh_CN"), field_label.get("en")
+    return " ".join(x for x in (zh, en) if x) or name
+
+
+def _display(value: Any, choices: dict[str, str] | None = None) -> str:
+    if isinstance(value, bool):
+        return "是 Yes" if value else "否 No"
+    if isinstance(value, list):
+        return "、".join(_display(v, choices) for v in value) or "—"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if choices and str(value) in choices:
+        return choices[str(value)]
+    return str(value)
+
+
+def data_rows(instance: ProcessInstance) -> list[tuple[str, str]]:
+    """The instance's data as labelled rows: the start form's fields first, then derived values."""
+    rows: list[tuple[str, str]] = []
+    data = instance.data or {}
+    form: FormDef | None
+    try:
+        form = instance_service.start_form(instance.process_key).form
+    except DomainError:
+        form = None
+    if form is not None:
+        for field in form.fields:
+            if field.name in data:
+                choices = {value: _label(label, value) for value, label in field.choices}
+                rows.append((_label(field.label, field.name), _display(data[field.name], choices)))
+    for key, label in DERIVED_LABELS.items():
+        if key in data:
+            rows.append((label, _display(data[key])))
+    return rows

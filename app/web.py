@@ -1,0 +1,61 @@
+"""Shared web behaviour: login wiring, template helpers, HTML error pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from .clock import to_company_iso
+from .extensions import db, login_manager
+from .models import User
+from .services import tasks as task_service
+from .services.directory import ROLES
+from .services.errors import DomainError
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "请先登录 Please log in"
+
+
+def _format_dt(value: datetime | None) -> str:
+    iso = to_company_iso(value)
+    return "" if iso is None else iso[:16].replace("T", " ")
+
+
+def register_web(app: Flask) -> None:
+    app.jinja_env.filters["dt"] = _format_dt
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        open_count = 0
+        if current_user.is_authenticated and not request.path.startswith("/api/"):
+            open_count = task_service.count_open(current_user)
+        return {"open_task_count": open_count, "role_names": ROLES}
+
+    @app.errorhandler(DomainError)
+    def _domain_error(err: DomainError) -> tuple[str, int] | Response:
+        if err.status in (404, 403):
+            return render_template("error.html", message=err.message, status=err.status), err.status
+        flash(err.message, "error")
+        return redirect(request.referrer or url_for("inbox.index"))
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        )
+        return response

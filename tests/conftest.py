@@ -1,0 +1,130 @@
+"""Fixtures: a real database per test (SQLite file, or PostgreSQL when TEST_DATABASE_URL is set),
+the demo company, the deployed diagrams and a clock that only moves when a test moves it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask, g
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.clock import FixedClock
+from app.extensions import db
+from app.services import deployment
+from app.services import users as user_service
+
+ROOT = Path(__file__).resolve().parent.parent
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
+PASSWORD = "correct-horse-42"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _config(url: str, clock: FixedClock | None = None) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast: the tests are not about hashing cost
+        "CLOCK": clock or FixedClock(T0),
+        "BPMN_DIR": ROOT / "bpmn",
+        "FORMS_DIR": ROOT / "forms",
+    }
+
+
+def _populate(app: Flask) -> None:
+    with app.app_context():
+        user_service.seed_demo(PASSWORD)
+        deployment.sync_directory(app.config["BPMN_DIR"])
+
+
+def _reset_postgres(app: Flask) -> None:
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The schema built by the migrations once per run; each test starts from a copy of it."""
+    if PG_URL:
+        app = create_app(_config(PG_URL))
+        with app.app_context():
+            db.session.execute(text("DROP SCHEMA public CASCADE"))
+            db.session.execute(text("CREATE SCHEMA public"))
+            db.session.commit()
+            upgrade()
+            db.engine.dispose()
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    app = create_app(_config(f"sqlite:///{path}"))
+    with app.app_context():
+        upgrade()
+    _populate(app)
+    with app.app_context():
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> str:
+    if PG_URL:
+        return PG_URL
+    target = tmp_path / "test.db"
+    shutil.copy(database_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def app(database_url: str, clock: FixedClock) -> Iterator[Flask]:
+    app = create_app(_config(database_url, clock))
+
+    # The test keeps one app context open for its own database checks, and Flask
+    # reuses it for every request; forget per-request globals (the logged-in user,
+    # the CSRF token) after each request, as a server's fresh context would.
+    @app.teardown_request
+    def _forget_request_globals(_error: BaseException | None) -> None:
+        g.__dict__.clear()
+
+    if PG_URL:
+        _reset_postgres(app)
+        _populate(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(page: bytes) -> str:
+    match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, "page has no CSRF token"
+    return match.group(1).decode()
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
+    page = client.get("/login").data
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(page)})
+    assert response.status_code == 302, response.data[:500]

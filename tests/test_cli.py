@@ -1,0 +1,46 @@
+"""The command-line set-up steps, as the README's run command uses them."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import db
+from app.models import ProcessVersion, User
+
+
+def test_demo_seed_creates_the_company_and_refuses_a_short_password(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "seed", "--password", "short"])
+    assert result.exit_code != 0 and "at least 8" in result.output
+    result = runner.invoke(args=["demo", "seed", "--password", "another-pass-9"])
+    assert result.exit_code == 0, result.output
+    users = {u.username: u for u in db.session.scalars(db.select(User))}
+    expected = {
+        "salesperson",
+        "salesperson2",
+        "sales_manager",
+        "finance_director",
+        "general_manager",
+        "sales_vp",
+        "cs_director",
+        "production_manager",
+        "logistics_director",
+        "service_owner",
+        "credit_controller",
+        "process_owner",
+        "admin",
+    }
+    assert expected <= set(users)
+    assert users["salesperson2"].supervisor.username == "sales_manager"
+    assert users["sales_manager"].supervisor.username == "sales_vp"
+    assert users["credit_controller"].supervisor.username == "finance_director"
+    assert users["general_manager"].supervisor is None
+    assert users["salesperson2"].role_keys == {"salesperson"}
+    assert users["admin"].password_hash != "another-pass-9"
+
+
+def test_bpmn_sync_reports_each_process(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["bpmn", "sync"])
+    assert result.exit_code == 0, result.output
+    assert "credit_application: version 1 (unchanged)" in result.output
+    assert db.session.scalar(db.select(db.func.count(ProcessVersion.id))) == 1

@@ -1,0 +1,89 @@
+"""Two people acting on the same task at the same moment: exactly one wins, nothing doubles."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import Flask
+
+from app.extensions import db
+from app.models import AuditEvent, HumanTask
+
+from .conftest import PASSWORD
+from .support import ApiUser
+
+
+def _race(app: Flask, task_id: int, users: list[ApiUser]) -> list[int]:
+    barrier = threading.Barrier(len(users))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def act(user: ApiUser) -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            f"/api/v1/tasks/{task_id}/complete",
+            json={"data": {"decision": "approve", "comment": f"by {user.username}"}},
+            headers=user.headers,
+        )
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=act, args=(u,)) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(statuses)
+
+
+def test_two_concurrent_completions_give_one_200_and_one_409(app: Flask) -> None:
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    manager_a = ApiUser(client, "sales_manager", PASSWORD)
+    manager_b = ApiUser(client, "sales_manager", PASSWORD)
+    for round_no in range(5):
+        sales.start_credit(customer_code=f"RACE{round_no}")
+        task_id = next(t["id"] for t in manager_a.tasks() if t["business_key"] == f"RACE{round_no}")
+        assert _race(app, task_id, [manager_a, manager_b]) == [200, 409]
+
+        db.session.expire_all()
+        approvals = db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.task_id == task_id, AuditEvent.action == "approve")
+        ).all()
+        assert len(approvals) == 1
+        instance_id = db.session.get(HumanTask, task_id).instance_id
+        next_tasks = db.session.scalars(
+            db.select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+        ).all()
+        assert [t.role for t in next_tasks] == ["finance_director"]
+
+
+def test_different_tasks_at_once_both_succeed(app: Flask) -> None:
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    sales.start_credit(customer_code="PAR1")
+    sales.start_credit(customer_code="PAR2")
+    ids = [t["id"] for t in manager.tasks()]
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+
+    def act(task_id: int) -> None:
+        local = app.test_client()
+        barrier.wait()
+        results.append(
+            local.post(
+                f"/api/v1/tasks/{task_id}/complete",
+                json={"data": {"decision": "approve", "comment": "ok"}},
+                headers=manager.headers,
+            ).status_code
+        )
+
+    threads = [threading.Thread(target=act, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == [200, 200]
