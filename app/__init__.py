@@ -57,18 +57,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["forms"] = FormRegistry(app.config["FORMS_DIR"])
 
     from . import models  # noqa: F401 - registers the tables with the metadata
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .cli import register_cli
     from .customers import bp as customers_bp
     from .inbox import bp as inbox_bp
     from .processes import bp as processes_bp
+    from .supervision import bp as supervision_bp
     from .web import register_web
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(processes_bp)
     app.register_blueprint(customers_bp)
+    app.register_blueprint(supervision_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
     register_web(app)

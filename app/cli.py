@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .clock import FixedClock
 from .engine import DiagramError
 from .services import deployment
 from .services import users as user_service
 from .services.errors import ValidationFailed
 
 bpmn_cli = AppGroup("bpmn", help="Deploy process diagrams.")
+scheduler_cli = AppGroup("scheduler", help="Timers, escalations and mail.")
 demo_cli = AppGroup("demo", help="Demo company data.")
 
 
@@ -40,6 +44,28 @@ def demo_seed(password: str) -> None:
     click.echo(f"{len(users)} demo users: " + ", ".join(u.username for u in users))
 
 
+@scheduler_cli.command("tick")
+@click.option("--at", "at", default=None, help="Run as of this ISO-8601 instant (with offset), e.g. to catch up.")
+def scheduler_tick(at: str | None) -> None:
+    """Run one pass: fire due timers, escalate overdue tasks, send mail."""
+    from .services.scheduling import tick
+
+    if at is not None:
+        try:
+            instant = datetime.fromisoformat(at)
+        except ValueError as err:
+            raise click.BadParameter(f"'{at}' is not an ISO-8601 date and time", param_hint="--at") from err
+        if instant.tzinfo is None:
+            raise click.BadParameter("give the offset too, e.g. 2026-10-09T18:30:00+08:00", param_hint="--at")
+        current_app.extensions["clock"] = FixedClock(instant)
+    report = tick()
+    click.echo(
+        f"timers fired: {report.timers_fired}, escalations: {report.escalations_started}, "
+        f"digests: {report.digests_queued}, mails sent: {report.mails_sent}, errors: {report.errors}"
+    )
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(bpmn_cli)
+    app.cli.add_command(scheduler_cli)
     app.cli.add_command(demo_cli)

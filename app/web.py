@@ -35,6 +35,14 @@ def _format_dt(value: datetime | None) -> str:
 def register_web(app: Flask) -> None:
     app.jinja_env.filters["dt"] = _format_dt
 
+    @app.before_request
+    def _start_ticking() -> None:
+        # Only processes that serve requests tick: CLI commands and the reloader's watcher never do.
+        if "scheduler" not in app.extensions:
+            from .scheduler import start_scheduler
+
+            start_scheduler(app)
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
         open_count = 0

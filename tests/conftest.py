@@ -38,6 +38,7 @@ def _config(url: str, clock: FixedClock | None = None) -> dict[str, Any]:
         "SECRET_KEY": "test-secret-key",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast: the tests are not about hashing cost
         "CLOCK": clock or FixedClock(T0),
+        "API_TOKEN_TTL_HOURS": 24 * 400,  # tests move the clock by days and months
         "BPMN_DIR": ROOT / "bpmn",
         "FORMS_DIR": ROOT / "forms",
     }

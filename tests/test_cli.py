@@ -43,4 +43,5 @@ def test_bpmn_sync_reports_each_process(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["bpmn", "sync"])
     assert result.exit_code == 0, result.output
     assert "credit_application: version 1 (unchanged)" in result.output
-    assert db.session.scalar(db.select(db.func.count(ProcessVersion.id))) == 1
+    assert "overdue_escalation: version 1 (unchanged)" in result.output
+    assert db.session.scalar(db.select(db.func.count(ProcessVersion.id))) == 2

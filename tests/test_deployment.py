@@ -31,8 +31,11 @@ def versions() -> list[tuple[str, int]]:
 
 def test_unchanged_files_deploy_nothing(app: Flask, bpmn_copy: Path) -> None:
     before = versions()
-    [result] = deployment.sync_directory(bpmn_copy)
-    assert (result.process_key, result.version, result.created) == ("credit_application", 1, False)
+    results = deployment.sync_directory(bpmn_copy)
+    assert {(r.process_key, r.version, r.created) for r in results} == {
+        ("credit_application", 1, False),
+        ("overdue_escalation", 1, False),
+    }
     assert versions() == before
 
 
@@ -45,7 +48,7 @@ def test_a_changed_decision_table_is_a_new_version_and_running_instances_stay(ap
     policy.write_text(
         policy.read_text(encoding="utf-8").replace("<text>30</text>", "<text>20</text>"), encoding="utf-8"
     )
-    [result] = deployment.sync_directory(bpmn_copy)
+    result = next(r for r in deployment.sync_directory(bpmn_copy) if r.process_key == "credit_application")
     assert (result.version, result.created) == (2, True)
 
     new = sales.start_credit(customer_code="V2").json["id"]
@@ -57,7 +60,10 @@ def test_a_changed_decision_table_is_a_new_version_and_running_instances_stay(ap
     task = next(t for t in manager.tasks() if t["business_key"] == "V1")
     assert manager.decide(task["id"], "approve", "ok").status_code == 200  # still runs on version 1
     deploys = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "deploy")).all()
-    assert [e.details["version"] for e in deploys] == [1, 2]
+    assert [(e.subject, e.details["version"]) for e in deploys if "credit" in e.subject] == [
+        ("process:credit_application", 1),
+        ("process:credit_application", 2),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -68,6 +74,7 @@ def test_a_changed_decision_table_is_a_new_version_and_running_instances_stay(ap
         ("eligible == True", "__import__('os').getcwd()", "condition cannot be used"),
         ("approved_limit = min(requested_limit, limit_cap)", "import os", "imports are not allowed"),
         ('id="record_credit_decision"', 'id="launch_rockets"', "unknown service operation 'launch_rockets'"),
+        ('value="2 working days"', 'value="two weeks or so"', "deadline cannot be read"),
     ],
 )
 def test_a_broken_diagram_is_refused_with_the_element_named(

@@ -25,7 +25,7 @@ def registry() -> FormRegistry:
 
 
 def test_every_form_in_the_repository_loads(registry: FormRegistry) -> None:
-    assert registry.keys() == ["credit_application", "credit_approval", "credit_correction"]
+    assert registry.keys() == ["credit_application", "credit_approval", "credit_correction", "escalation_ack"]
     for key in registry.keys():
         form = registry.get(key)
         assert form.fields and form.title["zh_CN"] and form.title["en"]

@@ -7,12 +7,13 @@ from werkzeug.exceptions import HTTPException
 
 from ..services import customers as customer_service
 from ..services import instances as instance_service
+from ..services import supervision as desk_service
 from ..services import tasks as task_service
 from ..services import users as user_service
 from ..services.errors import DomainError, ValidationFailed
 from . import bp
 from .auth import api_user, token_required
-from .serializers import customer_json, instance_json, task_json
+from .serializers import customer_json, desk_json, instance_json, task_json
 
 Reply = tuple[Any, int]
 
@@ -90,3 +91,18 @@ def instance(instance_id: int) -> Reply:
 @token_required
 def customer(code: str) -> Reply:
     return jsonify(customer_json(customer_service.read_credit_file(code, api_user()))), 200
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@token_required
+def reassign(task_id: int) -> Reply:
+    body = _json_body()
+    task = desk_service.reassign(task_id, api_user(), body.get("assignee"), body.get("reason"))
+    return jsonify(task_json(task)), 200
+
+
+@bp.get("/supervision/overdue")
+@token_required
+def overdue() -> Reply:
+    filters = {k: (request.args.get(k) or None) for k in ("process", "role", "person")}
+    return jsonify(desk_json(desk_service.desk(api_user(), **filters))), 200

@@ -25,6 +25,8 @@ def task_json(task: HumanTask) -> dict[str, Any]:
         "due_at": to_company_iso(task.due_at),
         "overdue": bool(task.status == "open" and task.due_at is not None and task.due_at < now),
         "form_key": task.form_key,
+        "escalation_level": max(task.escalation_level, 0),
+        "escalated_to": task.escalated_to.username if task.escalated_to else None,
     }
 
 
@@ -84,4 +86,23 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "credit_type": customer.credit_type,
         "updated_at": to_company_iso(customer.updated_at),
         "history": [decision_json(d) for d in customer.decisions],
+    }
+
+
+def desk_json(desk: Any) -> dict[str, Any]:
+    return {
+        "tasks": [
+            {
+                **task_json(row.task),
+                "holder": row.holder,
+                "department": row.department,
+                "late_working_days": row.late_working_days,
+                "late_hours": row.late_hours,
+            }
+            for row in desk.rows
+        ],
+        "counts_by_department": desk.counts_by_department,
+        "on_time_rate_last_month": desk.on_time_rate_last_month,
+        "completed_last_month": desk.completed_last_month,
+        "due_soon_until": to_company_iso(desk.due_soon_until),
     }

@@ -1,13 +1,14 @@
 """The only part of the application that talks to SpiffWorkflow."""
 
 from .parsing import DiagramError, SpecBundle, build_bundle, decision_ids, decision_refs, parse_xml
-from .runtime import EngineError, ProcessRuntime, ReadyTask, TaskNotReady
+from .runtime import EngineError, PendingTimer, ProcessRuntime, ReadyTask, TaskNotReady
 from .scripting import ExpressionError, check_expression, check_script, evaluate
 
 __all__ = [
     "DiagramError",
     "EngineError",
     "ExpressionError",
+    "PendingTimer",
     "ProcessRuntime",
     "ReadyTask",
     "SpecBundle",

@@ -10,20 +10,24 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from .clock import engine_clock
 from .parsing import SpecBundle
 from .scripting import ExpressionError, RestrictedScriptEngine
 
 ServiceHandler = Callable[[str, dict[str, Any], dict[str, Any]], Any]
+Now = Callable[[], datetime]
 
 
 class EngineError(Exception):
@@ -76,6 +80,16 @@ class ReadyTask:
         return self.extensions.get("form_key")
 
 
+@dataclass(frozen=True)
+class PendingTimer:
+    """A timer event the instance is waiting on, and the user task it guards, if any."""
+
+    task_id: str
+    bpmn_id: str
+    fire_at: datetime
+    guards_task_id: str | None
+
+
 def _wrap(err: Exception) -> EngineError:
     if isinstance(err, EngineError):
         return err
@@ -89,45 +103,104 @@ def _wrap(err: Exception) -> EngineError:
 
 
 class ProcessRuntime:
-    def __init__(self, workflow: BpmnWorkflow) -> None:
+    def __init__(self, workflow: BpmnWorkflow, now: Now | None = None) -> None:
         self.workflow = workflow
+        self.now = now
 
     @staticmethod
-    def _engine(service_handler: ServiceHandler | None) -> RestrictedScriptEngine:
+    def _engine(service_handler: ServiceHandler | None, helpers: dict[str, Any] | None) -> RestrictedScriptEngine:
         def call(context: dict[str, Any], operation_name: str, operation_params: dict[str, Any]) -> str:
             if service_handler is None:
                 raise ExpressionError(operation_name, "no service handler is configured")
             params = {name: p["value"] for name, p in operation_params.items()}
             return json.dumps(service_handler(operation_name, params, context), default=str)
 
-        return RestrictedScriptEngine(service_handler=call)
+        return RestrictedScriptEngine(service_handler=call, helpers=helpers)
 
     @classmethod
     def start(
-        cls, bundle: SpecBundle, data: dict[str, Any], service_handler: ServiceHandler | None = None
+        cls,
+        bundle: SpecBundle,
+        data: dict[str, Any],
+        service_handler: ServiceHandler | None = None,
+        *,
+        now: Now | None = None,
+        helpers: dict[str, Any] | None = None,
     ) -> ProcessRuntime:
-        workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=cls._engine(service_handler))
+        engine = cls._engine(service_handler, helpers)
+        workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine)
         workflow.task_tree.data.update(data)
-        runtime = cls(workflow)
+        runtime = cls(workflow, now)
         runtime.run()
         return runtime
 
     @classmethod
-    def load(cls, bundle: SpecBundle, state: str, service_handler: ServiceHandler | None = None) -> ProcessRuntime:
+    def load(
+        cls,
+        bundle: SpecBundle,
+        state: str,
+        service_handler: ServiceHandler | None = None,
+        *,
+        now: Now | None = None,
+        helpers: dict[str, Any] | None = None,
+    ) -> ProcessRuntime:
         dct = json.loads(state)
         _SERIALIZER.migrate(dct)
         workflow = _SERIALIZER.from_dict(dct, bundle=bundle)
-        workflow.script_engine = cls._engine(service_handler)
-        return cls(workflow)
+        workflow.script_engine = cls._engine(service_handler, helpers)
+        return cls(workflow, now)
 
     def dump(self) -> str:
         return _SERIALIZER.serialize_json(self.workflow)
 
     def run(self) -> None:
         try:
-            self.workflow.do_engine_steps()
+            with engine_clock(self.now):
+                self.workflow.do_engine_steps()
         except (SpiffWorkflowException, ExpressionError) as err:
             raise _wrap(err) from err
+
+    def refresh_timers(self) -> None:
+        """Let every timer that is due fire, then run on."""
+        try:
+            with engine_clock(self.now):
+                self.workflow.refresh_timers()
+                self.workflow.do_engine_steps()
+        except (SpiffWorkflowException, ExpressionError) as err:
+            raise _wrap(err) from err
+
+    def cancel(self) -> None:
+        self.workflow.cancel()
+
+    def timer_fired(self, task_id: str) -> bool:
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except Exception:  # noqa: BLE001 - a pruned or unknown task did not fire here
+            return False
+        return task.state == TaskState.COMPLETED
+
+    def pending_timers(self) -> list[PendingTimer]:
+        timers = []
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            value = task._get_internal_data("event_value")
+            if isinstance(value, dict):
+                value = value.get("next")
+            if value is None:
+                continue
+            fire_at = TimerEventDefinition.get_datetime(str(value))
+            guarded = next((c for c in task.parent.children if c.task_spec.manual), None) if task.parent else None
+            timers.append(
+                PendingTimer(
+                    task_id=str(task.id),
+                    bpmn_id=task.task_spec.bpmn_id,
+                    fire_at=fire_at,
+                    guards_task_id=str(guarded.id) if guarded is not None else None,
+                )
+            )
+        return timers
 
     @property
     def completed(self) -> bool:
@@ -156,7 +229,8 @@ class ProcessRuntime:
             raise TaskNotReady(f"task {task_id} is not waiting for input")
         task.set_data(**data)
         try:
-            task.run()
+            with engine_clock(self.now):
+                task.run()
         except (SpiffWorkflowException, ExpressionError) as err:
             raise _wrap(err) from err
         self.run()

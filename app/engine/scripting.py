@@ -171,16 +171,20 @@ def evaluate(expression: str, data: Mapping[str, Any], extra: Mapping[str, Any] 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """Spiff's script environment, with every evaluation routed through RestrictedPython."""
 
-    def __init__(self, service_handler: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self, service_handler: Callable[..., Any] | None = None, helpers: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__({})
         self._service_handler = service_handler
+        self._helpers = dict(helpers or {})
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
-        return evaluate(expression, context, external_context)
+        return evaluate(expression, context, {**self._helpers, **(external_context or {})})
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         code = compile_script(script)
         scope = _base_globals()
+        scope.update(self._helpers)
         scope.update(external_context or {})
         reserved = set(scope)
         scope.update(context)
@@ -205,8 +209,10 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
 
 class RestrictedScriptEngine(PythonScriptEngine):
-    def __init__(self, service_handler: Callable[..., Any] | None = None) -> None:
-        super().__init__(environment=RestrictedEnvironment(service_handler))
+    def __init__(
+        self, service_handler: Callable[..., Any] | None = None, helpers: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(environment=RestrictedEnvironment(service_handler, helpers))
 
     def validate(self, expression: str) -> None:
         # DMN uses validate() to decide whether a cell needs "==" prepended, and it

@@ -5,6 +5,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from .. import clock
+from ..clock import company_tz
 from ..models import ProcessInstance
 from ..services import instances as instance_service
 from ..services import tasks as task_service
@@ -31,7 +33,11 @@ def tasks() -> str:
     if scope not in task_service.SCOPES:
         abort(400)
     rows = task_service.list_tasks(current_user, scope)
-    return render_template("inbox/tasks.html", tasks=rows, scope=scope, action_form=ActionForm())
+    now = clock.now()
+    today_end = now.astimezone(company_tz()).replace(hour=23, minute=59, second=59)
+    return render_template(
+        "inbox/tasks.html", tasks=rows, scope=scope, action_form=ActionForm(), now=now, today_end=today_end
+    )
 
 
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])

@@ -40,7 +40,7 @@ class ProcessInstance(db.Model):
     process_key: Mapped[str] = mapped_column(String(100))
     business_key: Mapped[str | None] = mapped_column(String(100), index=True)
     title: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(20))  # running | completed | error
+    status: Mapped[str] = mapped_column(String(20))  # running | completed | cancelled | error
     error: Mapped[str | None] = mapped_column(Text)
     # The engine's serialized state (without the spec) is the source of truth;
     # `data` is a projection kept so pages never have to deserialize it.
@@ -65,6 +65,7 @@ class HumanTask(db.Model):
         Index("ix_tasks_assignee_open", "assignee_id", "status", "due_at"),
         Index("ix_tasks_role_open", "role", "status", "due_at"),
         Index("ix_tasks_instance", "instance_id", "status"),
+        Index("ix_tasks_open_due", "status", "due_at"),
         UniqueConstraint("instance_id", "engine_task_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,10 +84,14 @@ class HumanTask(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Denormalised from task_escalations so lists show "escalated to X, level N" without a join.
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     instance: Mapped[ProcessInstance] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    escalated_to: Mapped[User | None] = relationship(foreign_keys=[escalated_to_id])
 
 
 class AuditEvent(db.Model):

@@ -13,6 +13,7 @@ from .. import clock
 from ..engine import DiagramError, build_bundle, check_expression, check_script, decision_ids, decision_refs, parse_xml
 from ..extensions import db
 from ..models import AuditEvent, ProcessVersion, User
+from .deadlines import check_deadline
 from .directory import ROLES
 from .operations import OPERATIONS
 from .specs import latest_version
@@ -71,6 +72,10 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
                 problems.append(Problem(element, "this user task has no form key (property formKey)"))
             elif form_key not in known_forms:
                 problems.append(Problem(element, f"form '{form_key}' does not exist in forms/"))
+            if ext.get("due"):
+                reason = check_deadline(str(ext["due"]))
+                if reason:
+                    problems.append(Problem(element, f"deadline cannot be read: {reason}"))
             role = _role_of(task_spec.lane, ext)
             if role is None and not ext.get("assignee"):
                 problems.append(Problem(element, "this user task has no lane, candidate role or assignee"))
@@ -82,6 +87,10 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             reason = check_expression(cond.text or "")
             if reason:
                 problems.append(Problem(flow.get("id"), f"condition cannot be used: {reason}"))
+    for node in root.iter(f"{BPMN}timeDate", f"{BPMN}timeDuration", f"{BPMN}timeCycle"):
+        reason = check_expression(node.text or "")
+        if reason:
+            problems.append(Problem(_owner_id(node), f"timer expression cannot be used: {reason}"))
     for node in root.iter(f"{BPMN}script", f"{SPIFF}preScript", f"{SPIFF}postScript"):
         reason = check_script(node.text or "")
         if reason:

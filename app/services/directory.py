@@ -36,3 +36,30 @@ DEMO_SUPERVISORS: dict[str, str | None] = {
 
 # Roles whose work needs the customer credit files (第三篇 五: confidentiality).
 CREDIT_FILE_ROLES = frozenset({"sales_manager", "finance_director", "general_manager", "sales_vp", "credit_controller"})
+
+# The department each demo user belongs to, for the supervisor desk's counts.
+DEMO_DEPARTMENTS: dict[str, str] = {
+    "salesperson": "sales",
+    "salesperson2": "sales",
+    "sales_manager": "sales",
+    "sales_vp": "sales",
+    "finance_director": "finance",
+    "credit_controller": "finance",
+    "cs_director": "customer_service",
+    "production_manager": "production",
+    "logistics_director": "logistics",
+    "service_owner": "service",
+    "process_owner": "management",
+    "general_manager": "management",
+    "admin": "management",
+}
+
+DEPARTMENTS: dict[str, tuple[str, str]] = {
+    "sales": ("营销部", "Sales"),
+    "finance": ("财务部", "Finance"),
+    "customer_service": ("客服部", "Customer service"),
+    "production": ("生产部", "Production"),
+    "logistics": ("仓储物流部", "Logistics"),
+    "service": ("服务部门", "Service"),
+    "management": ("总经理办公室", "Management"),
+}

@@ -7,14 +7,13 @@ from typing import Any
 
 from flask import current_app
 
-from .. import clock
 from ..engine import evaluate
 from ..extensions import db
-from ..models import AuditEvent, HumanTask, ProcessInstance, User
+from ..models import AuditEvent, HumanTask, ProcessInstance, TaskEscalation, User
 from ..taskforms import FormDef, validate_data
 from .access import may_view_instance
 from .errors import Forbidden, NotFound, ValidationFailed
-from .projection import project, start_runtime
+from .projection import Step, project, start_runtime
 from .specs import bundle_for, latest_version
 from .transactions import transactional
 
@@ -24,7 +23,7 @@ class StartForm:
     process_key: str
     name: str
     starter_role: str | None
-    form: FormDef
+    form: FormDef | None
 
 
 def start_form(process_key: str) -> StartForm:
@@ -33,13 +32,19 @@ def start_form(process_key: str) -> StartForm:
         raise NotFound(f"process '{process_key}' is not deployed")
     bundle = bundle_for(version)
     lane, ext = bundle.start_event()
-    role = ext.get("candidate_roles") or lane
+    role = ext.get("startedBy") or ext.get("candidate_roles") or lane
     form_key = ext.get("form_key") or process_key
-    form = current_app.extensions["forms"].get(form_key)
+    forms = current_app.extensions["forms"]
+    form = forms.get(form_key) if form_key in forms.keys() else None
     return StartForm(process_key, version.name, role, form)
 
 
+SYSTEM_STARTER = "system"
+
+
 def may_start(user: User, form: StartForm) -> bool:
+    if form.starter_role == SYSTEM_STARTER:
+        return False
     return form.starter_role is None or user.has_role(form.starter_role)
 
 
@@ -50,15 +55,28 @@ def start(process_key: str, user: User, data: Any) -> ProcessInstance:
         raise Forbidden(f"only the role '{info.starter_role}' may start this process")
     if not isinstance(data, dict):
         raise ValidationFailed({"data": ["must be an object"]})
+    if info.form is None:
+        raise NotFound(f"process '{process_key}' has no start form")
     clean, errors = validate_data(info.form, data)
     if errors:
         raise ValidationFailed(errors)
+    seed = {**clean, "filed_by": user.username, "filed_by_name": user.display_name}
+    return _start(process_key, seed, user, None)
+
+
+def start_system_instance(process_key: str, data: dict[str, Any], business_key: str | None = None) -> ProcessInstance:
+    """Start a process the system itself runs (escalations); part of the caller's transaction."""
+    return _start(process_key, data, None, business_key)
+
+
+def _start(process_key: str, seed: dict[str, Any], user: User | None, business_key: str | None) -> ProcessInstance:
     version = latest_version(process_key)
+    if version is None:
+        raise NotFound(f"process '{process_key}' is not deployed")
     bundle = bundle_for(version)
     _, ext = bundle.start_event()
-    now = clock.now()
-    seed = {**clean, "filed_by": user.username, "filed_by_name": user.display_name}
-    business_key = None
+    step = Step(actor=user)
+    now = step.now
     if ext.get("businessKey"):
         business_key = str(evaluate(ext["businessKey"], seed))[:100]
     instance = ProcessInstance(
@@ -69,7 +87,7 @@ def start(process_key: str, user: User, data: Any) -> ProcessInstance:
         status="running",
         state="{}",
         data={},
-        started_by_id=user.id,
+        started_by_id=user.id if user else None,
         started_at=now,
     )
     db.session.add(instance)
@@ -77,15 +95,15 @@ def start(process_key: str, user: User, data: Any) -> ProcessInstance:
     db.session.add(
         AuditEvent(
             at=now,
-            actor_id=user.id,
+            actor_id=user.id if user else None,
             action="start",
             instance_id=instance.id,
             task_name=version.name,
             details={"version": version.version},
         )
     )
-    runtime = start_runtime(bundle, instance, seed, user)
-    project(instance, runtime, now)
+    runtime = start_runtime(bundle, instance, seed, step)
+    project(instance, runtime, step)
     return instance
 
 
@@ -112,5 +130,13 @@ def tasks_of(instance: ProcessInstance) -> list[HumanTask]:
             db.select(HumanTask)
             .where(HumanTask.instance_id == instance.id)
             .order_by(HumanTask.created_at, HumanTask.id)
+        )
+    )
+
+
+def escalations_of(task: HumanTask) -> list[TaskEscalation]:
+    return list(
+        db.session.scalars(
+            db.select(TaskEscalation).where(TaskEscalation.task_id == task.id).order_by(TaskEscalation.level)
         )
     )

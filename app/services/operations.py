@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .. import clock
 from ..extensions import db
 from ..models import AuditEvent, CreditDecision, Customer, ProcessInstance, User
+from .workdays import WorkCalendar
 
 DECISION_ACTIONS = ("approve", "reject", "return")
 
@@ -23,6 +24,8 @@ DECISION_ACTIONS = ("approve", "reject", "return")
 class OperationContext:
     instance: ProcessInstance
     actor: User | None
+    now: datetime
+    calendar: WorkCalendar
 
 
 Operation = Callable[[OperationContext, dict[str, Any], dict[str, Any]], dict[str, Any]]
@@ -65,7 +68,7 @@ def _approvals(instance_id: int) -> list[dict[str, Any]]:
 
 
 def record_credit_decision(ctx: OperationContext, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    now = clock.now()
+    now = ctx.now
     code = str(data["customer_code"])
     customer = _customer(code)
     if customer is None:
@@ -105,3 +108,13 @@ OPERATIONS: dict[str, Operation] = {
     "load_credit_file": load_credit_file,
     "record_credit_decision": record_credit_decision,
 }
+
+
+def register(name: str) -> Callable[[Operation], Operation]:
+    """Add an operation from another module (keeps this registry free of import cycles)."""
+
+    def add(fn: Operation) -> Operation:
+        OPERATIONS[name] = fn
+        return fn
+
+    return add

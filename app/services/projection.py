@@ -1,26 +1,41 @@
-"""Writing the engine's state back: the instance row, its task rows, one step at a time."""
+"""Writing the engine's state back after each step: instance, task rows, timers, notices."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from .. import clock
-from ..engine import EngineError, ProcessRuntime, ReadyTask, SpecBundle, evaluate
+from ..engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate
 from ..extensions import db
-from ..models import HumanTask, ProcessInstance, User
-from .deadlines import due_at
+from ..models import AuditEvent, HumanTask, ProcessInstance, Timer, User
+from . import notify
+from .deadlines import DeadlineError, resolve_deadline, script_helpers
 from .errors import ProcessFailed
 from .operations import OPERATIONS, OperationContext
+from .workdays import CalendarUnknown, WorkCalendar, load_calendar
+
+
+@dataclass
+class Step:
+    """What one use case hands to the engine: who acts, and the instant it happens."""
+
+    actor: User | None
+    now: datetime = field(default_factory=clock.now)
+    calendar: WorkCalendar = field(default_factory=load_calendar)
+
+    def helpers(self) -> dict[str, Any]:
+        return script_helpers(lambda: self.now, self.calendar)
 
 
 def jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, default=str))
 
 
-def service_handler(instance: ProcessInstance, actor: User | None):  # noqa: ANN201 - engine callback
-    context = OperationContext(instance=instance, actor=actor)
+def _service_handler(instance: ProcessInstance, step: Step):  # noqa: ANN202 - engine callback
+    context = OperationContext(instance=instance, actor=step.actor, now=step.now, calendar=step.calendar)
 
     def handle(name: str, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         operation = OPERATIONS.get(name)
@@ -29,6 +44,21 @@ def service_handler(instance: ProcessInstance, actor: User | None):  # noqa: ANN
         return operation(context, params, data)
 
     return handle
+
+
+def start_runtime(bundle: SpecBundle, instance: ProcessInstance, data: dict[str, Any], step: Step) -> ProcessRuntime:
+    try:
+        return ProcessRuntime.start(
+            bundle, data, _service_handler(instance, step), now=lambda: step.now, helpers=step.helpers()
+        )
+    except EngineError as err:
+        raise ProcessFailed(f"the process could not start: {err}") from err
+
+
+def load_runtime(bundle: SpecBundle, instance: ProcessInstance, step: Step) -> ProcessRuntime:
+    return ProcessRuntime.load(
+        bundle, instance.state, _service_handler(instance, step), now=lambda: step.now, helpers=step.helpers()
+    )
 
 
 def _assignee_name(task: ReadyTask) -> str | None:
@@ -55,12 +85,17 @@ def _role(task: ReadyTask) -> str | None:
 
 
 def _title(task: ReadyTask, instance: ProcessInstance) -> str:
+    title = task.extensions.get("title")
+    if title:
+        try:
+            return str(evaluate(title, task.data))[:300]
+        except Exception:  # noqa: BLE001 - a plain text title is also allowed
+            return str(title)[:300]
     parts = [task.name]
     if instance.business_key:
         parts.append(instance.business_key)
-    name = task.data.get("customer_name")
-    if name:
-        parts.append(str(name))
+    if task.data.get("customer_name"):
+        parts.append(str(task.data["customer_name"]))
     return " · ".join(parts)[:300]
 
 
@@ -70,9 +105,62 @@ def _user_id(username: str | None) -> int | None:
     return db.session.scalars(db.select(User.id).where(User.username == username)).first()
 
 
-def project(instance: ProcessInstance, runtime: ProcessRuntime, now: datetime) -> list[HumanTask]:
-    """Store the runtime's state and bring the task rows in line with it; returns new task rows."""
+def _due(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInstance, step: Step) -> datetime | None:
+    """A boundary timer on the task is its deadline; otherwise its due-in property, if any."""
+    guarding = [t.fire_at for t in timers if t.guards_task_id == task.id]
+    if guarding:
+        return min(guarding)
+    spec = task.extensions.get("due")
+    if not spec:
+        return None
+    try:
+        return resolve_deadline(str(spec), task.data).due(step.now, step.calendar)
+    except (DeadlineError, CalendarUnknown) as err:
+        # The step still goes ahead: a missing deadline is visible and fixable, a blocked approval is not.
+        db.session.add(
+            AuditEvent(
+                at=step.now, action="deadline_error", instance_id=instance.id, task_name=task.name, comment=str(err)
+            )
+        )
+        return None
+
+
+def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: list[PendingTimer], now: datetime) -> None:
+    rows = {
+        row.engine_task_id: row
+        for row in db.session.scalars(
+            db.select(Timer).where(Timer.instance_id == instance.id, Timer.status == "pending")
+        )
+    }
+    pending_ids = {t.task_id for t in timers}
+    for timer in timers:
+        row = rows.get(timer.task_id)
+        if row is None:
+            db.session.add(
+                Timer(
+                    instance_id=instance.id,
+                    engine_task_id=timer.task_id,
+                    bpmn_id=timer.bpmn_id,
+                    fire_at=timer.fire_at,
+                    status="pending",
+                )
+            )
+        elif row.fire_at != timer.fire_at:
+            row.fire_at = timer.fire_at
+    for engine_id, row in rows.items():
+        if engine_id not in pending_ids:
+            row.status = "fired" if runtime.timer_fired(engine_id) else "cancelled"
+            row.fired_at = now if row.status == "fired" else None
+            row.lease_owner = row.lease_until = None
+
+
+def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> list[HumanTask]:
+    """Store the runtime's state and bring task and timer rows in line with it; returns new task rows."""
+    from .escalation import close_escalations  # escalation starts instances through this module
+
+    now = step.now
     ready = runtime.ready_tasks()
+    timers = runtime.pending_timers()
     open_rows = {
         row.engine_task_id: row
         for row in db.session.scalars(
@@ -96,36 +184,24 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, now: datetime) -
             assignee_id=_user_id(_assignee_name(task)),
             status="open",
             created_at=now,
-            due_at=due_at(task.extensions.get("due"), now),
+            due_at=_due(task, timers, instance, step),
         )
         db.session.add(row)
         created.append(row)
     ready_ids = {t.id for t in ready}
-    for engine_id, row in open_rows.items():
-        if engine_id not in ready_ids:
-            row.status = "cancelled"
-            row.completed_at = now
+    gone = [row for engine_id, row in open_rows.items() if engine_id not in ready_ids]
+    for row in gone:
+        row.status = "cancelled"
+        row.completed_at = now
+    if gone:
+        close_escalations([row.id for row in gone], step)
+    _sync_timers(instance, runtime, timers, now)
     instance.state = runtime.dump()
     instance.data = jsonable(runtime.data())
-    if runtime.completed:
+    if runtime.completed and instance.status == "running":
         instance.status = "completed"
         instance.ended_at = now
     db.session.flush()
+    for row in created:
+        notify.assignment(row, now)
     return created
-
-
-def start_runtime(
-    bundle: SpecBundle, instance: ProcessInstance, data: dict[str, Any], actor: User | None
-) -> ProcessRuntime:
-    try:
-        return ProcessRuntime.start(bundle, data, service_handler(instance, actor))
-    except EngineError as err:
-        raise ProcessFailed(f"the process could not start: {err}") from err
-
-
-def load_runtime(bundle: SpecBundle, instance: ProcessInstance, actor: User | None) -> ProcessRuntime:
-    return ProcessRuntime.load(bundle, instance.state, service_handler(instance, actor))
-
-
-def now() -> datetime:
-    return clock.now()

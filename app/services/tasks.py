@@ -14,7 +14,8 @@ from ..models import AuditEvent, HumanTask, ProcessInstance, User
 from ..taskforms import validate_data
 from .access import may_act_on
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
-from .projection import load_runtime, project
+from .escalation import close_escalations
+from .projection import Step, load_runtime, project
 from .specs import bundle_for_id
 from .transactions import transactional
 
@@ -102,7 +103,8 @@ def complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         raise Forbidden("this task is not yours")
     instance = db.session.get(ProcessInstance, task.instance_id)
     clean = _validated(task, instance, data)
-    now = clock.now()
+    step = Step(actor=user)
+    now = step.now
     # The conditional update is the claim: of two people completing at once,
     # exactly one changes the row; the other sees 0 rows and is told so.
     done = db.session.execute(
@@ -125,14 +127,15 @@ def complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
             details={k: v for k, v in clean.items() if k != "comment"},
         )
     )
-    runtime = load_runtime(bundle_for_id(instance.process_version_id), instance, user)
+    runtime = load_runtime(bundle_for_id(instance.process_version_id), instance, step)
     try:
         runtime.complete(task.engine_task_id, {k: v for k, v in clean.items() if v is not None})
     except TaskNotReady as err:
         raise Conflict("this task has already been handled") from err
     except EngineError as err:
         raise ProcessFailed(f"the process could not continue: {err}") from err
-    project(instance, runtime, now)
+    project(instance, runtime, step)
+    close_escalations([task.id], step)
     db.session.refresh(task)
     return task
 

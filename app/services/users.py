@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import clock
 from ..extensions import db
 from ..models import ApiToken, Role, User
-from .directory import DEMO_SUPERVISORS, ROLES
+from .directory import DEMO_DEPARTMENTS, DEMO_SUPERVISORS, ROLES
 from .errors import ValidationFailed
 from .transactions import transactional
 
@@ -94,6 +94,7 @@ def seed_demo(password: str) -> list[User]:
             users[username] = user
         user.password_hash = hash_password(password)
         user.active = True
+        user.department = DEMO_DEPARTMENTS[username]
         if roles[role_key] not in user.roles:
             user.roles.append(roles[role_key])
     db.session.flush()

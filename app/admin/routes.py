@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, DateField, IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..services import calendar_admin
+from ..services.errors import ValidationFailed
+from . import bp
+
+
+class _PrefixedForm(FlaskForm):
+    def submit_ok(self) -> bool:
+        """Validated, and this form (not the other one on the page) was the one sent."""
+        sent = any(key.startswith(f"{self._prefix}") for key in request.form)
+        return self.is_submitted() and sent and self.validate()
+
+
+class DayForm(_PrefixedForm):
+    day = DateField("日期 Date", validators=[DataRequired()])
+    is_workday = BooleanField("上班 Working day")
+    note = StringField("说明 Note", validators=[Optional(), Length(max=200)])
+
+
+class RemoveForm(FlaskForm):
+    day = DateField(validators=[DataRequired()])
+
+
+class YearForm(_PrefixedForm):
+    year = IntegerField("年份 Year", validators=[DataRequired(), NumberRange(2000, 2100)])
+    note = StringField("说明 Note", validators=[Optional(), Length(max=200)])
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@login_required
+def calendar() -> str | Response | tuple[str, int]:
+    days, years = calendar_admin.listing(current_user)
+    form, year_form = DayForm(prefix="day"), YearForm(prefix="year")
+    if form.submit_ok():
+        try:
+            calendar_admin.set_day(current_user, form.day.data, bool(form.is_workday.data), form.note.data or "")
+            flash("已保存 Saved", "info")
+            return redirect(url_for("admin.calendar"))
+        except ValidationFailed as err:
+            form.note.errors = err.errors.get("note", [])
+    if year_form.submit_ok():
+        calendar_admin.declare_year(current_user, int(year_form.year.data), year_form.note.data or "")
+        flash("已保存 Saved", "info")
+        return redirect(url_for("admin.calendar"))
+    status = 422 if (form.is_submitted() and (form.errors or year_form.errors)) else 200
+    return render_template(
+        "admin/calendar.html", days=days, years=years, form=form, year_form=year_form, remove_form=RemoveForm()
+    ), status
+
+
+@bp.route("/calendar/remove", methods=["POST"])
+@login_required
+def remove_day() -> Response:
+    form = RemoveForm()
+    if form.validate_on_submit():
+        calendar_admin.remove_day(current_user, form.day.data)
+        flash("已删除 Removed", "info")
+    else:
+        flash("日期无效 Invalid date", "error")
+    return redirect(url_for("admin.calendar"))

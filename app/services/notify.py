@@ -1,0 +1,83 @@
+"""Mail about work: composed in Chinese and English and queued in the outbox, in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import current_app
+
+from ..clock import to_company_iso
+from ..extensions import db
+from ..models import HumanTask, OutboxMail, Role, User, user_roles
+
+
+def task_link(task_id: int) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/tasks/{task_id}"
+
+
+def _due_text(due: datetime | None) -> tuple[str, str]:
+    if due is None:
+        return "无期限", "no deadline"
+    text = (to_company_iso(due) or "")[:16].replace("T", " ")
+    return f"期限 {text}", f"due {text}"
+
+
+def queue(user: User, kind: str, subject: str, body: str, now: datetime) -> OutboxMail | None:
+    if not user.email or not user.active:
+        return None
+    mail = OutboxMail(
+        kind=kind,
+        user_id=user.id,
+        to_address=user.email,
+        subject=subject[:300],
+        body=body,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    db.session.add(mail)
+    return mail
+
+
+def role_holders(role: str) -> list[User]:
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .join(user_roles, user_roles.c.user_id == User.id)
+            .join(Role, Role.id == user_roles.c.role_id)
+            .where(Role.key == role, User.active.is_(True))
+            .order_by(User.username)
+        )
+    )
+
+
+ESCALATION_PROCESS = "overdue_escalation"
+
+
+def assignment(task: HumanTask, now: datetime) -> None:
+    """Tell whoever may work on a new task: its assignee, or every holder of its role."""
+    recipients: Iterable[User]
+    if task.assignee_id is not None:
+        assignee = db.session.get(User, task.assignee_id)
+        recipients = [assignee] if assignee else []
+    else:
+        recipients = role_holders(task.role) if task.role else []
+    due_zh, due_en = _due_text(task.due_at)
+    link = task_link(task.id)
+    if task.process_key == ESCALATION_PROCESS:
+        kind = "escalation"
+        subject = f"[督办 Escalation] {task.title}"
+        body = (
+            f"有任务逾期未办，请您督办：{task.title}（督办{due_zh}；逾期不办将再上报一级）。\n查看：{link}\n\n"
+            f"An overdue task needs your attention: {task.title} ({due_en} for you; left undone it climbs "
+            f"one more level).\nOpen it: {link}\n"
+        )
+    else:
+        kind = "assignment"
+        subject = f"[待办 To do] {task.title}"
+        body = (
+            f"您有一项新的待办任务：{task.title}（{due_zh}）。\n处理：{link}\n\n"
+            f"A new task is waiting for you: {task.title} ({due_en}).\nOpen it: {link}\n"
+        )
+    for user in recipients:
+        queue(user, kind, subject, body, now)

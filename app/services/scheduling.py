@@ -1,0 +1,36 @@
+"""One pass of the scheduler: fire due timers, escalate overdue tasks, send mail, queue digests.
+
+HTTP requests and this tick call the same service functions; any number of app
+processes may tick at once, because every step claims its rows in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import clock
+from . import digest, escalation, mail, timers
+from .errors import DomainError
+from .leases import WORKER_ID
+
+
+@dataclass
+class TickReport:
+    timers_fired: int = 0
+    escalations_started: int = 0
+    mails_sent: int = 0
+    digests_queued: int = 0
+    errors: int = 0
+
+
+def tick(owner: str = WORKER_ID) -> TickReport:
+    report = TickReport()
+    report.timers_fired = timers.fire_due(owner=owner)
+    for task_id in escalation.overdue_task_ids(clock.now()):
+        try:
+            report.escalations_started += escalation.escalate(task_id) is not None
+        except DomainError:
+            report.errors += 1
+    report.digests_queued = digest.queue_digests()
+    report.mails_sent = mail.deliver_due(owner=owner)
+    return report

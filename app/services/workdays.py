@@ -1,0 +1,82 @@
+"""Working days by the official Chinese calendar (调休 included), with the company's own corrections."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from flask import current_app
+
+from ..extensions import db
+from ..models.calendar import CalendarDay, CalendarYear
+
+
+class CalendarUnknown(ValueError):
+    """The calendar for this year is not known: we refuse to guess."""
+
+
+@dataclass
+class WorkCalendar:
+    """A snapshot of the rules, loaded once per use case so arithmetic needs no queries."""
+
+    tz: tzinfo
+    end_of_day: time
+    overrides: Mapping[date, bool] = field(default_factory=dict)
+    declared_years: frozenset[int] = frozenset()
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        if day.year in self.declared_years:
+            return day.weekday() < 5
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError as err:
+            raise CalendarUnknown(
+                f"the official calendar for {day.year} is not known to this system; "
+                f"an administrator must enter {day.year}'s holidays and make-up working days"
+            ) from err
+
+    def end_of_working_day(self, day: date) -> datetime:
+        return datetime.combine(day, self.end_of_day, tzinfo=self.tz)
+
+    def add_working_days(self, start: datetime, count: int) -> datetime:
+        """The end of the `count`-th working day after the day of `start` (company time)."""
+        if count < 0:
+            raise ValueError("a deadline cannot be a negative number of working days")
+        day = start.astimezone(self.tz).date()
+        found = 0
+        while found < count:
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                found += 1
+        return self.end_of_working_day(day)
+
+    def working_days_between(self, earlier: datetime, later: datetime) -> int:
+        """Whole working days that ended after `earlier` and by `later` (0 when not yet a full day)."""
+        if later <= earlier:
+            return 0
+        day = earlier.astimezone(self.tz).date()
+        last = later.astimezone(self.tz).date()
+        count = 0
+        while day < last:
+            day += timedelta(days=1)
+            if self.is_workday(day) and self.end_of_working_day(day) <= later:
+                count += 1
+        return count
+
+
+def load_calendar() -> WorkCalendar:
+    config = current_app.config
+    hour, minute = (int(part) for part in config["END_OF_BUSINESS_DAY"].split(":"))
+    overrides = {row.day: row.is_workday for row in db.session.scalars(db.select(CalendarDay))}
+    years = frozenset(db.session.scalars(db.select(CalendarYear.year)))
+    return WorkCalendar(
+        tz=ZoneInfo(config["COMPANY_TIMEZONE"]),
+        end_of_day=time(hour, minute),
+        overrides=overrides,
+        declared_years=years,
+    )

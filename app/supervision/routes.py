@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from ..services import notify
+from ..services import supervision as desk_service
+from ..services.errors import DomainError, ValidationFailed
+from . import bp
+
+
+class ReassignForm(FlaskForm):
+    assignee = StringField(validators=[DataRequired(), Length(max=64)])
+    reason = StringField(validators=[DataRequired(), Length(max=2000)])
+
+
+@bp.route("/supervision")
+@login_required
+def index() -> str:
+    filters = {k: (request.args.get(k) or None) for k in ("process", "role", "person")}
+    desk = desk_service.desk(current_user, **filters)
+    candidates = {
+        row.task.id: [u for u in notify.role_holders(row.task.role) if u.id != row.task.assignee_id]
+        for row in desk.rows
+        if row.task.role
+    }
+    max_count = max(desk.counts_by_department.values(), default=0)
+    return render_template(
+        "supervision/desk.html",
+        desk=desk,
+        filters=filters,
+        candidates=candidates,
+        form=ReassignForm(),
+        max_count=max_count,
+        department_name=desk_service.department_name,
+    )
+
+
+@bp.route("/supervision/tasks/<int:task_id>/reassign", methods=["POST"])
+@login_required
+def reassign(task_id: int) -> Response:
+    form = ReassignForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        flash("请选择改派对象并填写原因 Choose a person and give a reason", "error")
+        return redirect(url_for("supervision.index"))
+    try:
+        task = desk_service.reassign(task_id, current_user, form.assignee.data or "", form.reason.data or "")
+        flash(f"已改派 Reassigned: {task.title}", "info")
+    except ValidationFailed as err:
+        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
+    except DomainError as err:
+        if err.status == 404:
+            abort(404)
+        flash(err.message, "error")
+    return redirect(url_for("supervision.index"))
