@@ -61,9 +61,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .cli import register_cli
+    from .complaints import bp as complaints_bp
     from .customers import bp as customers_bp
     from .inbox import bp as inbox_bp
     from .processes import bp as processes_bp
+    from .services import complaints, escalation  # noqa: F401 - register their service-task operations
     from .supervision import bp as supervision_bp
     from .web import register_web
 
@@ -73,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(customers_bp)
     app.register_blueprint(supervision_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(complaints_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
     register_web(app)

@@ -61,7 +61,8 @@ def scheduler_tick(at: str | None) -> None:
     report = tick()
     click.echo(
         f"timers fired: {report.timers_fired}, escalations: {report.escalations_started}, "
-        f"digests: {report.digests_queued}, mails sent: {report.mails_sent}, errors: {report.errors}"
+        f"digests: {report.digests_queued}, reports: {report.reports_made}, mails sent: {report.mails_sent}, "
+        f"errors: {report.errors}"
     )
 
 

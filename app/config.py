@@ -32,6 +32,8 @@ class Config:
     DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "8"))
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "1") == "1"
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "30"))
+    COMPLAINT_SETTLEMENT_MANAGER_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_MANAGER_LIMIT", "5000"))
+    COMPLAINT_SETTLEMENT_VP_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_VP_LIMIT", "50000"))
     BPMN_DIR = Path(os.environ.get("BPMN_DIR", PROJECT_ROOT / "bpmn"))
     FORMS_DIR = Path(os.environ.get("FORMS_DIR", PROJECT_ROOT / "forms"))
     PASSWORD_HASH_METHOD = "scrypt"

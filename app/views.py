@@ -56,6 +56,11 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str]]:
             if field.name in data:
                 choices = {value: _label(label, value) for value, label in field.choices}
                 rows.append((_label(field.label, field.name), _display(data[field.name], choices)))
+    else:
+        # A process started by the system has no start form: show its plain values as they are.
+        for key, value in data.items():
+            if isinstance(value, str | int | float | bool) and key not in DERIVED_LABELS:
+                rows.append((key, _display(value)))
     for key, label in DERIVED_LABELS.items():
         if key in data:
             rows.append((label, _display(data[key])))

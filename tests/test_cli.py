@@ -44,4 +44,6 @@ def test_bpmn_sync_reports_each_process(app: Flask) -> None:
     assert result.exit_code == 0, result.output
     assert "credit_application: version 1 (unchanged)" in result.output
     assert "overdue_escalation: version 1 (unchanged)" in result.output
-    assert db.session.scalar(db.select(db.func.count(ProcessVersion.id))) == 2
+    deployed = set(db.session.scalars(db.select(ProcessVersion.process_key)))
+    assert deployed == {"credit_application", "overdue_escalation", "complaint_handling", "complaint_monthly_report"}
+    assert db.session.scalar(db.select(db.func.count(ProcessVersion.id))) == len(deployed)

@@ -16,7 +16,7 @@ from app.services import timers
 
 from .conftest import PASSWORD, ROOT
 from .support import ApiUser
-from .test_escalation import tick
+from .test_escalation import october_report_done, tick  # noqa: F401 - autouse fixture
 from .test_outbox import free_port
 
 TIMERS = 20

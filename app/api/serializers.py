@@ -50,6 +50,8 @@ def instance_json(instance: ProcessInstance, tasks: list[HumanTask], history: li
         "title": instance.title,
         "started_at": to_company_iso(instance.started_at),
         "ended_at": to_company_iso(instance.ended_at),
+        "due_at": to_company_iso(instance.due_at),
+        "case_closed_at": to_company_iso(instance.case_closed_at),
         "data": instance.data,
         "tasks": [task_json(t) for t in tasks],
         "history": [history_json(e) for e in history],

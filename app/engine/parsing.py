@@ -139,11 +139,25 @@ def decision_ids(root: etree._Element) -> list[str]:
     return [d.get("id") for ns in DMN_NAMESPACES for d in root.iter(f"{{{ns}}}decision")]
 
 
+def _refuse_id_clashes(root: etree._Element) -> None:
+    # SpiffWorkflow finds elements by id anywhere in the document, so an operation
+    # named like a diagram element makes that element unreadable.
+    element_ids = {el.get("id") for el in root.iter() if el.get("id") and str(el.tag).startswith(f"{{{BPMN_NS}}}")}
+    clashes = [
+        (op.get("id"), f"the operation name '{op.get('id')}' is also an element id: rename the element")
+        for op in root.iter("{http://spiffworkflow.org/bpmn/schema/1.0/core}serviceTaskOperator")
+        if op.get("id") in element_ids
+    ]
+    if clashes:
+        raise DiagramError(clashes)
+
+
 def build_bundle(
     bpmn_xml: bytes | str, dmn_xml: Mapping[str, bytes | str], filename: str = "diagram.bpmn"
 ) -> SpecBundle:
     """Parse one BPMN document (and the DMN tables it uses) into an executable bundle."""
     root = parse_xml(bpmn_xml, filename)
+    _refuse_id_clashes(root)
     processes = executable_process_ids(root)
     if not processes:
         raise DiagramError([(None, 'no process is marked executable (isExecutable="true")')])

@@ -1,6 +1,7 @@
 """Models are plain data; behaviour lives in app.services."""
 
 from .calendar import CalendarDay, CalendarYear
+from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .customers import CreditDecision, Customer
 from .processes import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
@@ -11,6 +12,9 @@ __all__ = [
     "AuditEvent",
     "CalendarDay",
     "CalendarYear",
+    "Complaint",
+    "ComplaintCounter",
+    "ComplaintReport",
     "CreditDecision",
     "Customer",
     "HumanTask",
@@ -18,6 +22,7 @@ __all__ = [
     "ProcessInstance",
     "ProcessVersion",
     "Role",
+    "RoleStandIn",
     "TaskEscalation",
     "Timer",
     "User",

@@ -50,6 +50,9 @@ class ProcessInstance(db.Model):
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The whole case's deadline (e.g. a complaint closed within 15/20 days), and when the case was closed.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    case_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     process_version: Mapped[ProcessVersion] = relationship()
     started_by: Mapped[User | None] = relationship()

@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..models import ProcessVersion
+from ..services import complaints as complaint_service
 from ..services import instances as instance_service
 from ..services.errors import ValidationFailed
 from ..taskforms import build_form_class, form_to_data
@@ -50,10 +51,13 @@ def start(process_key: str) -> str | Response | tuple[str, int]:
 @login_required
 def instance(instance_id: int) -> str:
     row = instance_service.get_for(current_user, instance_id)
+    complaint = complaint_service.for_instance(row.id)
     return render_template(
         "processes/instance.html",
         instance=row,
         rows=data_rows(row),
         tasks=instance_service.tasks_of(row),
         history=instance_service.history(row),
+        complaint=complaint,
+        links=complaint_service.linked(complaint) if complaint else None,
     )

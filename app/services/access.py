@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from flask import g
+
+from .. import clock
 from ..extensions import db
-from ..models import HumanTask, ProcessInstance, User, user_roles
+from ..models import HumanTask, ProcessInstance, RoleStandIn, User, user_roles
 from ..models.users import Role
 from .directory import CREDIT_FILE_ROLES
+
+
+def roles_of(user: User) -> set[str]:
+    """The roles a person holds now: their own, plus any they stand in for (e.g. while the holder is away)."""
+    cache = g.setdefault("_roles_of", {})
+    if user.id not in cache:
+        now = clock.now()
+        standing_in = db.session.scalars(
+            db.select(RoleStandIn.role_key).where(
+                RoleStandIn.user_id == user.id, RoleStandIn.starts_at <= now, RoleStandIn.ends_at > now
+            )
+        )
+        cache[user.id] = set(user.role_keys) | set(standing_in)
+    return cache[user.id]
 
 
 def may_act_on(user: User, task: HumanTask) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == user.id
-    return task.role is not None and user.has_role(task.role)
+    return task.role is not None and task.role in roles_of(user)
 
 
 def _supervisor_chain(user_ids: set[int]) -> set[int]:

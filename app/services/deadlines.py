@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ..engine import ExpressionError, check_expression, evaluate
@@ -37,8 +37,11 @@ class Deadline:
 
     working_days: int | None = None
     length: timedelta | None = None
+    at: datetime | None = None
 
     def due(self, start: datetime, calendar: WorkCalendar) -> datetime:
+        if self.at is not None:
+            return self.at
         if self.working_days is not None:
             return calendar.add_working_days(start, self.working_days)
         assert self.length is not None
@@ -76,8 +79,22 @@ def resolve_deadline(spec: str, data: Mapping[str, Any]) -> Deadline:
     if isinstance(value, int) and not isinstance(value, bool):
         return Deadline(length=timedelta(days=value))
     if isinstance(value, str):
-        return parse_deadline(value)
+        try:
+            return parse_deadline(value)
+        except DeadlineError:
+            moment = _instant(value)
+            if moment is None:
+                raise
+            return Deadline(at=moment)
     raise DeadlineError(f"deadline '{spec}' gave {value!r}, which is not a deadline")
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def check_deadline(spec: str) -> str | None:
@@ -98,4 +115,9 @@ def script_helpers(now: Callable[[], datetime], calendar: WorkCalendar) -> dict[
     def working_days(count: int) -> str:
         return calendar.add_working_days(now(), int(count)).isoformat()
 
-    return {"deadline": deadline, "working_days": working_days}
+    def days_after(day: str, count: int) -> str:
+        """Start of business (09:00 company time) `count` calendar days after a date, e.g. a delivery date."""
+        start = datetime.combine(date.fromisoformat(str(day)[:10]), time(9, 0), tzinfo=calendar.tz)
+        return (start + timedelta(days=int(count))).isoformat()
+
+    return {"deadline": deadline, "working_days": working_days, "days_after": days_after}

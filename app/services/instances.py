@@ -11,7 +11,7 @@ from ..engine import evaluate
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, TaskEscalation, User
 from ..taskforms import FormDef, validate_data
-from .access import may_view_instance
+from .access import may_view_instance, roles_of
 from .errors import Forbidden, NotFound, ValidationFailed
 from .projection import Step, project, start_runtime
 from .specs import bundle_for, latest_version
@@ -45,7 +45,7 @@ SYSTEM_STARTER = "system"
 def may_start(user: User, form: StartForm) -> bool:
     if form.starter_role == SYSTEM_STARTER:
         return False
-    return form.starter_role is None or user.has_role(form.starter_role)
+    return form.starter_role is None or form.starter_role in roles_of(user)
 
 
 @transactional

@@ -80,7 +80,11 @@ def _assignee_name(task: ReadyTask) -> str | None:
 def _role(task: ReadyTask) -> str | None:
     candidates = task.extensions.get("candidate_roles")
     if candidates:
-        return str(candidates).split(",")[0].strip()
+        first = str(candidates).split(",")[0].strip()
+        if first.startswith("${") and first.endswith("}"):
+            value = task.data.get(first[2:-1].strip())
+            return str(value) if value else task.lane
+        return first
     return task.lane
 
 
@@ -112,9 +116,9 @@ def _due(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInstance,
         return min(guarding)
     spec = task.extensions.get("due")
     if not spec:
-        return None
+        return _case_cap(None, instance)
     try:
-        return resolve_deadline(str(spec), task.data).due(step.now, step.calendar)
+        return _case_cap(resolve_deadline(str(spec), task.data).due(step.now, step.calendar), instance)
     except (DeadlineError, CalendarUnknown) as err:
         # The step still goes ahead: a missing deadline is visible and fixable, a blocked approval is not.
         db.session.add(
@@ -123,6 +127,13 @@ def _due(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInstance,
             )
         )
         return None
+
+
+def _case_cap(due: datetime | None, instance: ProcessInstance) -> datetime | None:
+    """No step of an open case may fall due after the whole case does."""
+    if instance.due_at is None or instance.case_closed_at is not None:
+        return due
+    return instance.due_at if due is None else min(due, instance.due_at)
 
 
 def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: list[PendingTimer], now: datetime) -> None:

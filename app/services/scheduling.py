@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import clock
-from . import digest, escalation, mail, timers
+from . import complaints, digest, escalation, mail, timers
 from .errors import DomainError
 from .leases import WORKER_ID
 
@@ -20,6 +20,7 @@ class TickReport:
     escalations_started: int = 0
     mails_sent: int = 0
     digests_queued: int = 0
+    reports_made: int = 0
     errors: int = 0
 
 
@@ -31,6 +32,7 @@ def tick(owner: str = WORKER_ID) -> TickReport:
             report.escalations_started += escalation.escalate(task_id) is not None
         except DomainError:
             report.errors += 1
+    report.reports_made = int(complaints.ensure_monthly_report() is not None)
     report.digests_queued = digest.queue_digests()
     report.mails_sent = mail.deliver_due(owner=owner)
     return report

@@ -12,7 +12,7 @@ from ..engine import EngineError, TaskNotReady
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, User
 from ..taskforms import validate_data
-from .access import may_act_on
+from .access import may_act_on, roles_of
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from .escalation import close_escalations
 from .projection import Step, load_runtime, project
@@ -28,7 +28,7 @@ def inbox_query(user: User, scope: str = "all"):  # noqa: ANN201 - a SQLAlchemy 
     if scope not in SCOPES:
         raise ValidationFailed({"scope": [f"must be one of {', '.join(SCOPES)}"]})
     mine = HumanTask.assignee_id == user.id
-    queue = HumanTask.assignee_id.is_(None) & HumanTask.role.in_(sorted(user.role_keys) or [""])
+    queue = HumanTask.assignee_id.is_(None) & HumanTask.role.in_(sorted(roles_of(user)) or [""])
     condition = {"mine": mine, "queue": queue, "all": mine | queue}[scope]
     return (
         db.select(HumanTask)
@@ -60,7 +60,7 @@ def claim(task_id: int, user: User) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
     if task is None:
         raise NotFound(f"task {task_id} does not exist")
-    if task.role is None or not user.has_role(task.role):
+    if task.role is None or task.role not in roles_of(user):
         raise Forbidden("only holders of the task's role may claim it")
     if task.status != "open":
         raise Conflict("this task has already been handled")

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("complaints", __name__, template_folder="templates")
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import re
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, StringField
+from wtforms.validators import DataRequired, Length
+
+from .. import clock
+from ..clock import company_tz
+from ..extensions import db
+from ..models import Complaint
+from ..services import complaints as complaint_service
+from ..services import stand_ins
+from ..services.access import roles_of
+from ..services.errors import DomainError, ValidationFailed
+from . import bp
+
+COMPLAINT_ROLES = {
+    "cs_director",
+    "general_manager",
+    "sales_vp",
+    "production_manager",
+    "logistics_director",
+    "service_owner",
+}
+
+
+class StandInForm(FlaskForm):
+    username = StringField("代理人 Stand-in", validators=[DataRequired(), Length(max=64)])
+    starts_at = DateTimeLocalField("自 From", validators=[DataRequired()])
+    ends_at = DateTimeLocalField("至 Until", validators=[DataRequired()])
+
+
+def _require_complaint_role() -> None:
+    if not roles_of(current_user) & COMPLAINT_ROLES:
+        abort(403)
+
+
+def _month() -> tuple[int, int]:
+    text = request.args.get("month")
+    if text:
+        match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            abort(400, "month must look like 2026-10")
+        return int(match.group(1)), int(match.group(2))
+    return complaint_service.previous_month(clock.now(), company_tz())
+
+
+@bp.route("/complaints")
+@login_required
+def index() -> str:
+    _require_complaint_role()
+    rows = db.session.scalars(db.select(Complaint).order_by(Complaint.received_at.desc()).limit(200)).all()
+    return render_template(
+        "complaints/index.html",
+        complaints=rows,
+        now=clock.now(),
+        form=StandInForm(),
+        stand_ins=stand_ins.current("cs_director"),
+        names=complaint_service.CATEGORY_NAMES,
+    )
+
+
+@bp.route("/complaints/stand-in", methods=["POST"])
+@login_required
+def stand_in() -> Response:
+    form = StandInForm()
+    if not form.validate_on_submit():
+        flash("请填写代理人及起止时间 Give the stand-in and the period", "error")
+        return redirect(url_for("complaints.index"))
+    tz = company_tz()
+    try:
+        stand_ins.name_stand_in(
+            current_user,
+            "cs_director",
+            form.username.data or "",
+            form.starts_at.data.replace(tzinfo=tz),
+            form.ends_at.data.replace(tzinfo=tz),
+        )
+        flash("已指定代理人 Stand-in named", "info")
+    except ValidationFailed as err:
+        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
+    except DomainError as err:
+        abort(err.status)
+    return redirect(url_for("complaints.index"))
+
+
+@bp.route("/complaints/stats")
+@login_required
+def stats() -> str:
+    _require_complaint_role()
+    year, month = _month()
+    data = complaint_service.statistics(year, month, company_tz())
+    top = max(data["by_category"].values(), default=0)
+    return render_template("complaints/stats.html", stats=data, top=top, names=complaint_service.CATEGORY_NAMES)
+
+
+@bp.route("/complaints/stats.csv")
+@login_required
+def stats_csv() -> Response:
+    _require_complaint_role()
+    year, month = _month()
+    body = complaint_service.statistics_csv(year, month, company_tz())
+    return Response(
+        "\ufeff" + body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=complaints-{year}-{month:02d}.csv"},
+    )

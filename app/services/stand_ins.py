@@ -1,0 +1,50 @@
+"""Naming someone to hold a role for a while (the customer-service director's stand-in)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .. import clock
+from ..extensions import db
+from ..models import AuditEvent, RoleStandIn, User
+from .errors import Forbidden, ValidationFailed
+from .transactions import transactional
+
+
+@transactional
+def name_stand_in(actor: User, role: str, username: str, starts_at: datetime, ends_at: datetime) -> RoleStandIn:
+    if not (actor.has_role(role) or actor.has_role("admin")):
+        raise Forbidden("only a holder of the role, or an administrator, may name a stand-in for it")
+    errors: dict[str, list[str]] = {}
+    user = db.session.scalars(db.select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        errors["user"] = [f"no active user '{username}'"]
+    if ends_at <= starts_at:
+        errors["ends_at"] = ["must be after the start"]
+    if ends_at <= clock.now():
+        errors.setdefault("ends_at", []).append("must be in the future")
+    if errors:
+        raise ValidationFailed(errors)
+    row = RoleStandIn(role_key=role, user_id=user.id, starts_at=starts_at, ends_at=ends_at, named_by_id=actor.id)
+    db.session.add(row)
+    db.session.add(
+        AuditEvent(
+            at=clock.now(),
+            actor_id=actor.id,
+            action="stand_in",
+            subject=f"role:{role}",
+            details={"user": user.username, "from": starts_at.isoformat(), "until": ends_at.isoformat()},
+        )
+    )
+    return row
+
+
+def current(role: str) -> list[RoleStandIn]:
+    now = clock.now()
+    return list(
+        db.session.scalars(
+            db.select(RoleStandIn)
+            .where(RoleStandIn.role_key == role, RoleStandIn.ends_at > now)
+            .order_by(RoleStandIn.starts_at)
+        )
+    )

@@ -1,0 +1,20 @@
+"""Declarative task forms: `forms/<key>.json` compiled into WTForms.
+
+A process owner describes a form once (fields, types, required, choices, limits, both
+languages); the HTML page and the JSON API then validate with the very same fields.
+"""
+
+from .compiler import build_form_class, form_to_data, validate_data
+from .definitions import FieldDef, FormDef, FormDefinitionError, FormNotFound, FormRegistry, parse_definition
+
+__all__ = [
+    "FieldDef",
+    "FormDef",
+    "FormDefinitionError",
+    "FormNotFound",
+    "FormRegistry",
+    "build_form_class",
+    "form_to_data",
+    "parse_definition",
+    "validate_data",
+]

@@ -1,0 +1,256 @@
+"""FormDef -> WTForms. One field builder serves the HTML page (FlaskForm, with CSRF) and the JSON
+API (plain Form, no request needed), so a value refused on one is refused on the other."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, Field, Form
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import Select
+
+from .definitions import NUMERIC, FieldDef, FormDef, condition_key
+from .fields import (
+    CENT,
+    ChoiceField,
+    IsoDateField,
+    IsoDateTimeField,
+    MoneyField,
+    MultiCheckboxField,
+    TrimmedStringField,
+    TrimmedTextAreaField,
+    WholeNumberField,
+    as_decimal,
+    company_tz,
+    localized,
+    message,
+    normalize_locale,
+    now,
+    readonly_class,
+    show_number,
+)
+
+# Another machine's clock (the browser's, an API client's) may run a little ahead of ours.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value is False or value == "" or value == []
+
+
+class _Rules:
+    """Every rule of one field definition, as a single WTForms validator."""
+
+    def __init__(self, field_def: FieldDef, context: Mapping[str, Any], locale: str) -> None:
+        self.field_def = field_def
+        self.context = context
+        self.locale = locale
+
+    def _needed(self, form: Form) -> bool:
+        if self.field_def.required:
+            return True
+        for other, values in self.field_def.required_if:
+            current = form[other].data if other in form else self.context.get(other)
+            current = current if isinstance(current, list) else [current]
+            if any(v is not None and condition_key(v) in values for v in current):
+                return True
+        return False
+
+    def _fail(self, key: str, **values: Any) -> ValidationError:
+        return ValidationError(message(key, self.locale, **values))
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.process_errors:
+            raise StopValidation()  # the parse error already says what is wrong
+        fdef, value = self.field_def, field.data
+        if _is_blank(value):
+            raise StopValidation(message("required", self.locale) if self._needed(form) else None)
+        if fdef.type in NUMERIC:
+            self._check_number(Decimal(str(value)))
+        elif fdef.type in ("string", "text"):
+            if fdef.max_length is not None and len(value) > fdef.max_length:
+                raise self._fail("length", limit=fdef.max_length)
+        elif fdef.type in ("choice", "multichoice"):
+            allowed = {v for v, _ in fdef.choices}
+            bad = [str(v) for v in (value if isinstance(value, list) else [value]) if v not in allowed]
+            if bad:
+                raise self._fail("choice", value=", ".join(bad))
+        elif fdef.not_after_now:
+            self._check_not_future(value)
+
+    def _check_not_future(self, value: date) -> None:
+        current = now() + CLOCK_SLACK
+        if isinstance(value, datetime):
+            late = value > current
+        else:
+            late = value > current.astimezone(company_tz()).date()
+        if late:
+            raise self._fail("future")
+
+    def _check_number(self, number: Decimal) -> None:
+        fdef = self.field_def
+        if fdef.min is not None and number < Decimal(str(fdef.min)):
+            raise self._fail("min", limit=show_number(Decimal(str(fdef.min)), fdef.type))
+        if fdef.max is not None and number > Decimal(str(fdef.max)):
+            raise self._fail("max", limit=show_number(Decimal(str(fdef.max)), fdef.type))
+        if fdef.max_from is None or self.context.get(fdef.max_from) is None:
+            return
+        cap = as_decimal(self.context[fdef.max_from])
+        if cap is None:
+            # Fail closed: a broken cap in the process data must not let any amount through.
+            raise self._fail("cap_unusable", name=fdef.max_from)
+        if number > cap:
+            raise self._fail("cap", name=fdef.max_from, limit=show_number(cap, fdef.type))
+
+
+def _field(fdef: FieldDef, context: Mapping[str, Any], locale: str) -> Field:
+    kwargs: dict[str, Any] = {
+        "label": localized(fdef.label, locale, fdef.name),
+        "description": localized(fdef.help, locale, ""),
+        "default": fdef.default,
+    }
+    # Browser hints only, so people learn of a limit while typing; _Rules stays the authority.
+    render_kw: dict[str, Any] = {"maxlength": fdef.max_length} if fdef.max_length else {}
+    if fdef.type == "decimal":
+        render_kw["step"] = "0.01"
+    if fdef.readonly:
+        kwargs["default"] = context.get(fdef.name, fdef.default)
+        render_kw.update(readonly=True, disabled=True)
+    else:
+        kwargs["validators"] = [_Rules(fdef, context, locale)]
+    kwargs["render_kw"] = render_kw or None
+    choices = [SelectChoice(value, localized(label, locale, value)) for value, label in fdef.choices]
+    cls: type[Field]
+    if fdef.type == "string":
+        cls = TrimmedStringField
+    elif fdef.type == "text":
+        cls = TrimmedTextAreaField
+    elif fdef.type == "integer":
+        cls, kwargs["locale"] = WholeNumberField, locale
+    elif fdef.type == "decimal":
+        cls, kwargs["locale"], kwargs["places"] = MoneyField, locale, 2
+    elif fdef.type == "boolean":
+        cls = BooleanField
+    elif fdef.type == "choice":
+        cls, kwargs["choices"] = ChoiceField, [SelectChoice("", "—"), *choices]
+    elif fdef.type == "multichoice":
+        cls, kwargs["choices"] = MultiCheckboxField, choices
+        if fdef.readonly:
+            kwargs["widget"] = Select(multiple=True)  # a disabled list, not live checkboxes
+    elif fdef.type == "date":
+        cls, kwargs["locale"], kwargs["format"] = IsoDateField, locale, "%Y-%m-%d"
+    else:
+        cls, kwargs["locale"] = IsoDateTimeField, locale
+    return (readonly_class(cls) if fdef.readonly else cls)(**kwargs)
+
+
+def _form_class(base: type[Form], form_def: FormDef, context: Mapping[str, Any] | None, locale: str) -> type[Form]:
+    locale = normalize_locale(locale)
+    # A copy: the validators must check against the context as it was when the form was built.
+    frozen = dict(context or {})
+    # Readonly fields are display only, and only the HTML page displays anything.
+    fields = [f for f in form_def.fields if base is FlaskForm or not f.readonly]
+    attrs = {f.name: _field(f, frozen, locale) for f in fields}
+    name = "".join(part.title() for part in form_def.key.split("_")) + "Form"
+    return type(name, (base,), attrs)
+
+
+def build_form_class(
+    form_def: FormDef, context: Mapping[str, Any] | None = None, locale: str = "zh_CN"
+) -> type[FlaskForm]:
+    """The HTML form (CSRF from FlaskForm); `context` is the process data for caps and readonly values."""
+    return _form_class(FlaskForm, form_def, context, locale)
+
+
+def clean_value(field_def: FieldDef, value: Any) -> Any:
+    kind = field_def.type
+    if kind == "boolean":
+        return bool(value)
+    if kind == "multichoice":
+        return list(dict.fromkeys(str(v) for v in value or []))
+    if value is None or value == "":
+        return None
+    if kind == "integer":
+        return int(value)
+    if kind == "decimal":
+        return float(Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP))
+    if kind == "datetime" and isinstance(value, datetime):
+        # Company time with its offset: readable in the process data, and still unambiguous.
+        return value.astimezone(company_tz()).isoformat(timespec="seconds")
+    if kind == "date" and isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def form_to_data(form: Form, form_def: FormDef) -> dict[str, Any]:
+    """Clean data from a validated form, in the same shapes as `validate_data` returns."""
+    return {f.name: clean_value(f, form[f.name].data) for f in form_def.fields if not f.readonly}
+
+
+def _json_to_formdata(
+    form_def: FormDef, data: Mapping[str, Any], locale: str
+) -> tuple[MultiDict[str, str], dict[str, list[str]]]:
+    """JSON values as the browser would post them, refusing JSON types a field cannot hold
+    (a browser cannot send `3` for a checkbox, so the form alone would not catch it)."""
+    pairs: list[tuple[str, str]] = []
+    errors: dict[str, list[str]] = {}
+    for fdef in form_def.fields:
+        if fdef.readonly:
+            continue
+        value = data.get(fdef.name)
+        if value is None:
+            value = fdef.default
+        if value is None:
+            continue
+        problem = None
+        if fdef.type == "boolean":
+            if not isinstance(value, bool):
+                problem = "boolean"
+            elif value:
+                pairs.append((fdef.name, "y"))
+        elif fdef.type == "multichoice":
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                pairs.extend((fdef.name, v) for v in value)
+            else:
+                problem = "list"
+        elif fdef.type in NUMERIC:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                problem = "number"
+            elif fdef.type == "integer" and isinstance(value, float):
+                if value.is_integer():
+                    pairs.append((fdef.name, str(int(value))))
+                else:
+                    problem = "integer"
+            else:
+                pairs.append((fdef.name, str(value)))
+        elif isinstance(value, str):
+            pairs.append((fdef.name, value))
+        else:
+            problem = "text"
+        if problem:
+            errors[fdef.name] = [message(problem, locale)]
+    return MultiDict(pairs), errors
+
+
+def validate_data(
+    form_def: FormDef, data: Mapping[str, Any], context: Mapping[str, Any] | None = None, locale: str = "en"
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Check a JSON object with the HTML form's rules; returns (clean data, errors by field).
+    Omitted or null values take the definition's default; readonly fields are ignored."""
+    known = {f.name for f in form_def.fields}
+    errors = {str(name): [message("unknown", locale)] for name in data if name not in known}
+    formdata, type_errors = _json_to_formdata(form_def, data, locale)
+    errors.update(type_errors)
+    form = _form_class(Form, form_def, context, locale)(formdata=formdata)
+    form.validate()
+    for name, messages in form.errors.items():
+        errors.setdefault(str(name), [str(m) for m in messages])
+    if errors:
+        return {}, errors
+    return form_to_data(form, form_def), {}
