@@ -356,3 +356,35 @@ def test_monthly_statistics_on_a_seeded_month(app: Flask, people: dict[str, ApiU
     login_client = app.test_client()
     login(login_client, "salesperson")
     assert login_client.get("/complaints/stats").status_code == 403
+
+
+def test_the_supervisor_desk_shows_cases_at_risk(app: Flask, people: dict[str, ApiUser], client: FlaskClient) -> None:
+    received = "2026-11-10T09:00:00+08:00"  # a domestic case is due 2026-11-25 09:00
+    case = started(people["cs_director"], category="appearance_packaging", received_at=received)
+    started(people["cs_director"], category="grievance")  # due in December: not at risk
+    act(people["general_manager"], case["id"], "批准转办", {"transfer_decision": "approve"})
+    desk = people["general_manager"].get("/api/v1/supervision/overdue").json
+    assert [(c["instance_id"], c["overdue"], c["hours_left"]) for c in desk["cases_at_risk"]] == [
+        (case["id"], False, 48.0)
+    ]
+    assert people["finance_director"].get("/api/v1/supervision/overdue").json["cases_at_risk"] == []
+    login(client, "general_manager")
+    assert 'id="cases-at-risk"' in client.get("/supervision").data.decode()
+
+
+def test_the_cs_director_names_a_stand_in_on_the_complaints_page(app: Flask, client: FlaskClient) -> None:
+    from .conftest import csrf_token
+
+    login(client, "cs_director")
+    token = csrf_token(client.get("/complaints").data)
+    bad = {"username": "nobody", "starts_at": "2026-11-23T08:00", "ends_at": "2026-11-30T18:00", "csrf_token": token}
+    client.post("/complaints/stand-in", data=bad)
+    assert db.session.scalar(db.select(db.func.count(RoleStandIn.id))) == 0
+    good = {**bad, "username": "sales_vp"}
+    assert client.post("/complaints/stand-in", data=good).status_code == 302
+    [row] = db.session.scalars(db.select(RoleStandIn)).all()
+    assert (row.role_key, row.user.username) == ("cs_director", "sales_vp")
+    other = app.test_client()
+    login(other, "finance_director")
+    refused = other.post("/complaints/stand-in", data={**good, "csrf_token": csrf_token(other.get("/tasks").data)})
+    assert refused.status_code == 403

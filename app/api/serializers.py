@@ -103,6 +103,18 @@ def desk_json(desk: Any) -> dict[str, Any]:
             }
             for row in desk.rows
         ],
+        "cases_at_risk": [
+            {
+                "instance_id": case.instance.id,
+                "process_key": case.instance.process_key,
+                "business_key": case.instance.business_key,
+                "title": case.instance.title,
+                "due_at": to_company_iso(case.instance.due_at),
+                "overdue": case.overdue,
+                "hours_left": case.hours_left,
+            }
+            for case in desk.cases_at_risk
+        ],
         "counts_by_department": desk.counts_by_department,
         "on_time_rate_last_month": desk.on_time_rate_last_month,
         "completed_last_month": desk.completed_last_month,

@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, update
 
 from .. import clock
 from ..extensions import db
-from ..models import AuditEvent, HumanTask, Role, User, user_roles
+from ..models import AuditEvent, HumanTask, ProcessInstance, Role, User, user_roles
 from . import notify
 from .directory import DEPARTMENTS
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -29,8 +29,18 @@ class DeskRow:
 
 
 @dataclass(frozen=True)
+class CaseRow:
+    """A whole case (e.g. a complaint due within 15/20 days) that is late or close to it."""
+
+    instance: ProcessInstance
+    overdue: bool
+    hours_left: float
+
+
+@dataclass(frozen=True)
 class Desk:
     rows: list[DeskRow]
+    cases_at_risk: list[CaseRow]
     counts_by_department: dict[str, int]
     on_time_rate_last_month: float | None
     completed_last_month: int
@@ -141,11 +151,38 @@ def desk(user: User, process: str | None = None, role: str | None = None, person
     on_time = sum(1 for done, due in finished if done <= due)
     return Desk(
         rows=rows,
+        cases_at_risk=_cases_at_risk(team, now, process),
         counts_by_department={d: counts[d] for d in sorted(counts, key=lambda k: (-counts[k], k))},
         on_time_rate_last_month=(on_time / len(finished)) if finished else None,
         completed_last_month=len(finished),
         due_soon_until=due_soon_until,
     )
+
+
+CASE_RISK_WINDOW = timedelta(days=3)
+
+
+def _cases_at_risk(team: set[int], now: datetime, process: str | None) -> list[CaseRow]:
+    """Open cases whose own deadline is past or within three days, with work waiting in this part of the org."""
+    in_scope = db.select(HumanTask.instance_id).where(HumanTask.status == "open", _scope(team))
+    query = (
+        db.select(ProcessInstance)
+        .where(
+            ProcessInstance.status == "running",
+            ProcessInstance.due_at.is_not(None),
+            ProcessInstance.case_closed_at.is_(None),
+            ProcessInstance.due_at <= now + CASE_RISK_WINDOW,
+            ProcessInstance.id.in_(in_scope),
+        )
+        .order_by(ProcessInstance.due_at)
+        .limit(200)
+    )
+    if process:
+        query = query.where(ProcessInstance.process_key == process)
+    return [
+        CaseRow(instance=i, overdue=i.due_at < now, hours_left=round((i.due_at - now).total_seconds() / 3600, 1))
+        for i in db.session.scalars(query)
+    ]
 
 
 def department_name(key: str) -> str:
