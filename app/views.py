@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
 from .models import ProcessInstance
 from .services import instances as instance_service
 from .services.errors import DomainError
@@ -28,7 +30,7 @@ def _label(field_label: dict[str, str], name: str) -> str:
     return " ".join(x for x in (zh, en) if x) or name
 
 
-def _display(value: Any, choices: dict[str, str] | None = None) -> str:
+def _display(value: Any, choices: dict[str, str] | None = None) -> str | Markup:
     if isinstance(value, bool):
         return "是 Yes" if value else "否 No"
     if isinstance(value, list):
@@ -39,12 +41,14 @@ def _display(value: Any, choices: dict[str, str] | None = None) -> str:
         return f"{value:,.2f}"
     if choices and str(value) in choices:
         return choices[str(value)]
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        return Markup('<a href="{0}">{0}</a>').format(value)  # e.g. the monthly report attached to a task
     return str(value)
 
 
-def data_rows(instance: ProcessInstance) -> list[tuple[str, str]]:
+def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
     """The instance's data as labelled rows: the start form's fields first, then derived values."""
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str | Markup]] = []
     data = instance.data or {}
     form: FormDef | None
     try:

@@ -1,0 +1,83 @@
+"""The service layer called directly, as the scheduler and scripts do: one use case, one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from app.extensions import db
+from app.models import AuditEvent, CreditDecision, HumanTask, ProcessInstance, User
+from app.services import customers, instances, tasks
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+from .support import application
+
+
+def user(name: str) -> User:
+    return db.session.scalars(db.select(User).where(User.username == name)).one()
+
+
+def filed(**overrides: Any) -> dict[str, Any]:
+    data = application(**overrides)
+    data.pop("filed_by")
+    return data
+
+
+def test_start_and_complete_the_chain_through_the_services(app: Flask) -> None:
+    instance = instances.start("credit_application", user("salesperson"), filed(customer_code="SV1"))
+    assert (instance.business_key, instance.status, instance.data["grade"]) == ("SV1", "running", "A")
+    for approver in ("sales_manager", "finance_director", "general_manager"):
+        [task] = tasks.list_tasks(user(approver))
+        tasks.complete(task.id, user(approver), {"decision": "approve", "comment": f"{approver} ok"})
+    db.session.expire_all()
+    done = db.session.get(ProcessInstance, instance.id)
+    assert done.status == "completed" and done.ended_at is not None
+    file = customers.read_credit_file("SV1", user("finance_director"))
+    assert [a["comment"] for a in file.decisions[0].approvals] == [
+        "sales_manager ok",
+        "finance_director ok",
+        "general_manager ok",
+    ]
+
+
+def test_a_failed_use_case_leaves_nothing_behind(app: Flask) -> None:
+    before = db.session.scalar(db.select(db.func.count(AuditEvent.id)))
+    with pytest.raises(ValidationFailed) as err:
+        instances.start("credit_application", user("salesperson"), filed(requested_term_days=0))
+    assert set(err.value.errors) == {"requested_term_days"}
+    assert db.session.scalar(db.select(db.func.count(AuditEvent.id))) == before
+    assert db.session.scalar(db.select(db.func.count(ProcessInstance.id))) == 0
+
+
+def test_service_errors_for_the_wrong_person_or_a_stale_task(app: Flask) -> None:
+    instances.start("credit_application", user("salesperson"), filed(customer_code="SV2"))
+    [task] = tasks.list_tasks(user("sales_manager"))
+    with pytest.raises(Forbidden):
+        tasks.complete(task.id, user("finance_director"), {"decision": "approve"})
+    with pytest.raises(NotFound):
+        tasks.complete(10_000, user("sales_manager"), {"decision": "approve"})
+    tasks.complete(task.id, user("sales_manager"), {"decision": "approve"})
+    with pytest.raises(Conflict):
+        tasks.complete(task.id, user("sales_manager"), {"decision": "approve"})
+    instances.start("credit_application", user("salesperson"), filed(customer_code="SV2C", bad_record_24m=True))
+    with pytest.raises(Forbidden):
+        customers.read_credit_file("SV2C", user("cs_director"))
+    with pytest.raises(NotFound):
+        customers.read_credit_file("SV2", user("finance_director"))  # still under approval: no file yet
+
+
+def test_scopes_separate_my_tasks_from_my_roles_queue(app: Flask) -> None:
+    instances.start("credit_application", user("salesperson"), filed(customer_code="SV3"))
+    instances.start("credit_application", user("salesperson"), filed(customer_code="SV4"))
+    manager = user("sales_manager")
+    first, second = tasks.list_tasks(manager, "queue")
+    tasks.claim(first.id, manager)
+    assert [t.id for t in tasks.list_tasks(manager, "mine")] == [first.id]
+    assert [t.id for t in tasks.list_tasks(manager, "queue")] == [second.id]
+    assert tasks.count_open(manager) == 2
+    with pytest.raises(ValidationFailed):
+        tasks.list_tasks(manager, "everything")
+    assert db.session.get(HumanTask, first.id).assignee_id == manager.id
+    assert db.session.scalar(db.select(db.func.count(CreditDecision.id))) == 0
