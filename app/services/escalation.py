@@ -68,7 +68,10 @@ def escalation_target(ctx: OperationContext, params: dict[str, Any], data: dict[
     return {"found": True, "level": level, "escalate_to": target.username, "escalate_to_name": target.display_name}
 
 
-def overdue_task_ids(now: Any, limit: int = 200) -> list[int]:
+SCAN_BATCH = 200
+
+
+def overdue_task_ids(now: Any, limit: int = SCAN_BATCH) -> list[int]:
     return list(
         db.session.scalars(
             db.select(HumanTask.id)

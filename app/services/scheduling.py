@@ -27,11 +27,15 @@ class TickReport:
 def tick(owner: str = WORKER_ID) -> TickReport:
     report = TickReport()
     report.timers_fired = timers.fire_due(owner=owner)
-    for task_id in escalation.overdue_task_ids(clock.now()):
-        try:
-            report.escalations_started += escalation.escalate(task_id) is not None
-        except DomainError:
-            report.errors += 1
+    for _ in range(50):  # a batch of overdue tasks at a time, so a long outage is caught up in one pass
+        overdue = escalation.overdue_task_ids(clock.now())
+        for task_id in overdue:
+            try:
+                report.escalations_started += escalation.escalate(task_id) is not None
+            except DomainError:
+                report.errors += 1
+        if len(overdue) < escalation.SCAN_BATCH:
+            break
     report.reports_made = int(complaints.ensure_monthly_report() is not None)
     report.digests_queued = digest.queue_digests()
     report.mails_sent = mail.deliver_due(owner=owner)

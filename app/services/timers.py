@@ -55,13 +55,19 @@ def _record_failure(timer_id: int, message: str) -> None:
             instance.status, instance.error = "error", f"timer {timer.bpmn_id}: {message}"[:2000]
 
 
-def fire_due(limit: int = 100, owner: str = WORKER_ID) -> int:
-    fired = 0
-    for timer_id in claim_due_timers(limit, owner):
-        try:
-            fired += bool(fire(timer_id, owner))
-        except Conflict:
-            continue  # the instance moved on meanwhile; the timer row now says so
-        except EngineError as err:
-            _record_failure(timer_id, str(err))
+def fire_due(batch: int = 100, most: int = 10_000, owner: str = WORKER_ID) -> int:
+    """Fire what is due, a leased batch at a time, until nothing is left (or `most` were tried)."""
+    fired = tried = 0
+    while tried < most:
+        claimed = claim_due_timers(batch, owner)
+        if not claimed:
+            break
+        tried += len(claimed)
+        for timer_id in claimed:
+            try:
+                fired += bool(fire(timer_id, owner))
+            except Conflict:
+                continue  # the instance moved on meanwhile; the timer row now says so
+            except EngineError as err:
+                _record_failure(timer_id, str(err))
     return fired
