@@ -16,6 +16,25 @@ from .services.errors import ValidationFailed
 
 bpmn_cli = AppGroup("bpmn", help="Deploy process diagrams.")
 scheduler_cli = AppGroup("scheduler", help="Timers, escalations and mail.")
+users_cli = AppGroup("users", help="Accounts.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="A role key, e.g. admin (repeatable).")
+@click.option("--password", default=None, help="Leave out to have one generated and shown once.")
+@click.option("--email", default=None)
+def users_create(username: str, roles: tuple[str, ...], password: str | None, email: str | None) -> None:
+    """Create an account, e.g. the first administrator."""
+    try:
+        user, secret = user_service.create_user(username, list(roles), password, email)
+    except ValidationFailed as err:
+        raise click.ClickException("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items())) from err
+    click.echo(f"created {user.username} ({', '.join(roles)})")
+    if password is None:
+        click.echo(f"password (shown once, not stored): {secret}")
+
+
 demo_cli = AppGroup("demo", help="Demo company data.")
 
 
@@ -69,4 +88,5 @@ def scheduler_tick(at: str | None) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(bpmn_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -20,7 +20,12 @@ from .services.errors import DomainError
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    # A session made before the user's last logout, password change or disabling is void.
+    if session.get("epoch") != user.session_epoch:
+        return None
+    return user
 
 
 login_manager.login_view = "auth.login"

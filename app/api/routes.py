@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ..extensions import limiter
 from ..services import customers as customer_service
 from ..services import instances as instance_service
 from ..services import supervision as desk_service
@@ -37,7 +38,15 @@ def _json_body() -> dict[str, Any]:
     return body
 
 
+def _token_name() -> str:
+    body = request.get_json(silent=True)
+    name = body.get("username") if isinstance(body, dict) else None
+    return f"user:{str(name or '').strip().lower()}"
+
+
 @bp.post("/auth/token")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USER"], key_func=_token_name)
 def token() -> Reply:
     body = _json_body()
     username, password = body.get("username"), body.get("password")

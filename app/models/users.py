@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     department: Mapped[str] = mapped_column(String(64), default="")
     last_digest_on: Mapped[date | None] = mapped_column(Date)
+    # Bumped to end every session at once: logout, a password change, being disabled.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")

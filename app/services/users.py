@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import delete
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
 from ..extensions import db
 from ..models import ApiToken, Role, User
 from .directory import DEMO_DEPARTMENTS, DEMO_SUPERVISORS, ROLES
-from .errors import ValidationFailed
+from .errors import Forbidden, NotFound, ValidationFailed
 from .transactions import transactional
 
 MIN_PASSWORD_LENGTH = 8
@@ -65,9 +67,92 @@ def ensure_roles() -> dict[str, Role]:
     return existing
 
 
-def _check_password(password: str) -> None:
+_COMMON_PASSWORDS = frozenset(
+    line.strip().lower()
+    for line in (Path(__file__).with_name("common_passwords.txt")).read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+)
+
+
+def password_problems(password: str, username: str = "") -> list[str]:
+    """Why a password is refused (OWASP ASVS level 1): length and a list of common ones, no composition rules."""
+    problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed({"password": [f"must be at least {MIN_PASSWORD_LENGTH} characters"]})
+        problems.append(f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > 128:
+        problems.append("must be at most 128 characters")
+    if password.lower() in _COMMON_PASSWORDS or (username and password.lower() == username.lower()):
+        problems.append("is too common or too easy to guess")
+    return problems
+
+
+def _check_password(password: str, username: str = "") -> None:
+    problems = password_problems(password, username)
+    if problems:
+        raise ValidationFailed({"password": problems})
+
+
+def end_all_sessions(user: User) -> None:
+    """Every browser session and API token of this person stops working (part of the caller's transaction)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+@transactional
+def log_out_everywhere(user_id: int) -> None:
+    user = db.session.get(User, user_id)
+    if user is not None:
+        end_all_sessions(user)
+
+
+@transactional
+def change_password(user_id: int, current: str, new: str) -> None:
+    user = db.session.get(User, user_id)
+    if user is None or not check_password_hash(user.password_hash, current):
+        raise ValidationFailed({"current_password": ["is not your current password"]})
+    _check_password(new, user.username)
+    user.password_hash = hash_password(new)
+    end_all_sessions(user)
+
+
+@transactional
+def set_active(actor: User, username: str, active: bool) -> User:
+    if not actor.has_role("admin"):
+        raise Forbidden("only an administrator may enable or disable users")
+    user = db.session.scalars(db.select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"no user '{username}'")
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+    return user
+
+
+@transactional
+def create_user(
+    username: str, roles: list[str], password: str | None = None, email: str | None = None
+) -> tuple[User, str]:
+    """A new account; without a password one is generated and returned once, never stored in clear."""
+    if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
+        raise ValidationFailed({"username": ["letters, digits, '.' and '_' only, at most 64"]})
+    if db.session.scalars(db.select(User.id).where(User.username == username)).first():
+        raise ValidationFailed({"username": [f"'{username}' exists already"]})
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValidationFailed({"role": [f"unknown role(s): {', '.join(unknown)}"]})
+    secret = password or secrets.token_urlsafe(12)
+    _check_password(secret, username)
+    known = ensure_roles()
+    user = User(
+        username=username,
+        display_name=username,
+        email=email,
+        password_hash=hash_password(secret),
+        created_at=clock.now(),
+        roles=[known[r] for r in roles],
+    )
+    db.session.add(user)
+    return user, secret
 
 
 @transactional
