@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -85,7 +86,23 @@ def scheduler_tick(at: str | None) -> None:
     )
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Write an online backup of the SQLite database to PATH (PostgreSQL: prints the pg_dump to use)."""
+    from .services.backup import BackupNotSupported, backup_sqlite
+
+    try:
+        size = backup_sqlite(path)
+    except BackupNotSupported as err:
+        raise click.ClickException(str(err)) from err
+    except FileExistsError as err:
+        raise click.BadParameter(str(err), param_hint="PATH") from err
+    click.echo(f"backup written to {path} ({size} bytes)")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(backup)
     app.cli.add_command(bpmn_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(users_cli)
