@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from .clock import to_company_iso
@@ -47,6 +49,18 @@ def register_web(app: Flask) -> None:
             from .scheduler import start_scheduler
 
             start_scheduler(app)
+
+    @app.get("/healthz")
+    def _healthz() -> tuple[dict[str, str], int]:
+        # For load balancers and monitors: no login, no data, just whether the database answers.
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            db.session.rollback()
+            return {"status": "database unavailable"}, 503
+        finally:
+            db.session.rollback()
+        return {"status": "ok"}, 200
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

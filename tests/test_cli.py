@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 from app.extensions import db
@@ -47,3 +49,19 @@ def test_bpmn_sync_reports_each_process(app: Flask) -> None:
     deployed = set(db.session.scalars(db.select(ProcessVersion.process_key)))
     assert deployed == {"credit_application", "overdue_escalation", "complaint_handling", "complaint_monthly_report"}
     assert db.session.scalar(db.select(db.func.count(ProcessVersion.id))) == len(deployed)
+
+
+def test_health_endpoint_answers_without_login(app: Flask) -> None:
+    response = app.test_client().get("/healthz")
+    assert (response.status_code, response.json) == (200, {"status": "ok"})
+
+
+def test_health_endpoint_reports_a_dead_database(tmp_path: Any) -> None:
+    from app import create_app
+
+    from .conftest import _config
+
+    broken = create_app(_config(f"sqlite:///{tmp_path}/missing-dir/nothing.db"))
+    with broken.app_context():
+        response = broken.test_client().get("/healthz")
+    assert (response.status_code, response.json) == (503, {"status": "database unavailable"})
