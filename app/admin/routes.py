@@ -59,6 +59,7 @@ def calendar() -> str | Response | tuple[str, int]:
 @bp.route("/calendar/remove", methods=["POST"])
 @login_required
 def remove_day() -> Response:
+    calendar_admin.require_admin(current_user)
     form = RemoveForm()
     if form.validate_on_submit():
         calendar_admin.remove_day(current_user, form.day.data)

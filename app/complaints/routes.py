@@ -67,6 +67,7 @@ def index() -> str:
 @bp.route("/complaints/stand-in", methods=["POST"])
 @login_required
 def stand_in() -> Response:
+    stand_ins.require_may_name(current_user, "cs_director")
     form = StandInForm()
     if not form.validate_on_submit():
         flash("请填写代理人及起止时间 Give the stand-in and the period", "error")

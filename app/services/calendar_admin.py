@@ -11,13 +11,13 @@ from .errors import Forbidden, ValidationFailed
 from .transactions import transactional
 
 
-def _require_admin(user: User) -> None:
+def require_admin(user: User) -> None:
     if not user.has_role("admin"):
         raise Forbidden("only an administrator may change the calendar")
 
 
 def listing(user: User) -> tuple[list[CalendarDay], list[CalendarYear]]:
-    _require_admin(user)
+    require_admin(user)
     days = list(db.session.scalars(db.select(CalendarDay).order_by(CalendarDay.day)))
     years = list(db.session.scalars(db.select(CalendarYear).order_by(CalendarYear.year)))
     return days, years
@@ -25,7 +25,7 @@ def listing(user: User) -> tuple[list[CalendarDay], list[CalendarYear]]:
 
 @transactional
 def set_day(user: User, day: date, is_workday: bool, note: str) -> CalendarDay:
-    _require_admin(user)
+    require_admin(user)
     if len(note) > 200:
         raise ValidationFailed({"note": ["at most 200 characters"]})
     row = db.session.get(CalendarDay, day) or CalendarDay(day=day)
@@ -45,7 +45,7 @@ def set_day(user: User, day: date, is_workday: bool, note: str) -> CalendarDay:
 
 @transactional
 def remove_day(user: User, day: date) -> None:
-    _require_admin(user)
+    require_admin(user)
     row = db.session.get(CalendarDay, day)
     if row is not None:
         db.session.delete(row)
@@ -56,7 +56,7 @@ def remove_day(user: User, day: date) -> None:
 
 @transactional
 def declare_year(user: User, year: int, note: str) -> CalendarYear:
-    _require_admin(user)
+    require_admin(user)
     if not 2000 <= year <= 2100:
         raise ValidationFailed({"year": ["must be between 2000 and 2100"]})
     row = db.session.get(CalendarYear, year) or CalendarYear(year=year)

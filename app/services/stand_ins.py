@@ -11,10 +11,14 @@ from .errors import Forbidden, ValidationFailed
 from .transactions import transactional
 
 
-@transactional
-def name_stand_in(actor: User, role: str, username: str, starts_at: datetime, ends_at: datetime) -> RoleStandIn:
+def require_may_name(actor: User, role: str) -> None:
     if not (actor.has_role(role) or actor.has_role("admin")):
         raise Forbidden("only a holder of the role, or an administrator, may name a stand-in for it")
+
+
+@transactional
+def name_stand_in(actor: User, role: str, username: str, starts_at: datetime, ends_at: datetime) -> RoleStandIn:
+    require_may_name(actor, role)
     errors: dict[str, list[str]] = {}
     user = db.session.scalars(db.select(User).where(User.username == username)).first()
     if user is None or not user.active:

@@ -198,6 +198,12 @@ def _holders(task: HumanTask) -> set[int]:
 
 @transactional
 def reassign(task_id: int, actor: User, assignee_username: str, reason: str) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    team = subordinate_ids(actor)
+    if not (_holders(task) & team):
+        raise Forbidden("only a supervisor of the task's holder may reassign it")
     errors: dict[str, list[str]] = {}
     if not isinstance(reason, str) or not reason.strip():
         errors["reason"] = ["a reason is required"]
@@ -205,12 +211,6 @@ def reassign(task_id: int, actor: User, assignee_username: str, reason: str) -> 
         errors["assignee"] = ["whom to give the task to is required"]
     if errors:
         raise ValidationFailed(errors)
-    task = db.session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} does not exist")
-    team = subordinate_ids(actor)
-    if not (_holders(task) & team):
-        raise Forbidden("only a supervisor of the task's holder may reassign it")
     if task.status != "open":
         raise Conflict("this task has already been handled")
     new = db.session.scalars(db.select(User).where(User.username == assignee_username.strip())).first()

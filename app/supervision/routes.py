@@ -44,18 +44,14 @@ def index() -> str:
 @login_required
 def reassign(task_id: int) -> Response:
     form = ReassignForm()
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        flash("请选择改派对象并填写原因 Choose a person and give a reason", "error")
-        return redirect(url_for("supervision.index"))
+    form.validate_on_submit()  # the service decides: who may reassign first, then what was given
     try:
         task = desk_service.reassign(task_id, current_user, form.assignee.data or "", form.reason.data or "")
         flash(f"已改派 Reassigned: {task.title}", "info")
     except ValidationFailed as err:
         flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
     except DomainError as err:
-        if err.status == 404:
-            abort(404)
+        if err.status in (403, 404):
+            abort(err.status)
         flash(err.message, "error")
     return redirect(url_for("supervision.index"))

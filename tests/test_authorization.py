@@ -1,0 +1,149 @@
+"""Every route, as every role and as an anonymous visitor, against a table of who may do what.
+
+A route added without an entry here fails the test, so no page or endpoint ships unchecked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import HumanTask
+from app.services.directory import DEMO_SUPERVISORS
+
+from .conftest import PASSWORD, csrf_token, login
+from .support import ApiUser
+
+USERS = [u for u in DEMO_SUPERVISORS if u != "sales_manager"] + ["sales_manager"]  # the claimer acts last
+INSTANCE_VIEWERS = {"salesperson", "sales_manager", "sales_vp", "general_manager"}
+CREDIT_READERS = {
+    "salesperson",
+    "sales_manager",
+    "finance_director",
+    "general_manager",
+    "sales_vp",
+    "credit_controller",
+}
+COMPLAINT_ROLES = {
+    "cs_director",
+    "general_manager",
+    "sales_vp",
+    "production_manager",
+    "logistics_director",
+    "service_owner",
+}
+SALES = {"salesperson", "salesperson2"}
+TASK_HOLDER = {"sales_manager"}
+TASK_SUPERVISORS = {"sales_vp", "general_manager"}
+
+
+def allowed(who: set[str], yes: int, no: int = 403) -> dict[str, int]:
+    return {user: (yes if user in who else no) for user in USERS}
+
+
+def everyone(code: int) -> dict[str, int]:
+    return dict.fromkeys(USERS, code)
+
+
+# endpoint -> (method, anonymous answer, answer per user)
+TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
+    "inbox.index": ("GET", 302, everyone(302)),
+    "inbox.tasks": ("GET", 302, everyone(200)),
+    "inbox.task": ("GET", 302, allowed(TASK_HOLDER, 200)),
+    "inbox.claim": ("POST", 302, allowed(TASK_HOLDER, 302)),
+    "auth.login": ("GET", 200, everyone(302)),
+    "auth.logout": ("POST", 302, everyone(302)),
+    "auth.change_password": ("GET", 302, everyone(200)),
+    "admin.calendar": ("GET", 302, allowed({"admin"}, 200)),
+    "admin.remove_day": ("POST", 302, allowed({"admin"}, 302)),
+    "complaints.index": ("GET", 302, allowed(COMPLAINT_ROLES, 200)),
+    "complaints.stats": ("GET", 302, allowed(COMPLAINT_ROLES, 200)),
+    "complaints.stats_csv": ("GET", 302, allowed(COMPLAINT_ROLES, 200)),
+    "complaints.stand_in": ("POST", 302, allowed({"cs_director", "admin"}, 302)),
+    "customers.index": ("GET", 302, everyone(200)),
+    "customers.credit_file": ("GET", 302, allowed(CREDIT_READERS, 200)),
+    "processes.index": ("GET", 302, everyone(200)),
+    "processes.start": ("GET", 302, allowed(SALES, 200)),
+    "processes.instance": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
+    "supervision.index": ("GET", 302, everyone(200)),
+    "supervision.reassign": ("POST", 302, allowed(TASK_SUPERVISORS, 302)),
+    "_healthz": ("GET", 200, everyone(200)),
+    "api.token": ("POST", 422, everyone(422)),
+    "api.tasks": ("GET", 401, everyone(200)),
+    "api.overdue": ("GET", 401, everyone(200)),
+    "api.instance": ("GET", 401, allowed(INSTANCE_VIEWERS, 200)),
+    "api.customer": ("GET", 401, allowed(CREDIT_READERS, 200)),
+    "api.start": ("POST", 401, allowed(SALES, 422)),
+    "api.claim": ("POST", 401, allowed(TASK_HOLDER, 200)),
+    "api.complete": ("POST", 401, allowed(TASK_HOLDER, 422)),
+    "api.reassign": ("POST", 401, allowed(TASK_SUPERVISORS, 422)),
+}
+SKIPPED = {"static"}  # public files, served the same to everyone
+
+
+@pytest.fixture
+def objects(app: Flask) -> dict[str, Any]:
+    # Every role logs in here from one address: the log-in limits are tested in test_accounts.
+    app.config.update(LOGIN_LIMIT_PER_ADDRESS="1000 per minute", LOGIN_LIMIT_PER_USER="1000 per minute")
+    sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="AZ1").json["id"]
+    sales.start_credit(customer_code="AZ2", bad_record_24m=True)  # decided at once: a credit file exists
+    task_id = db.session.scalars(db.select(HumanTask.id).where(HumanTask.instance_id == instance_id)).one()
+    return {"task_id": task_id, "instance_id": instance_id, "code": "AZ2", "process_key": "credit_application"}
+
+
+def test_every_route_is_in_the_table(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - SKIPPED
+    assert endpoints == set(TABLE), f"add to TABLE: {endpoints - set(TABLE)}; stale: {set(TABLE) - endpoints}"
+
+
+def _url(app: Flask, endpoint: str, objects: dict[str, Any]) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{arg: objects[arg] for arg in rule.arguments})
+
+
+def _call(client: FlaskClient, method: str, url: str, headers: dict[str, str] | None = None) -> int:
+    if method == "GET":
+        return client.get(url, headers=headers).status_code
+    if url.startswith("/api/"):
+        return client.post(url, json={}, headers=headers).status_code
+    page = client.get("/login")
+    if page.status_code != 200:  # logged in: the login page redirects, the password page has a form
+        page = client.get("/account/password")
+    return client.post(url, data={"csrf_token": csrf_token(page.data)}).status_code
+
+
+def test_anonymous_visitors(app: Flask, objects: dict[str, Any]) -> None:
+    failures = []
+    for endpoint, (method, expected, _) in TABLE.items():
+        client = app.test_client()
+        got = _call(client, method, _url(app, endpoint, objects))
+        if got != expected:
+            failures.append((endpoint, expected, got))
+    assert failures == []
+
+
+def test_every_role(app: Flask, objects: dict[str, Any]) -> None:
+    failures = []
+    for user in USERS:
+        browser, api_client = app.test_client(), app.test_client()
+        login(browser, user)
+        headers = ApiUser(api_client, user, PASSWORD).headers
+        for endpoint, (method, _, expected_by_user) in TABLE.items():
+            url = _url(app, endpoint, objects)
+            if endpoint == "auth.logout":
+                continue  # logging out ends every session of the user: checked in test_accounts
+            if endpoint.startswith("api."):
+                got = _call(api_client, method, url, None if endpoint == "api.token" else headers)
+            else:
+                got = _call(browser, method, url)
+            if got != expected_by_user[user]:
+                failures.append((user, endpoint, expected_by_user[user], got))
+    assert failures == []
