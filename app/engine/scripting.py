@@ -29,6 +29,8 @@ from RestrictedPython.Guards import (
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from .limits import GUARD_NAME, IterationBudget, capped_range, checked, forbidden_constructs, guard_operators
+
 
 class ExpressionError(Exception):
     """An expression or script in a diagram was refused or failed."""
@@ -37,10 +39,6 @@ class ExpressionError(Exception):
         super().__init__(f"{message} (in: {expression.strip()[:200]})")
         self.expression = expression
         self.message = message
-
-
-def _guarded_iter(obj: Any) -> Any:
-    return iter(obj)
 
 
 def _inplace_var(op: str, x: Any, y: Any) -> Any:
@@ -54,6 +52,8 @@ def _inplace_var(op: str, x: Any, y: Any) -> Any:
     }
     if op not in operations:
         raise ExpressionError(op, f"operator {op} is not allowed")
+    if op == "*=":
+        return checked("*", x, y)
     return operations[op](x, y)
 
 
@@ -90,12 +90,16 @@ ALLOWED_HELPERS: dict[str, Any] = {
 def _base_globals() -> dict[str, Any]:
     builtins = dict(safe_builtins)
     builtins.update(ALLOWED_HELPERS)
+    builtins["range"] = capped_range
+    builtins[GUARD_NAME] = checked
+    # A fresh budget per evaluation: every loop step of this one expression or script counts.
+    budget = IterationBudget()
     return {
         "__builtins__": builtins,
         "_getattr_": safer_getattr,
         "_getitem_": default_guarded_getitem,
-        "_getiter_": _guarded_iter,
-        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_getiter_": budget,
+        "_iter_unpack_sequence_": lambda it, spec, _: guarded_iter_unpack_sequence(it, spec, budget),
         "_unpack_sequence_": guarded_unpack_sequence,
         "_write_": full_write_guard,
         "_inplacevar_": _inplace_var,
@@ -108,21 +112,21 @@ def _compile_errors(expression: str, errors: tuple[str, ...]) -> ExpressionError
     return ExpressionError(expression, "; ".join(errors))
 
 
-def _refuse_imports(source: str, mode: str) -> None:
-    # RestrictedPython compiles an import and only fails when it runs; a process
-    # owner should hear about it when the diagram is checked.
+def _prepared(source: str, mode: str) -> str | ast.AST:
+    """The source with size-guarded operators; constructs we refuse are refused here, at check time."""
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError:
-        return  # the restricted compiler reports syntax errors in its own words
-    if any(isinstance(node, ast.Import | ast.ImportFrom) for node in ast.walk(tree)):
-        raise ExpressionError(source, "imports are not allowed in a diagram")
+        return source  # the restricted compiler reports syntax errors in its own words
+    reason = forbidden_constructs(tree)
+    if reason:
+        raise ExpressionError(source, reason)
+    return guard_operators(tree)
 
 
 @lru_cache(maxsize=4096)
 def compile_expression(expression: str) -> CodeType:
-    _refuse_imports(expression.strip(), "eval")
-    result = compile_restricted_eval(expression.strip())
+    result = compile_restricted_eval(_prepared(expression.strip(), "eval"))
     if result.errors or result.code is None:
         raise _compile_errors(expression, result.errors or ("could not compile",))
     return result.code
@@ -130,8 +134,7 @@ def compile_expression(expression: str) -> CodeType:
 
 @lru_cache(maxsize=1024)
 def compile_script(script: str) -> CodeType:
-    _refuse_imports(script, "exec")
-    result = compile_restricted_exec(script)
+    result = compile_restricted_exec(_prepared(script, "exec"))
     if result.errors or result.code is None:
         raise _compile_errors(script, result.errors or ("could not compile",))
     return result.code
