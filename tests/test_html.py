@@ -124,3 +124,23 @@ def test_nav_shows_the_open_task_count(client: FlaskClient) -> None:
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/tasks").data)})
     login(client, "sales_manager")
     assert re.search(rb'id="open-count">1<', client.get("/tasks").data)
+
+
+def test_security_headers_on_every_page(client: FlaskClient) -> None:
+    for url in ("/login", "/healthz", "/static/app.css"):
+        headers = client.get(url).headers
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert (
+            "script-src" not in headers["Content-Security-Policy"]
+            or "'unsafe-inline'" not in headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+        )
+
+
+def test_session_cookie_is_http_only_and_same_site(client: FlaskClient) -> None:
+    page = client.get("/login")
+    response = client.post(
+        "/login", data={"username": "salesperson", "password": "x" * 9, "csrf_token": csrf_token(page.data)}
+    )
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
