@@ -70,6 +70,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "processes.start": ("GET", 302, allowed(SALES, 200)),
     "processes.instance": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
     "supervision.index": ("GET", 302, everyone(200)),
+    "processes.incidents": ("GET", 302, allowed({"process_owner"}, 200)),
+    "processes.retry": ("POST", 302, allowed({"process_owner"}, 302)),
     "supervision.reassign": ("POST", 302, allowed(TASK_SUPERVISORS, 302)),
     "_healthz": ("GET", 200, everyone(200)),
     "api.token": ("POST", 422, everyone(422)),
@@ -81,6 +83,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.claim": ("POST", 401, allowed(TASK_HOLDER, 200)),
     "api.complete": ("POST", 401, allowed(TASK_HOLDER, 422)),
     "api.reassign": ("POST", 401, allowed(TASK_SUPERVISORS, 422)),
+    "api.incidents": ("GET", 401, allowed({"process_owner"}, 200)),
+    "api.retry": ("POST", 401, allowed({"process_owner"}, 409)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone
 

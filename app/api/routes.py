@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import limiter
 from ..services import customers as customer_service
+from ..services import incidents as incident_service
 from ..services import instances as instance_service
 from ..services import supervision as desk_service
 from ..services import tasks as task_service
@@ -115,3 +116,28 @@ def reassign(task_id: int) -> Reply:
 def overdue() -> Reply:
     filters = {k: (request.args.get(k) or None) for k in ("process", "role", "person")}
     return jsonify(desk_json(desk_service.desk(api_user(), **filters))), 200
+
+
+@bp.get("/incidents")
+@token_required
+def incidents() -> Reply:
+    rows = incident_service.open_incidents(api_user())
+    return jsonify(
+        incidents=[
+            {
+                "instance_id": i.id,
+                "process_key": i.process_key,
+                "version": i.process_version.version,
+                "business_key": i.business_key,
+                "error": i.error,
+            }
+            for i in rows
+        ]
+    ), 200
+
+
+@bp.post("/instances/<int:instance_id>/retry")
+@token_required
+def retry(instance_id: int) -> Reply:
+    instance = incident_service.retry(instance_id, api_user())
+    return jsonify(id=instance.id, status=instance.status, version=instance.process_version.version), 200

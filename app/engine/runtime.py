@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -171,6 +172,16 @@ class ProcessRuntime:
 
     def cancel(self) -> None:
         self.workflow.cancel()
+
+    def migrate(self, bundle: SpecBundle) -> None:
+        """Move this instance onto another version of its process (e.g. a fixed diagram).
+
+        Tasks waiting for input or for an event are re-created from the new spec,
+        so data typed into a waiting form is not carried over.
+        """
+        top_diff, _ = diff_workflow(_SERIALIZER.registry, self.workflow, bundle.spec, bundle.subprocess_specs)
+        migrate_workflow(top_diff, self.workflow, bundle.spec)
+        self.workflow.subprocess_specs = bundle.subprocess_specs
 
     def timer_fired(self, task_id: str) -> bool:
         try:

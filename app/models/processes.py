@@ -23,8 +23,9 @@ class ProcessVersion(db.Model):
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     source_name: Mapped[str] = mapped_column(String(200))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
-    dmn_xml: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Deferred: only a cache miss of the parsed spec needs the XML.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    dmn_xml: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

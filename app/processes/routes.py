@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..models import ProcessVersion
 from ..services import complaints as complaint_service
+from ..services import incidents as incident_service
 from ..services import instances as instance_service
-from ..services.errors import ValidationFailed
+from ..services.errors import ProcessFailed, ValidationFailed
 from ..taskforms import build_form_class, form_to_data
 from ..views import data_rows
 from . import bp
@@ -61,3 +63,28 @@ def instance(instance_id: int) -> str:
         complaint=complaint,
         links=complaint_service.linked(complaint) if complaint else None,
     )
+
+
+class RetryForm(FlaskForm):
+    """Carries only the CSRF token."""
+
+
+@bp.route("/incidents")
+@login_required
+def incidents() -> str:
+    return render_template(
+        "processes/incidents.html", instances=incident_service.open_incidents(current_user), form=RetryForm()
+    )
+
+
+@bp.route("/incidents/<int:instance_id>/retry", methods=["POST"])
+@login_required
+def retry(instance_id: int) -> Response:
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    try:
+        incident_service.retry(instance_id, current_user)
+        flash("已重试 Retried", "info")
+    except ProcessFailed as err:
+        flash(err.message, "error")
+    return redirect(url_for("processes.incidents"))

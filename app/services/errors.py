@@ -38,3 +38,7 @@ class ProcessFailed(DomainError):
     """The engine could not carry out a step; nothing was saved."""
 
     status = 422
+
+    def __init__(self, message: str, instance_id: int | None = None) -> None:
+        super().__init__(message)
+        self.instance_id = instance_id

@@ -10,29 +10,27 @@ from ..extensions import db
 from ..models import ProcessVersion
 
 _CACHE_SIZE = 256
-_cache: OrderedDict[int, SpecBundle] = OrderedDict()
+# Keyed by content, not row id: two databases (or a restored one) may give one id to different diagrams.
+_cache: OrderedDict[str, SpecBundle] = OrderedDict()
 _lock = threading.Lock()
 
 
 def bundle_for(version: ProcessVersion) -> SpecBundle:
+    key = version.content_hash
     with _lock:
-        bundle = _cache.get(version.id)
+        bundle = _cache.get(key)
         if bundle is not None:
-            _cache.move_to_end(version.id)
+            _cache.move_to_end(key)
             return bundle
     bundle = build_bundle(version.bpmn_xml, version.dmn_xml, filename=version.source_name)
     with _lock:
-        _cache[version.id] = bundle
+        _cache[key] = bundle
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return bundle
 
 
 def bundle_for_id(version_id: int) -> SpecBundle:
-    with _lock:
-        bundle = _cache.get(version_id)
-    if bundle is not None:
-        return bundle
     return bundle_for(db.session.get(ProcessVersion, version_id))
 
 

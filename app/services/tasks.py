@@ -12,6 +12,7 @@ from ..engine import EngineError, TaskNotReady
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, User
 from ..taskforms import validate_data
+from . import incidents
 from .access import may_act_on, roles_of
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from .escalation import close_escalations
@@ -92,8 +93,18 @@ def _action_of(task: HumanTask, data: dict[str, Any]) -> str:
     return str(decision) if decision in DECISION_ACTIONS else "complete"
 
 
-@transactional
 def complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
+    """Complete a task; if the diagram itself fails, the instance is marked as an incident for the process owner."""
+    try:
+        return _complete(task_id, user, data)
+    except ProcessFailed as err:
+        if err.instance_id is not None:
+            incidents.record(err.instance_id, err.message)
+        raise
+
+
+@transactional
+def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
     if task is None:
         raise NotFound(f"task {task_id} does not exist")
@@ -133,7 +144,7 @@ def complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     except TaskNotReady as err:
         raise Conflict("this task has already been handled") from err
     except EngineError as err:
-        raise ProcessFailed(f"the process could not continue: {err}") from err
+        raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
     project(instance, runtime, step)
     close_escalations([task.id], step)
     db.session.refresh(task)
