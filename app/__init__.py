@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from .clock import Clock
 from .config import PROJECT_ROOT, Config
@@ -38,8 +39,16 @@ def _secret_key(app: Flask) -> str:
     return path.read_text().strip()
 
 
+class _RowId(IntegerConverter):
+    """Row ids in URLs: a number the database can hold, so a huge one is a 404, not a crash."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.url_map.converters["id"] = _RowId
     app.config.from_object(Config)
     if config:
         app.config.update(config)

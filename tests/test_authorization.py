@@ -75,6 +75,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "supervision.reassign": ("POST", 302, allowed(TASK_SUPERVISORS, 302)),
     "_healthz": ("GET", 200, everyone(200)),
     "api.token": ("POST", 422, everyone(422)),
+    "api.openapi": ("GET", 200, everyone(200)),
     "api.tasks": ("GET", 401, everyone(200)),
     "api.overdue": ("GET", 401, everyone(200)),
     "api.instance": ("GET", 401, allowed(INSTANCE_VIEWERS, 200)),

@@ -15,9 +15,15 @@ from ..services import users as user_service
 from ..services.errors import DomainError, ValidationFailed
 from . import bp
 from .auth import api_user, token_required
+from .openapi import document
 from .serializers import customer_json, desk_json, instance_json, task_json
 
 Reply = tuple[Any, int]
+
+
+@bp.get("/openapi.json")
+def openapi() -> Reply:
+    return jsonify(document()), 200
 
 
 @bp.errorhandler(DomainError)
@@ -66,13 +72,13 @@ def tasks() -> Reply:
     return jsonify(tasks=[task_json(t) for t in task_service.list_tasks(api_user(), scope)]), 200
 
 
-@bp.post("/tasks/<int:task_id>/claim")
+@bp.post("/tasks/<id:task_id>/claim")
 @token_required
 def claim(task_id: int) -> Reply:
     return jsonify(task_json(task_service.claim(task_id, api_user()))), 200
 
 
-@bp.post("/tasks/<int:task_id>/complete")
+@bp.post("/tasks/<id:task_id>/complete")
 @token_required
 def complete(task_id: int) -> Reply:
     body = _json_body()
@@ -90,7 +96,7 @@ def start(process_key: str) -> Reply:
     return jsonify(id=instance.id, business_key=instance.business_key, status=instance.status), 201
 
 
-@bp.get("/instances/<int:instance_id>")
+@bp.get("/instances/<id:instance_id>")
 @token_required
 def instance(instance_id: int) -> Reply:
     row = instance_service.get_for(api_user(), instance_id)
@@ -103,7 +109,7 @@ def customer(code: str) -> Reply:
     return jsonify(customer_json(customer_service.read_credit_file(code, api_user()))), 200
 
 
-@bp.post("/tasks/<int:task_id>/reassign")
+@bp.post("/tasks/<id:task_id>/reassign")
 @token_required
 def reassign(task_id: int) -> Reply:
     body = _json_body()
@@ -136,7 +142,7 @@ def incidents() -> Reply:
     ), 200
 
 
-@bp.post("/instances/<int:instance_id>/retry")
+@bp.post("/instances/<id:instance_id>/retry")
 @token_required
 def retry(instance_id: int) -> Reply:
     instance = incident_service.retry(instance_id, api_user())

@@ -40,7 +40,7 @@ def tasks() -> str:
     )
 
 
-@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@bp.route("/tasks/<id:task_id>/claim", methods=["POST"])
 @login_required
 def claim(task_id: int) -> Response:
     if not ActionForm().validate_on_submit():
@@ -53,7 +53,7 @@ def claim(task_id: int) -> Response:
     return redirect(url_for("inbox.task", task_id=task_id))
 
 
-@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@bp.route("/tasks/<id:task_id>", methods=["GET", "POST"])
 @login_required
 def task(task_id: int) -> str | Response | tuple[str, int]:
     row = task_service.get_task_for(current_user, task_id)

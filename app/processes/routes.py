@@ -49,7 +49,7 @@ def start(process_key: str) -> str | Response | tuple[str, int]:
     return render_template("processes/start.html", info=info, form=form, form_def=info.form), status
 
 
-@bp.route("/instances/<int:instance_id>")
+@bp.route("/instances/<id:instance_id>")
 @login_required
 def instance(instance_id: int) -> str:
     row = instance_service.get_for(current_user, instance_id)
@@ -77,7 +77,7 @@ def incidents() -> str:
     )
 
 
-@bp.route("/incidents/<int:instance_id>/retry", methods=["POST"])
+@bp.route("/incidents/<id:instance_id>/retry", methods=["POST"])
 @login_required
 def retry(instance_id: int) -> Response:
     if not RetryForm().validate_on_submit():

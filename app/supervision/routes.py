@@ -40,7 +40,7 @@ def index() -> str:
     )
 
 
-@bp.route("/supervision/tasks/<int:task_id>/reassign", methods=["POST"])
+@bp.route("/supervision/tasks/<id:task_id>/reassign", methods=["POST"])
 @login_required
 def reassign(task_id: int) -> Response:
     form = ReassignForm()

@@ -1,0 +1,182 @@
+"""The API described as OpenAPI 3.1, served at /api/v1/openapi.json for integrators and fuzzers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
+_VALIDATION = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["error", "errors"],
+}
+_TASK = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "process_key": {"type": "string"},
+        "instance_id": {"type": "integer"},
+        "business_key": {"type": ["string", "null"]},
+        "name": {"type": "string"},
+        "title": {"type": "string"},
+        "role": {"type": ["string", "null"]},
+        "assignee": {"type": ["string", "null"]},
+        "status": {"type": "string"},
+        "created_at": {"type": "string"},
+        "due_at": {"type": ["string", "null"]},
+        "overdue": {"type": "boolean"},
+    },
+    "required": ["id", "process_key", "instance_id", "name", "status", "overdue"],
+}
+_DATA_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {"type": "object", "properties": {"data": {"type": "object"}}}}},
+}
+_ID = {
+    "name": "task_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+}
+
+
+def _answers(ok: int, ok_schema: dict[str, Any], *codes: int) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        str(ok): {"description": "done", "content": {"application/json": {"schema": ok_schema}}}
+    }
+    for code in codes:
+        schema = _VALIDATION if code == 422 else _ERROR
+        responses[str(code)] = {"description": "refused", "content": {"application/json": {"schema": schema}}}
+    return responses
+
+
+def document() -> dict[str, Any]:
+    secured = [{"bearer": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Approvals API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/auth/token": {
+                "post": {
+                    "security": [],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                                    "required": ["username", "password"],
+                                }
+                            }
+                        },
+                    },
+                    "responses": _answers(
+                        200, {"type": "object", "properties": {"token": {"type": "string"}}}, 401, 422, 429
+                    ),
+                }
+            },
+            "/tasks": {
+                "get": {
+                    "security": secured,
+                    "parameters": [{"name": "scope", "in": "query", "schema": {"type": "string"}}],
+                    "responses": _answers(
+                        200, {"type": "object", "properties": {"tasks": {"type": "array", "items": _TASK}}}, 401, 422
+                    ),
+                }
+            },
+            "/tasks/{task_id}/claim": {
+                "post": {
+                    "security": secured,
+                    "parameters": [_ID],
+                    "responses": _answers(200, _TASK, 401, 403, 404, 409),
+                }
+            },
+            "/tasks/{task_id}/complete": {
+                "post": {
+                    "security": secured,
+                    "parameters": [_ID],
+                    "requestBody": _DATA_BODY,
+                    "responses": _answers(200, _TASK, 401, 403, 404, 409, 422),
+                }
+            },
+            "/tasks/{task_id}/reassign": {
+                "post": {
+                    "security": secured,
+                    "parameters": [_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"assignee": {"type": "string"}, "reason": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": _answers(200, _TASK, 401, 403, 404, 409, 422),
+                }
+            },
+            "/processes/{process_key}/instances": {
+                "post": {
+                    "security": secured,
+                    "parameters": [
+                        {"name": "process_key", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "requestBody": _DATA_BODY,
+                    "responses": _answers(201, {"type": "object"}, 401, 403, 404, 422),
+                }
+            },
+            "/instances/{instance_id}": {
+                "get": {
+                    "security": secured,
+                    "parameters": [
+                        {
+                            "name": "instance_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                        }
+                    ],
+                    "responses": _answers(200, {"type": "object"}, 401, 403, 404),
+                }
+            },
+            "/instances/{instance_id}/retry": {
+                "post": {
+                    "security": secured,
+                    "parameters": [
+                        {
+                            "name": "instance_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                        }
+                    ],
+                    "responses": _answers(200, {"type": "object"}, 401, 403, 404, 409, 422),
+                }
+            },
+            "/customers/{code}": {
+                "get": {
+                    "security": secured,
+                    "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": _answers(200, {"type": "object"}, 401, 403, 404),
+                }
+            },
+            "/supervision/overdue": {
+                "get": {
+                    "security": secured,
+                    "parameters": [
+                        {"name": k, "in": "query", "schema": {"type": "string"}} for k in ("process", "role", "person")
+                    ],
+                    "responses": _answers(200, {"type": "object"}, 401),
+                }
+            },
+            "/incidents": {"get": {"security": secured, "responses": _answers(200, {"type": "object"}, 401, 403)}},
+        },
+    }
