@@ -30,6 +30,10 @@ class Config:
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
     DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "8"))
+    # Address-space cap per serving process (MB); unset means no cap. 2048 suits a 4-worker host.
+    WORKER_MEMORY_LIMIT_MB = (
+        int(os.environ["WORKER_MEMORY_LIMIT_MB"]) if os.environ.get("WORKER_MEMORY_LIMIT_MB") else None
+    )
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "1") == "1"
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "30"))
     COMPLAINT_SETTLEMENT_MANAGER_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_MANAGER_LIMIT", "5000"))

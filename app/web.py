@@ -49,6 +49,10 @@ def register_web(app: Flask) -> None:
             from .scheduler import start_scheduler
 
             start_scheduler(app)
+            if app.config["WORKER_MEMORY_LIMIT_MB"] and not app.testing:
+                from .engine.limits import cap_process_memory
+
+                cap_process_memory(app.config["WORKER_MEMORY_LIMIT_MB"])
 
     @app.get("/healthz")
     def _healthz() -> tuple[dict[str, str], int]:

@@ -98,3 +98,24 @@ def test_a_runaway_script_in_a_diagram_fails_its_own_step_only() -> None:
     # the same worker goes on with a healthy diagram
     healthy = ProcessRuntime.start(build_bundle(xml, dmn), application(), Recorder())
     assert healthy.ready_tasks()
+
+
+def test_a_giant_value_fails_its_step_in_a_memory_capped_worker() -> None:
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    probe = (
+        "from app.engine.limits import cap_process_memory\n"
+        "from app.engine import ExpressionError, evaluate\n"
+        "cap_process_memory(1024)\n"
+        "try:\n"
+        "    evaluate(\"'x'.ljust(4 * 10**9)\", {})\n"
+        "except ExpressionError as err:\n"
+        "    print('refused:', err.message)\n"
+        "print('still alive:', evaluate('1 + 1', {}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "refused: MemoryError" in result.stdout, result.stderr
+    assert "still alive: 2" in result.stdout

@@ -95,3 +95,15 @@ class IterationBudget:
             if self.left < 0:
                 raise LimitExceeded(f"more than {MAX_ITERATIONS} loop steps")
             yield item
+
+
+def cap_process_memory(megabytes: int) -> None:
+    """Bound this worker's address space, so an expression building a giant value gets a MemoryError
+    (which fails its own step) instead of starving the machine."""
+    import resource
+
+    limit = megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
