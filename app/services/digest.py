@@ -12,7 +12,7 @@ from ..clock import to_company_iso
 from ..extensions import db
 from ..models import HumanTask, User
 from . import notify
-from .tasks import inbox_query
+from .tasks import list_tasks
 from .transactions import transactional
 from .workdays import load_calendar
 
@@ -35,7 +35,7 @@ def _digest_for(user_id: int, today: datetime, horizon: datetime) -> bool:
     if won != 1:
         return False
     user = db.session.get(User, user_id)
-    tasks = [t for t in db.session.scalars(inbox_query(user, "all").limit(100)) if t.due_at and t.due_at <= horizon]
+    tasks = [t for t in list_tasks(user, "all", limit=100) if t.due_at and t.due_at <= horizon]
     if not tasks:
         return False
     now = clock.now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, update
+from sqlalchemy import update
 
 from .. import clock
 from ..engine import EngineError, TaskNotReady
@@ -24,27 +24,39 @@ SCOPES = ("mine", "queue", "all")
 DECISION_ACTIONS = {"approve", "reject", "return"}
 
 
-def inbox_query(user: User, scope: str = "all"):  # noqa: ANN201 - a SQLAlchemy select
-    """Open tasks for a user, soonest due first; reads task rows only."""
+def _scope_conditions(user: User, scope: str) -> list[Any]:
+    """One condition per index: "mine" uses (assignee, status, due), "queue" uses (role, status, due).
+
+    Kept apart on purpose: an OR of the two makes the database scan every open task.
+    """
     if scope not in SCOPES:
         raise ValidationFailed({"scope": [f"must be one of {', '.join(SCOPES)}"]})
     mine = HumanTask.assignee_id == user.id
-    queue = HumanTask.assignee_id.is_(None) & HumanTask.role.in_(sorted(roles_of(user)) or [""])
-    condition = {"mine": mine, "queue": queue, "all": mine | queue}[scope]
-    return (
-        db.select(HumanTask)
-        .where(HumanTask.status == "open", condition)
-        .order_by(case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
-    )
+    queue = HumanTask.role.in_(sorted(roles_of(user)) or [""]) & HumanTask.assignee_id.is_(None)
+    return {"mine": [mine], "queue": [queue], "all": [mine, queue]}[scope]
+
+
+def _soonest_first(task: HumanTask) -> tuple[Any, ...]:
+    return (task.due_at is None, task.due_at or task.created_at, task.created_at, task.id)
 
 
 def list_tasks(user: User, scope: str = "all", limit: int = 200) -> list[HumanTask]:
-    return list(db.session.scalars(inbox_query(user, scope).limit(limit)))
+    """Open tasks for a user, soonest due first (no deadline last); reads task rows only."""
+    rows: list[HumanTask] = []
+    for condition in _scope_conditions(user, scope):
+        base = db.select(HumanTask).where(HumanTask.status == "open", condition)
+        dated = base.where(HumanTask.due_at.is_not(None)).order_by(HumanTask.due_at, HumanTask.id).limit(limit)
+        undated = base.where(HumanTask.due_at.is_(None)).order_by(HumanTask.created_at, HumanTask.id).limit(limit)
+        rows.extend(db.session.scalars(dated))
+        rows.extend(db.session.scalars(undated))
+    return sorted(rows, key=_soonest_first)[:limit]
 
 
 def count_open(user: User) -> int:
-    query = inbox_query(user, "all").order_by(None).with_only_columns(db.func.count(HumanTask.id))
-    return int(db.session.scalar(query) or 0)
+    return sum(
+        int(db.session.scalar(db.select(db.func.count(HumanTask.id)).where(HumanTask.status == "open", c)) or 0)
+        for c in _scope_conditions(user, "all")
+    )
 
 
 def get_task_for(user: User, task_id: int) -> HumanTask:
