@@ -43,16 +43,18 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["dt"] = _format_dt
 
     @app.before_request
-    def _start_ticking() -> None:
-        # Only processes that serve requests tick: CLI commands and the reloader's watcher never do.
-        if "scheduler" not in app.extensions:
-            from .scheduler import start_scheduler
+    def _start_serving_process() -> None:
+        # Once per serving process: CLI commands and the reloader's watcher never get here.
+        if app.extensions.get("serving_process_ready"):
+            return
+        app.extensions["serving_process_ready"] = True
+        from .scheduler import start_scheduler
 
-            start_scheduler(app)
-            if app.config["WORKER_MEMORY_LIMIT_MB"] and not app.testing:
-                from .engine.limits import cap_process_memory
+        start_scheduler(app)
+        if app.config["WORKER_MEMORY_LIMIT_MB"] and not app.testing:
+            from .engine.limits import cap_process_memory
 
-                cap_process_memory(app.config["WORKER_MEMORY_LIMIT_MB"])
+            cap_process_memory(app.config["WORKER_MEMORY_LIMIT_MB"])
 
     @app.get("/healthz")
     def _healthz() -> tuple[dict[str, str], int]:

@@ -65,3 +65,24 @@ def test_health_endpoint_reports_a_dead_database(tmp_path: Any) -> None:
     with broken.app_context():
         response = broken.test_client().get("/healthz")
     assert (response.status_code, response.json) == (503, {"status": "database unavailable"})
+
+
+def test_the_scheduler_ticks_only_in_serving_processes_and_never_in_tests(app: Flask) -> None:
+    from app.scheduler import start_scheduler
+
+    assert start_scheduler(app) is None  # testing
+    app.testing = False
+    app.config["SCHEDULER_ENABLED"] = False
+    assert start_scheduler(app) is None  # switched off for this host
+    app.config["SCHEDULER_ENABLED"] = True
+    app.debug = True  # the reloader's watcher process has no WERKZEUG_RUN_MAIN
+    assert start_scheduler(app) is None
+    app.debug = False
+    scheduler = start_scheduler(app)
+    try:
+        assert scheduler is not None and scheduler.running
+        assert [job.id for job in scheduler.get_jobs()] == ["tick"]
+        assert start_scheduler(app) is None  # once per process
+    finally:
+        scheduler.shutdown(wait=False)
+        app.testing = True
