@@ -35,12 +35,15 @@ _DATA_BODY = {
     "required": True,
     "content": {"application/json": {"schema": {"type": "object", "properties": {"data": {"type": "object"}}}}},
 }
-_ID = {
-    "name": "task_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-}
+
+
+def _row_id(name: str) -> dict[str, Any]:
+    # Ids in URLs are bounded like the route converter: larger ones are a 404, not a crash.
+    schema = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+_ID = _row_id("task_id")
 
 
 def _answers(ok: int, ok_schema: dict[str, Any], *codes: int) -> dict[str, Any]:
@@ -136,28 +139,14 @@ def document() -> dict[str, Any]:
             "/instances/{instance_id}": {
                 "get": {
                     "security": secured,
-                    "parameters": [
-                        {
-                            "name": "instance_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-                        }
-                    ],
+                    "parameters": [_row_id("instance_id")],
                     "responses": _answers(200, {"type": "object"}, 401, 403, 404),
                 }
             },
             "/instances/{instance_id}/retry": {
                 "post": {
                     "security": secured,
-                    "parameters": [
-                        {
-                            "name": "instance_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-                        }
-                    ],
+                    "parameters": [_row_id("instance_id")],
                     "responses": _answers(200, {"type": "object"}, 401, 403, 404, 409, 422),
                 }
             },
