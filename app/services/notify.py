@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy.orm import lazyload
 
 from ..clock import to_company_iso
 from ..extensions import db
@@ -43,6 +44,7 @@ def role_holders(role: str) -> list[User]:
     return list(
         db.session.scalars(
             db.select(User)
+            .options(lazyload(User.roles))  # a notice needs the address, not everyone's roles
             .join(user_roles, user_roles.c.user_id == User.id)
             .join(Role, Role.id == user_roles.c.role_id)
             .where(Role.key == role, User.active.is_(True))

@@ -158,8 +158,9 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     except EngineError as err:
         raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
     project(instance, runtime, step)
-    close_escalations([task.id], step)
-    db.session.refresh(task)
+    if task.escalation_level > 0:
+        close_escalations([task.id], step)
+    # No refresh: the commit that follows expires the row, and the caller reads it fresh.
     return task
 
 
