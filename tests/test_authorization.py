@@ -55,6 +55,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "inbox.tasks": ("GET", 302, everyone(200)),
     "inbox.task": ("GET", 302, allowed(TASK_HOLDER, 200)),
     "inbox.claim": ("POST", 302, allowed(TASK_HOLDER, 302)),
+    "inbox.transfer": ("POST", 302, allowed(TASK_HOLDER, 302)),
+    "inbox.urge": ("POST", 302, allowed({"salesperson"} | TASK_SUPERVISORS, 302)),
     "auth.login": ("GET", 200, everyone(302)),
     "auth.logout": ("POST", 302, everyone(302)),
     "auth.change_password": ("GET", 302, everyone(200)),
@@ -84,6 +86,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.claim": ("POST", 401, allowed(TASK_HOLDER, 200)),
     "api.complete": ("POST", 401, allowed(TASK_HOLDER, 422)),
     "api.reassign": ("POST", 401, allowed(TASK_SUPERVISORS, 422)),
+    "api.transfer": ("POST", 401, allowed(TASK_HOLDER, 422)),  # the claimer holds it by then
+    "api.urge": ("POST", 401, allowed({"salesperson"} | TASK_SUPERVISORS, 422)),
     "api.incidents": ("GET", 401, allowed({"process_owner"}, 200)),
     "api.retry": ("POST", 401, allowed({"process_owner"}, 409)),
 }

@@ -224,3 +224,16 @@ def test_reassign_through_the_desk_form_needs_csrf(app: Flask, people: dict[str,
     response = client.post(url, data={"assignee": "sales_manager", "reason": "直接指派", "csrf_token": token})
     assert response.status_code == 302
     assert db.session.get(HumanTask, task_id).assignee.username == "sales_manager"
+
+
+def test_the_original_task_page_shows_its_escalations(
+    app: Flask, people: dict[str, ApiUser], client: FlaskClient
+) -> None:
+    people["salesperson"].start_credit(customer_code="VIS")
+    task_id = people["sales_manager"].only_task()["id"]
+    tick(app, "2026-11-25T18:30:00+08:00")
+    tick(app, "2026-11-26T18:30:00+08:00")
+    login(client, "sales_manager")
+    page = client.get(f"/tasks/{task_id}").data.decode()
+    assert 'id="escalations"' in page
+    assert "escalated to sales_vp, level 1" in page and "escalated to general_manager, level 2" in page

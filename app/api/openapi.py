@@ -126,6 +126,39 @@ def document() -> dict[str, Any]:
                     "responses": _answers(200, _TASK, 401, 403, 404, 409, 422),
                 }
             },
+            "/tasks/{task_id}/transfer": {
+                "post": {
+                    "security": secured,
+                    "parameters": [_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"assignee": {"type": "string"}, "comment": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": _answers(200, _TASK, 401, 403, 404, 409, 422),
+                }
+            },
+            "/tasks/{task_id}/urge": {
+                "post": {
+                    "security": secured,
+                    "parameters": [_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "properties": {"comment": {"type": "string"}}}
+                            }
+                        },
+                    },
+                    "responses": _answers(200, _TASK, 401, 403, 404, 409, 422),
+                }
+            },
             "/processes/{process_key}/instances": {
                 "post": {
                     "security": secured,

@@ -6,6 +6,7 @@ from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import limiter
+from ..services import actions as action_service
 from ..services import customers as customer_service
 from ..services import incidents as incident_service
 from ..services import instances as instance_service
@@ -147,3 +148,19 @@ def incidents() -> Reply:
 def retry(instance_id: int) -> Reply:
     instance = incident_service.retry(instance_id, api_user())
     return jsonify(id=instance.id, status=instance.status, version=instance.process_version.version), 200
+
+
+@bp.post("/tasks/<id:task_id>/transfer")
+@token_required
+def transfer(task_id: int) -> Reply:
+    body = _json_body()
+    return jsonify(
+        task_json(action_service.transfer(task_id, api_user(), body.get("assignee"), body.get("comment")))
+    ), 200
+
+
+@bp.post("/tasks/<id:task_id>/urge")
+@token_required
+def urge(task_id: int) -> Reply:
+    body = _json_body()
+    return jsonify(task_json(action_service.urge(task_id, api_user(), body.get("comment")))), 200

@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms.validators import Length, Optional
 
 from .. import clock
 from ..clock import company_tz
 from ..models import ProcessInstance
+from ..services import actions as action_service
 from ..services import instances as instance_service
+from ..services import notify
 from ..services import tasks as task_service
-from ..services.errors import Conflict, ValidationFailed
+from ..services.errors import Conflict, DomainError, ValidationFailed
 from ..taskforms import build_form_class, form_to_data
 from ..views import data_rows
 from . import bp
@@ -92,4 +98,48 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
         rows=data_rows(instance),
         history=instance_service.history(instance),
         action_form=ActionForm(),
+        escalations=instance_service.escalations_of(row),
+        colleagues=[u for u in notify.role_holders(row.role) if u.id != current_user.id] if row.role else [],
     ), status
+
+
+class OpinionForm(FlaskForm):
+    assignee = StringField(validators=[Optional(), Length(max=64)])
+    comment = StringField(validators=[Optional(), Length(max=2000)])
+
+
+def _act(action: Callable[[], object], done: str, back: str) -> Response:
+    form = OpinionForm()
+    form.validate_on_submit()  # the service checks who may act first, then what was given
+    try:
+        action()
+        flash(done, "info")
+    except ValidationFailed as err:
+        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
+    except DomainError as err:
+        if err.status in (403, 404):
+            abort(err.status)
+        flash(err.message, "error")
+    return redirect(back)
+
+
+@bp.route("/tasks/<id:task_id>/transfer", methods=["POST"])
+@login_required
+def transfer(task_id: int) -> Response:
+    form = OpinionForm()
+    return _act(
+        lambda: action_service.transfer(task_id, current_user, form.assignee.data or "", form.comment.data or ""),
+        "已转办 Transferred",
+        url_for("inbox.tasks"),
+    )
+
+
+@bp.route("/tasks/<id:task_id>/urge", methods=["POST"])
+@login_required
+def urge(task_id: int) -> Response:
+    form = OpinionForm()
+    return _act(
+        lambda: action_service.urge(task_id, current_user, form.comment.data or ""),
+        "已催办 Reminder sent",
+        request.referrer or url_for("inbox.tasks"),
+    )

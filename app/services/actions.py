@@ -1,0 +1,111 @@
+"""Everyday approval actions beside completing a task: transfer it (转办) and urge its holder (催办)."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from .. import clock
+from ..extensions import db
+from ..models import AuditEvent, HumanTask, ProcessInstance, User
+from . import notify
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .supervision import subordinate_ids
+from .transactions import transactional
+
+
+def _open_task(task_id: int) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    return task
+
+
+def _opinion(comment: object) -> str:
+    if not isinstance(comment, str) or not comment.strip():
+        raise ValidationFailed({"comment": ["an opinion is required"]})
+    if len(comment) > 2000:
+        raise ValidationFailed({"comment": ["at most 2000 characters"]})
+    return comment.strip()
+
+
+@transactional
+def transfer(task_id: int, actor: User, assignee_username: object, comment: object) -> HumanTask:
+    """The holder hands the task to another person of the same role."""
+    task = _open_task(task_id)
+    if task.assignee_id != actor.id:
+        raise Forbidden("only the person holding the task may transfer it (claim it first)")
+    if task.status != "open":
+        raise Conflict("this task has already been handled")
+    opinion = _opinion(comment)
+    if not isinstance(assignee_username, str) or not assignee_username.strip():
+        raise ValidationFailed({"assignee": ["whom to transfer the task to is required"]})
+    new = db.session.scalars(db.select(User).where(User.username == assignee_username.strip())).first()
+    if new is None or not new.active:
+        raise ValidationFailed({"assignee": [f"no active user '{assignee_username}'"]})
+    if new.id == actor.id:
+        raise ValidationFailed({"assignee": ["the task is yours already"]})
+    if task.role and not new.has_role(task.role):
+        raise ValidationFailed({"assignee": [f"{new.username} does not hold the role '{task.role}'"]})
+    moved = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee_id == actor.id)
+        .values(assignee_id=new.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise Conflict("the task changed meanwhile; reload and try again")
+    now = clock.now()
+    db.session.add(
+        AuditEvent(
+            at=now,
+            actor_id=actor.id,
+            action="transfer",
+            instance_id=task.instance_id,
+            task_id=task.id,
+            task_name=task.name,
+            comment=opinion,
+            details={"to": new.username},
+        )
+    )
+    db.session.refresh(task)
+    notify.assignment(task, now)
+    return task
+
+
+@transactional
+def urge(task_id: int, actor: User, comment: object) -> HumanTask:
+    """The filer or a supervisor of the holder reminds the holder; the reminder goes out by mail."""
+    task = _open_task(task_id)
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    holders = [task.assignee] if task.assignee else notify.role_holders(task.role or "")
+    is_filer = instance is not None and instance.started_by_id == actor.id
+    supervises = bool({h.id for h in holders if h} & subordinate_ids(actor))
+    if not (is_filer or supervises):
+        raise Forbidden("only the filer or a supervisor of the holder may urge this task")
+    if task.status != "open":
+        raise Conflict("this task has already been handled")
+    opinion = _opinion(comment)
+    now = clock.now()
+    db.session.add(
+        AuditEvent(
+            at=now,
+            actor_id=actor.id,
+            action="urge",
+            instance_id=task.instance_id,
+            task_id=task.id,
+            task_name=task.name,
+            comment=opinion,
+        )
+    )
+    link = notify.task_link(task.id)
+    for holder in holders:
+        if holder is not None:
+            notify.queue(
+                holder,
+                "urge",
+                f"[催办 Reminder] {task.title}",
+                f"{actor.display_name} 催办：{opinion}\n处理：{link}\n\n{actor.display_name} asks you to act: "
+                f"{opinion}\nOpen it: {link}\n",
+                now,
+            )
+    return task

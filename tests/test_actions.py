@@ -1,0 +1,101 @@
+"""Transfer (转办) by the holder and urge (催办) by the filer or a supervisor."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import db
+from app.models import AuditEvent, OutboxMail, Role, User
+from app.services.users import hash_password
+
+from .conftest import PASSWORD
+from .support import ApiUser
+
+
+def second_manager(app: Flask) -> None:
+    user = User(
+        username="sales_manager2",
+        display_name="营销部副经理",
+        email="sm2@example.com",
+        password_hash=hash_password(PASSWORD),
+        created_at=app.extensions["clock"].now(),
+    )
+    user.roles.append(db.session.scalars(db.select(Role).where(Role.key == "sales_manager")).one())
+    db.session.add(user)
+    db.session.commit()
+
+
+def test_the_holder_transfers_to_someone_of_the_same_role_with_an_opinion(app: Flask) -> None:
+    second_manager(app)
+    client = app.test_client()
+    ApiUser(client, "salesperson", PASSWORD).start_credit(customer_code="TR1")
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    task_id = manager.only_task()["id"]
+    url = f"/api/v1/tasks/{task_id}/transfer"
+    assert manager.post(url, {"assignee": "sales_manager2", "comment": "出差"}).status_code == 403  # claim first
+    manager.post(f"/api/v1/tasks/{task_id}/claim")
+    assert manager.post(url, {"assignee": "sales_manager2", "comment": ""}).json["errors"].keys() == {"comment"}
+    wrong = manager.post(url, {"assignee": "finance_director", "comment": "出差"})
+    assert wrong.status_code == 422 and "assignee" in wrong.json["errors"]
+    done = manager.post(url, {"assignee": "sales_manager2", "comment": "本周出差，请代为审批"})
+    assert done.status_code == 200 and done.json["assignee"] == "sales_manager2"
+    assert manager.tasks() == []
+    assert ApiUser(client, "sales_manager2", PASSWORD).only_task()["id"] == task_id
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "transfer")).one()
+    assert (event.actor.username, event.comment, event.details) == (
+        "sales_manager",
+        "本周出差，请代为审批",
+        {"to": "sales_manager2"},
+    )
+    assert db.session.scalars(db.select(OutboxMail).where(OutboxMail.to_address == "sm2@example.com")).all()
+
+
+def test_the_filer_or_a_supervisor_urges_and_the_holder_is_told(app: Flask) -> None:
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    sales.start_credit(customer_code="UR1")
+    task_id = ApiUser(client, "sales_manager", PASSWORD).only_task()["id"]
+    url = f"/api/v1/tasks/{task_id}/urge"
+    assert ApiUser(client, "salesperson2", PASSWORD).post(url, {"comment": "快点"}).status_code == 403
+    assert ApiUser(client, "finance_director", PASSWORD).post(url, {"comment": "快点"}).status_code == 403
+    assert sales.post(url, {"comment": ""}).status_code == 422
+    assert sales.post(url, {"comment": "客户急需发货，请尽快审批"}).status_code == 200
+    assert ApiUser(client, "sales_vp", PASSWORD).post(url, {"comment": "请今天处理"}).status_code == 200
+    urges = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "urge")).all()
+    assert [(e.actor.username, e.comment) for e in urges] == [
+        ("salesperson", "客户急需发货，请尽快审批"),
+        ("sales_vp", "请今天处理"),
+    ]
+    mails = db.session.scalars(db.select(OutboxMail).where(OutboxMail.kind == "urge")).all()
+    assert [m.to_address for m in mails] == ["sales_manager@example.com"] * 2
+    assert "催办" in mails[0].subject and "客户急需发货" in mails[0].body
+
+
+def test_transfer_and_urge_from_the_web_pages(app: Flask) -> None:
+    from .conftest import csrf_token, login
+
+    second_manager(app)
+    ApiUser(app.test_client(), "salesperson", PASSWORD).start_credit(customer_code="TW1")
+    manager = app.test_client()
+    login(manager, "sales_manager")
+    task_id = ApiUser(app.test_client(), "sales_manager", PASSWORD).only_task()["id"]
+    token = csrf_token(manager.get(f"/tasks/{task_id}").data)
+    manager.post(f"/tasks/{task_id}/claim", data={"csrf_token": token})
+    page = manager.get(f"/tasks/{task_id}").data.decode()
+    assert 'id="transfer"' in page and "sales_manager2" in page
+    response = manager.post(
+        f"/tasks/{task_id}/transfer", data={"assignee": "sales_manager2", "comment": "请代批", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    filer = app.test_client()
+    login(filer, "salesperson")
+    instance_page = filer.get(
+        f"/instances/{ApiUser(app.test_client(), 'sales_manager2', PASSWORD).only_task()['instance_id']}"
+    )
+    assert 'class="inline urge"' in instance_page.data.decode()
+    urge = filer.post(
+        f"/tasks/{task_id}/urge", data={"comment": "请尽快", "csrf_token": csrf_token(instance_page.data)}
+    )
+    assert urge.status_code == 302
+    actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.task_id == task_id)).all()
+    assert {"transfer", "urge"} <= set(actions)
