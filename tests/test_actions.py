@@ -99,3 +99,22 @@ def test_transfer_and_urge_from_the_web_pages(app: Flask) -> None:
     assert urge.status_code == 302
     actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.task_id == task_id)).all()
     assert {"transfer", "urge"} <= set(actions)
+
+
+def test_the_filer_withdraws_before_anyone_acts_and_no_task_is_left(app: Flask) -> None:
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    first = sales.start_credit(customer_code="WD1").json["id"]
+    second = sales.start_credit(customer_code="WD2").json["id"]
+    url = f"/api/v1/instances/{first}/withdraw"
+    assert ApiUser(client, "salesperson2", PASSWORD).post(url, {"comment": "x"}).status_code == 403
+    assert sales.post(url, {"comment": ""}).status_code == 422
+    done = sales.post(url, {"comment": "客户资料有误，撤回重填"})
+    assert done.status_code == 200 and done.json["status"] == "withdrawn"
+    assert sales.post(url, {"comment": "again"}).status_code == 409
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    assert [t["instance_id"] for t in manager.tasks()] == [second]
+    # once the sales manager has claimed the second one, it can no longer be withdrawn
+    manager.post(f"/api/v1/tasks/{manager.only_task()['id']}/claim")
+    refused = sales.post(f"/api/v1/instances/{second}/withdraw", {"comment": "too late"})
+    assert refused.status_code == 409 and "already acted" in refused.json["error"]

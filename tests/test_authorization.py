@@ -89,6 +89,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.transfer": ("POST", 401, allowed(TASK_HOLDER, 422)),  # the claimer holds it by then
     "api.urge": ("POST", 401, allowed({"salesperson"} | TASK_SUPERVISORS, 422)),
     "api.incidents": ("GET", 401, allowed({"process_owner"}, 200)),
+    "api.withdraw": ("POST", 401, allowed({"salesperson"}, 422)),
     "api.retry": ("POST", 401, allowed({"process_owner"}, 409)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone

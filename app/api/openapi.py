@@ -183,6 +183,21 @@ def document() -> dict[str, Any]:
                     "responses": _answers(200, {"type": "object"}, 401, 403, 404, 409, 422),
                 }
             },
+            "/instances/{instance_id}/withdraw": {
+                "post": {
+                    "security": secured,
+                    "parameters": [_row_id("instance_id")],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "properties": {"comment": {"type": "string"}}}
+                            }
+                        },
+                    },
+                    "responses": _answers(200, {"type": "object"}, 401, 403, 404, 409, 422),
+                }
+            },
             "/customers/{code}": {
                 "get": {
                     "security": secured,

@@ -164,3 +164,11 @@ def transfer(task_id: int) -> Reply:
 def urge(task_id: int) -> Reply:
     body = _json_body()
     return jsonify(task_json(action_service.urge(task_id, api_user(), body.get("comment")))), 200
+
+
+@bp.post("/instances/<id:instance_id>/withdraw")
+@token_required
+def withdraw(instance_id: int) -> Reply:
+    body = _json_body()
+    instance = action_service.withdraw(instance_id, api_user(), body.get("comment"))
+    return jsonify(id=instance.id, status=instance.status), 200

@@ -109,3 +109,43 @@ def urge(task_id: int, actor: User, comment: object) -> HumanTask:
                 now,
             )
     return task
+
+
+DECISIONS = ("approve", "reject", "return", "complete")
+
+
+@transactional
+def withdraw(instance_id: int, actor: User, comment: object) -> ProcessInstance:
+    """The filer takes the application back while nobody has acted on the next step yet (撤回)."""
+    from .projection import Step, load_runtime, project
+    from .specs import bundle_for_id
+
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"instance {instance_id} does not exist")
+    if instance.started_by_id != actor.id:
+        raise Forbidden("only the filer may withdraw this")
+    if instance.status != "running":
+        raise Conflict("this process has already ended")
+    opinion = _opinion(comment)
+    open_tasks = db.session.scalars(
+        db.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
+    ).all()
+    last_decision = db.session.scalars(
+        db.select(AuditEvent)
+        .where(AuditEvent.instance_id == instance.id, AuditEvent.action.in_(DECISIONS + ("claim",)))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    someone_acted = last_decision is not None and last_decision.actor_id != actor.id
+    if someone_acted or any(t.assignee_id not in (None, actor.id) for t in open_tasks):
+        raise Conflict("someone has already acted on the next step; ask them to return it instead")
+    step = Step(actor=actor)
+    runtime = load_runtime(bundle_for_id(instance.process_version_id), instance, step)
+    runtime.cancel()
+    instance.status, instance.ended_at = "withdrawn", step.now
+    project(instance, runtime, step)
+    db.session.add(
+        AuditEvent(at=step.now, actor_id=actor.id, action="withdraw", instance_id=instance.id, comment=opinion)
+    )
+    return instance
