@@ -118,3 +118,20 @@ def test_the_filer_withdraws_before_anyone_acts_and_no_task_is_left(app: Flask) 
     manager.post(f"/api/v1/tasks/{manager.only_task()['id']}/claim")
     refused = sales.post(f"/api/v1/instances/{second}/withdraw", {"comment": "too late"})
     assert refused.status_code == 409 and "already acted" in refused.json["error"]
+
+
+def test_a_copied_colleague_reads_but_cannot_act(app: Flask) -> None:
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="CC1").json["id"]
+    colleague = ApiUser(client, "credit_controller", PASSWORD)
+    assert colleague.get(f"/api/v1/instances/{instance_id}").status_code == 403
+    url = f"/api/v1/instances/{instance_id}/copy-to"
+    assert colleague.post(url, {"user": "credit_controller", "comment": "me too"}).status_code == 403
+    assert sales.post(url, {"user": "nobody", "comment": "FYI"}).status_code == 422
+    assert sales.post(url, {"user": "credit_controller", "comment": "供信用控制参考"}).status_code == 200
+    assert colleague.get(f"/api/v1/instances/{instance_id}").status_code == 200
+    task_id = ApiUser(client, "sales_manager", PASSWORD).only_task()["id"]
+    assert colleague.decide(task_id, "approve", "not mine to decide").status_code == 403
+    mail = db.session.scalars(db.select(OutboxMail).where(OutboxMail.kind == "copy")).one()
+    assert mail.to_address == "credit_controller@example.com" and f"/instances/{instance_id}" in mail.body

@@ -90,6 +90,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.urge": ("POST", 401, allowed({"salesperson"} | TASK_SUPERVISORS, 422)),
     "api.incidents": ("GET", 401, allowed({"process_owner"}, 200)),
     "api.withdraw": ("POST", 401, allowed({"salesperson"}, 422)),
+    "api.copy_to": ("POST", 401, allowed(INSTANCE_VIEWERS, 422)),
     "api.retry": ("POST", 401, allowed({"process_owner"}, 409)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone

@@ -198,6 +198,24 @@ def document() -> dict[str, Any]:
                     "responses": _answers(200, {"type": "object"}, 401, 403, 404, 409, 422),
                 }
             },
+            "/instances/{instance_id}/copy-to": {
+                "post": {
+                    "security": secured,
+                    "parameters": [_row_id("instance_id")],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"user": {"type": "string"}, "comment": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": _answers(200, {"type": "object"}, 401, 403, 404, 422),
+                }
+            },
             "/customers/{code}": {
                 "get": {
                     "security": secured,

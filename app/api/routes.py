@@ -172,3 +172,11 @@ def withdraw(instance_id: int) -> Reply:
     body = _json_body()
     instance = action_service.withdraw(instance_id, api_user(), body.get("comment"))
     return jsonify(id=instance.id, status=instance.status), 200
+
+
+@bp.post("/instances/<id:instance_id>/copy-to")
+@token_required
+def copy_to(instance_id: int) -> Reply:
+    body = _json_body()
+    watcher = action_service.copy_to(instance_id, api_user(), body.get("user"), body.get("comment"))
+    return jsonify(instance_id=watcher.instance_id, user_id=watcher.user_id), 200

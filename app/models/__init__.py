@@ -3,7 +3,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .customers import CreditDecision, Customer
-from .processes import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
+from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
 from .users import ApiToken, Role, User, user_roles
 
@@ -18,6 +18,7 @@ __all__ = [
     "CreditDecision",
     "Customer",
     "HumanTask",
+    "InstanceWatcher",
     "OutboxMail",
     "ProcessInstance",
     "ProcessVersion",

@@ -6,7 +6,7 @@ from flask import g
 
 from .. import clock
 from ..extensions import db
-from ..models import HumanTask, ProcessInstance, RoleStandIn, User, user_roles
+from ..models import HumanTask, InstanceWatcher, ProcessInstance, RoleStandIn, User, user_roles
 from ..models.users import Role
 from .directory import CREDIT_FILE_ROLES
 
@@ -70,6 +70,13 @@ def involved_user_ids(instance: ProcessInstance) -> set[int]:
 
 
 def may_view_instance(user: User, instance: ProcessInstance) -> bool:
+    copied = db.session.scalar(
+        db.select(InstanceWatcher.id).where(
+            InstanceWatcher.instance_id == instance.id, InstanceWatcher.user_id == user.id
+        )
+    )
+    if copied:
+        return True
     involved = involved_user_ids(instance)
     return user.id in involved or user.id in _supervisor_chain(involved)
 

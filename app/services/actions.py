@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from .. import clock
 from ..extensions import db
-from ..models import AuditEvent, HumanTask, ProcessInstance, User
+from ..models import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, User
 from . import notify
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .supervision import subordinate_ids
@@ -149,3 +149,51 @@ def withdraw(instance_id: int, actor: User, comment: object) -> ProcessInstance:
         AuditEvent(at=step.now, actor_id=actor.id, action="withdraw", instance_id=instance.id, comment=opinion)
     )
     return instance
+
+
+@transactional
+def copy_to(instance_id: int, actor: User, username: object, comment: object) -> InstanceWatcher:
+    """Copy a colleague on an instance (抄送): they may read it and its history, never act on it."""
+    from .access import may_view_instance
+
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"instance {instance_id} does not exist")
+    if not may_view_instance(actor, instance):
+        raise Forbidden("you are not involved in this process instance")
+    opinion = _opinion(comment)
+    if not isinstance(username, str) or not username.strip():
+        raise ValidationFailed({"user": ["whom to copy is required"]})
+    colleague = db.session.scalars(db.select(User).where(User.username == username.strip())).first()
+    if colleague is None or not colleague.active:
+        raise ValidationFailed({"user": [f"no active user '{username}'"]})
+    existing = db.session.scalars(
+        db.select(InstanceWatcher).where(
+            InstanceWatcher.instance_id == instance.id, InstanceWatcher.user_id == colleague.id
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    now = clock.now()
+    watcher = InstanceWatcher(instance_id=instance.id, user_id=colleague.id, added_by_id=actor.id, added_at=now)
+    db.session.add(watcher)
+    db.session.add(
+        AuditEvent(
+            at=now,
+            actor_id=actor.id,
+            action="copy_to",
+            instance_id=instance.id,
+            comment=opinion,
+            details={"user": colleague.username},
+        )
+    )
+    link = notify.instance_link(instance.id)
+    notify.queue(
+        colleague,
+        "copy",
+        f"[抄送 For your information] {instance.title}",
+        f"{actor.display_name} 抄送给您：{opinion}\n查看：{link}\n\n{actor.display_name} copied you: {opinion}\n"
+        f"Read it: {link}\n",
+        now,
+    )
+    return watcher

@@ -17,6 +17,10 @@ def task_link(task_id: int) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}/tasks/{task_id}"
 
 
+def instance_link(instance_id: int) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/instances/{instance_id}"
+
+
 def _due_text(due: datetime | None) -> tuple[str, str]:
     if due is None:
         return "无期限", "no deadline"
