@@ -135,3 +135,28 @@ def test_a_copied_colleague_reads_but_cannot_act(app: Flask) -> None:
     assert colleague.decide(task_id, "approve", "not mine to decide").status_code == 403
     mail = db.session.scalars(db.select(OutboxMail).where(OutboxMail.kind == "copy")).one()
     assert mail.to_address == "credit_controller@example.com" and f"/instances/{instance_id}" in mail.body
+
+
+def test_withdraw_and_copy_to_from_the_instance_page(app: Flask) -> None:
+    from .conftest import csrf_token, login
+
+    instance_id = ApiUser(app.test_client(), "salesperson", PASSWORD).start_credit(customer_code="WP1").json["id"]
+    filer = app.test_client()
+    login(filer, "salesperson")
+    page = filer.get(f"/instances/{instance_id}").data
+    assert b'id="withdraw"' in page and b'id="copy-to"' in page
+    token = csrf_token(page)
+    filer.post(
+        f"/instances/{instance_id}/copy-to", data={"user": "credit_controller", "comment": "参考", "csrf_token": token}
+    )
+    assert (
+        ApiUser(app.test_client(), "credit_controller", PASSWORD).get(f"/api/v1/instances/{instance_id}").status_code
+        == 200
+    )
+    response = filer.post(f"/instances/{instance_id}/withdraw", data={"comment": "填错了", "csrf_token": token})
+    assert response.status_code == 302
+    db.session.expire_all()
+    from app.models import ProcessInstance
+
+    assert db.session.get(ProcessInstance, instance_id).status == "withdrawn"
+    assert b'id="withdraw"' not in filer.get(f"/instances/{instance_id}").data

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms.validators import Length, Optional
 
 from ..extensions import db
 from ..models import ProcessVersion
+from ..services import actions as action_service
 from ..services import complaints as complaint_service
 from ..services import incidents as incident_service
 from ..services import instances as instance_service
-from ..services.errors import ProcessFailed, ValidationFailed
+from ..services.errors import DomainError, ProcessFailed, ValidationFailed
 from ..taskforms import build_form_class, form_to_data
 from ..views import data_rows
 from . import bp
@@ -88,3 +93,43 @@ def retry(instance_id: int) -> Response:
     except ProcessFailed as err:
         flash(err.message, "error")
     return redirect(url_for("processes.incidents"))
+
+
+class InstanceActionForm(FlaskForm):
+    user = StringField(validators=[Optional(), Length(max=64)])
+    comment = StringField(validators=[Optional(), Length(max=2000)])
+
+
+def _instance_action(instance_id: int, action: Callable[[InstanceActionForm], object], done: str) -> Response:
+    form = InstanceActionForm()
+    form.validate_on_submit()  # the service checks who may act first, then what was given
+    try:
+        action(form)
+        flash(done, "info")
+    except ValidationFailed as err:
+        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
+    except DomainError as err:
+        if err.status in (403, 404):
+            abort(err.status)
+        flash(err.message, "error")
+    return redirect(url_for("processes.instance", instance_id=instance_id))
+
+
+@bp.route("/instances/<id:instance_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(instance_id: int) -> Response:
+    return _instance_action(
+        instance_id,
+        lambda f: action_service.withdraw(instance_id, current_user, f.comment.data or ""),
+        "已撤回 Withdrawn",
+    )
+
+
+@bp.route("/instances/<id:instance_id>/copy-to", methods=["POST"])
+@login_required
+def copy_to(instance_id: int) -> Response:
+    return _instance_action(
+        instance_id,
+        lambda f: action_service.copy_to(instance_id, current_user, f.user.data or "", f.comment.data or ""),
+        "已抄送 Copied",
+    )
