@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
 from .. import clock
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, User
 from . import notify
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .handover import hand_over, new_holder
 from .supervision import subordinate_ids
 from .transactions import transactional
 
@@ -37,39 +36,10 @@ def transfer(task_id: int, actor: User, assignee_username: object, comment: obje
     if task.status != "open":
         raise Conflict("this task has already been handled")
     opinion = _opinion(comment)
-    if not isinstance(assignee_username, str) or not assignee_username.strip():
-        raise ValidationFailed({"assignee": ["whom to transfer the task to is required"]})
-    new = db.session.scalars(db.select(User).where(User.username == assignee_username.strip())).first()
-    if new is None or not new.active:
-        raise ValidationFailed({"assignee": [f"no active user '{assignee_username}'"]})
+    new = new_holder(task, assignee_username)
     if new.id == actor.id:
         raise ValidationFailed({"assignee": ["the task is yours already"]})
-    if task.role and not new.has_role(task.role):
-        raise ValidationFailed({"assignee": [f"{new.username} does not hold the role '{task.role}'"]})
-    moved = db.session.execute(
-        update(HumanTask)
-        .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee_id == actor.id)
-        .values(assignee_id=new.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
-        raise Conflict("the task changed meanwhile; reload and try again")
-    now = clock.now()
-    db.session.add(
-        AuditEvent(
-            at=now,
-            actor_id=actor.id,
-            action="transfer",
-            instance_id=task.instance_id,
-            task_id=task.id,
-            task_name=task.name,
-            comment=opinion,
-            details={"to": new.username},
-        )
-    )
-    db.session.refresh(task)
-    notify.assignment(task, now)
-    return task
+    return hand_over(task, actor, new, "transfer", opinion, {"to": new.username})
 
 
 @transactional

@@ -6,14 +6,15 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, or_
 
 from .. import clock
 from ..extensions import db
-from ..models import AuditEvent, HumanTask, ProcessInstance, Role, User, user_roles
+from ..models import HumanTask, ProcessInstance, Role, User, user_roles
 from . import notify
 from .directory import DEPARTMENTS
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .handover import hand_over, new_holder
 from .transactions import transactional
 from .workdays import WorkCalendar, load_calendar
 
@@ -213,39 +214,8 @@ def reassign(task_id: int, actor: User, assignee_username: str, reason: str) -> 
         raise ValidationFailed(errors)
     if task.status != "open":
         raise Conflict("this task has already been handled")
-    new = db.session.scalars(db.select(User).where(User.username == assignee_username.strip())).first()
-    if new is None or not new.active:
-        raise ValidationFailed({"assignee": [f"no active user '{assignee_username}'"]})
-    if task.role and not new.has_role(task.role):
-        raise ValidationFailed({"assignee": [f"{new.username} does not hold the role '{task.role}'"]})
+    new = new_holder(task, assignee_username)
     if not task.role and new.id not in team:
         raise ValidationFailed({"assignee": [f"{new.username} is not in your part of the org chart"]})
     previous = task.assignee.username if task.assignee else None
-    moved = db.session.execute(
-        update(HumanTask)
-        .where(
-            HumanTask.id == task_id,
-            HumanTask.status == "open",
-            HumanTask.assignee_id.is_not_distinct_from(task.assignee_id),
-        )
-        .values(assignee_id=new.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
-        raise Conflict("the task changed meanwhile; reload and try again")
-    now = clock.now()
-    db.session.add(
-        AuditEvent(
-            at=now,
-            actor_id=actor.id,
-            action="reassign",
-            instance_id=task.instance_id,
-            task_id=task.id,
-            task_name=task.name,
-            comment=reason.strip(),
-            details={"from": previous, "to": new.username},
-        )
-    )
-    db.session.refresh(task)
-    notify.assignment(task, now)
-    return task
+    return hand_over(task, actor, new, "reassign", reason.strip(), {"from": previous, "to": new.username})
