@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from flask import abort, flash
 from markupsafe import Markup
 
 from .models import ProcessInstance
 from .services import instances as instance_service
-from .services.errors import DomainError
+from .services.errors import DomainError, ValidationFailed
 from .taskforms import FormDef
 
 # Values the policy tables add to a credit application, shown beside the filed facts.
@@ -69,3 +71,16 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
         if key in data:
             rows.append((label, _display(data[key])))
     return rows
+
+
+def run_action(action: Callable[[], object], done: str) -> None:
+    """Run one use case for a form post: flash the outcome; refusals of who-may-act become 403/404 pages."""
+    try:
+        action()
+        flash(done, "info")
+    except ValidationFailed as err:
+        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
+    except DomainError as err:
+        if err.status in (403, 404):
+            abort(err.status)
+        flash(err.message, "error")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -16,9 +14,9 @@ from ..services import actions as action_service
 from ..services import instances as instance_service
 from ..services import notify
 from ..services import tasks as task_service
-from ..services.errors import Conflict, DomainError, ValidationFailed
+from ..services.errors import Conflict, ValidationFailed
 from ..taskforms import build_form_class, form_to_data
-from ..views import data_rows
+from ..views import data_rows, run_action
 from . import bp
 
 
@@ -108,38 +106,22 @@ class OpinionForm(FlaskForm):
     comment = StringField(validators=[Optional(), Length(max=2000)])
 
 
-def _act(action: Callable[[], object], done: str, back: str) -> Response:
-    form = OpinionForm()
-    form.validate_on_submit()  # the service checks who may act first, then what was given
-    try:
-        action()
-        flash(done, "info")
-    except ValidationFailed as err:
-        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
-    except DomainError as err:
-        if err.status in (403, 404):
-            abort(err.status)
-        flash(err.message, "error")
-    return redirect(back)
-
-
 @bp.route("/tasks/<id:task_id>/transfer", methods=["POST"])
 @login_required
 def transfer(task_id: int) -> Response:
     form = OpinionForm()
-    return _act(
+    form.validate_on_submit()  # the service checks who may act first, then what was given
+    run_action(
         lambda: action_service.transfer(task_id, current_user, form.assignee.data or "", form.comment.data or ""),
         "已转办 Transferred",
-        url_for("inbox.tasks"),
     )
+    return redirect(url_for("inbox.tasks"))
 
 
 @bp.route("/tasks/<id:task_id>/urge", methods=["POST"])
 @login_required
 def urge(task_id: int) -> Response:
     form = OpinionForm()
-    return _act(
-        lambda: action_service.urge(task_id, current_user, form.comment.data or ""),
-        "已催办 Reminder sent",
-        request.referrer or url_for("inbox.tasks"),
-    )
+    form.validate_on_submit()
+    run_action(lambda: action_service.urge(task_id, current_user, form.comment.data or ""), "已催办 Reminder sent")
+    return redirect(request.referrer or url_for("inbox.tasks"))

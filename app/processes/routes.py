@@ -15,9 +15,9 @@ from ..services import actions as action_service
 from ..services import complaints as complaint_service
 from ..services import incidents as incident_service
 from ..services import instances as instance_service
-from ..services.errors import DomainError, ProcessFailed, ValidationFailed
+from ..services.errors import ProcessFailed, ValidationFailed
 from ..taskforms import build_form_class, form_to_data
-from ..views import data_rows
+from ..views import data_rows, run_action
 from . import bp
 
 
@@ -103,15 +103,7 @@ class InstanceActionForm(FlaskForm):
 def _instance_action(instance_id: int, action: Callable[[InstanceActionForm], object], done: str) -> Response:
     form = InstanceActionForm()
     form.validate_on_submit()  # the service checks who may act first, then what was given
-    try:
-        action(form)
-        flash(done, "info")
-    except ValidationFailed as err:
-        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
-    except DomainError as err:
-        if err.status in (403, 404):
-            abort(err.status)
-        flash(err.message, "error")
+    run_action(lambda: action(form), done)
     return redirect(url_for("processes.instance", instance_id=instance_id))
 
 

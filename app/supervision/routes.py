@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..services import notify
 from ..services import supervision as desk_service
-from ..services.errors import DomainError, ValidationFailed
+from ..views import run_action
 from . import bp
 
 
@@ -45,13 +45,8 @@ def index() -> str:
 def reassign(task_id: int) -> Response:
     form = ReassignForm()
     form.validate_on_submit()  # the service decides: who may reassign first, then what was given
-    try:
-        task = desk_service.reassign(task_id, current_user, form.assignee.data or "", form.reason.data or "")
-        flash(f"已改派 Reassigned: {task.title}", "info")
-    except ValidationFailed as err:
-        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
-    except DomainError as err:
-        if err.status in (403, 404):
-            abort(err.status)
-        flash(err.message, "error")
+    run_action(
+        lambda: desk_service.reassign(task_id, current_user, form.assignee.data or "", form.reason.data or ""),
+        "已改派 Reassigned",
+    )
     return redirect(url_for("supervision.index"))
