@@ -46,6 +46,14 @@ def _row_id(name: str) -> dict[str, Any]:
 _ID = _row_id("task_id")
 
 
+def _text_body(*fields: str, required: bool = False) -> dict[str, Any]:
+    """A JSON object of text fields; `required` makes every one of them required."""
+    schema: dict[str, Any] = {"type": "object", "properties": {f: {"type": "string"} for f in fields}}
+    if required:
+        schema["required"] = list(fields)
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 def _answers(ok: int, ok_schema: dict[str, Any], *codes: int) -> dict[str, Any]:
     responses: dict[str, Any] = {
         str(ok): {"description": "done", "content": {"application/json": {"schema": ok_schema}}}
@@ -67,18 +75,7 @@ def document() -> dict[str, Any]:
             "/auth/token": {
                 "post": {
                     "security": [],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-                                    "required": ["username", "password"],
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _text_body("username", "password", required=True),
                     "responses": _answers(
                         200, {"type": "object", "properties": {"token": {"type": "string"}}}, 401, 422, 429
                     ),
@@ -112,17 +109,7 @@ def document() -> dict[str, Any]:
                 "post": {
                     "security": secured,
                     "parameters": [_ID],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"assignee": {"type": "string"}, "reason": {"type": "string"}},
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _text_body("assignee", "reason"),
                     "responses": _answers(200, _TASK, 401, 403, 404, 409, 422),
                 }
             },
@@ -130,17 +117,7 @@ def document() -> dict[str, Any]:
                 "post": {
                     "security": secured,
                     "parameters": [_ID],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"assignee": {"type": "string"}, "comment": {"type": "string"}},
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _text_body("assignee", "comment"),
                     "responses": _answers(200, _TASK, 401, 403, 404, 409, 422),
                 }
             },
@@ -148,14 +125,7 @@ def document() -> dict[str, Any]:
                 "post": {
                     "security": secured,
                     "parameters": [_ID],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"type": "object", "properties": {"comment": {"type": "string"}}}
-                            }
-                        },
-                    },
+                    "requestBody": _text_body("comment"),
                     "responses": _answers(200, _TASK, 401, 403, 404, 409, 422),
                 }
             },
@@ -187,14 +157,7 @@ def document() -> dict[str, Any]:
                 "post": {
                     "security": secured,
                     "parameters": [_row_id("instance_id")],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"type": "object", "properties": {"comment": {"type": "string"}}}
-                            }
-                        },
-                    },
+                    "requestBody": _text_body("comment"),
                     "responses": _answers(200, {"type": "object"}, 401, 403, 404, 409, 422),
                 }
             },
@@ -202,17 +165,7 @@ def document() -> dict[str, Any]:
                 "post": {
                     "security": secured,
                     "parameters": [_row_id("instance_id")],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"user": {"type": "string"}, "comment": {"type": "string"}},
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _text_body("user", "comment"),
                     "responses": _answers(200, {"type": "object"}, 401, 403, 404, 422),
                 }
             },
