@@ -11,9 +11,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
+from . import i18n
 from .clock import Clock
 from .config import PROJECT_ROOT, Config
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 @event.listens_for(Engine, "connect")
@@ -60,6 +61,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    i18n.configure(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
 
     from .taskforms import FormRegistry
 

@@ -1,5 +1,6 @@
 """Extension objects, created once and bound to the app in the factory."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -17,5 +18,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()
 # Storage comes from RATELIMIT_STORAGE_URI: memory for one process, Redis when several workers share limits.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -73,7 +74,8 @@ def register_web(app: Flask) -> None:
         open_count = 0
         if current_user.is_authenticated and not request.path.startswith("/api/"):
             open_count = task_service.count_open(current_user)
-        return {"open_task_count": open_count, "role_names": ROLES}
+        locale = "zh_CN" if get_locale().language == "zh" else "en"
+        return {"open_task_count": open_count, "role_names": ROLES, "current_locale": locale}
 
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError) -> tuple[str, int] | Response:

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from app import create_app
 from app.clock import FixedClock
 from app.extensions import db
+from app.i18n import compile_catalogs
 from app.services import deployment
 from app.services import users as user_service
 
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 PASSWORD = "correct-horse-42"
+compile_catalogs()
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 

@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):
     last_digest_on: Mapped[date | None] = mapped_column(Date)
     # Bumped to end every session at once: logout, a password change, being disabled.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # The interface language, chosen in the profile: zh_CN or en.
+    locale: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default="zh_CN")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
