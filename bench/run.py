@@ -27,6 +27,7 @@ os.environ.setdefault("SCHEDULER_ENABLED", "0")
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.engine import ProcessRuntime  # noqa: E402
@@ -36,6 +37,7 @@ from app.services import deployment, instances, tasks  # noqa: E402
 from app.services import users as user_service  # noqa: E402
 from app.services.leases import claim  # noqa: E402
 from app.services.specs import bundle_for, latest_version  # noqa: E402
+from bench import workers  # noqa: E402
 from tests.support import Recorder, application, credit_bundle  # noqa: E402
 
 SIZES = {
@@ -73,13 +75,12 @@ def engine_floor(n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def _app(path: Path) -> Any:
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
-    )
+def _app(path: Path | str) -> Any:
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
         upgrade()
-        user_service.seed_demo("bench-pass-2026")
+        user_service.seed_demo(workers.PASSWORD)
         deployment.sync_directory(app.config["BPMN_DIR"])
     return app
 
@@ -89,6 +90,29 @@ def _file(n: int, salesperson: User) -> None:
     data.pop("filed_by")
     for i in range(n):
         instances.start("credit_application", salesperson, {**data, "customer_code": f"B{i:06d}"})
+
+
+def open_review_tasks(app: Any, n: int) -> list[int]:
+    """File `n` credit applications; the ids of the sales manager's review tasks they open."""
+    with app.app_context():
+        sales = db.session.scalars(db.select(User).where(User.username == "salesperson")).one()
+        newest = db.session.scalar(db.select(db.func.max(HumanTask.id))) or 0
+        _file(n, sales)
+        return list(
+            db.session.scalars(
+                db.select(HumanTask.id).where(HumanTask.status == "open", HumanTask.id > newest).order_by(HumanTask.id)
+            )
+        )
+
+
+def postgres_scaling(server_url: str, n: int) -> tuple[float, float] | None:
+    try:
+        with workers.throwaway_postgres(server_url) as url:
+            app = _app(url)
+            return workers.scaling(url, lambda count: open_review_tasks(app, count), n)
+    except OperationalError as err:
+        print(f"PostgreSQL not measured: {err.orig}", file=sys.stderr)
+        return None
 
 
 def service_completions(app: Any, n: int) -> float:
@@ -239,7 +263,13 @@ def stored_size(app: Any) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", choices=SIZES, default="small")
-    sizes = SIZES[parser.parse_args().scale]
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432"),
+        help="a PostgreSQL server URL (without a database) for the scaling figure",
+    )
+    arguments = parser.parse_args()
+    sizes = SIZES[arguments.scale]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         floor = engine_floor(sizes["completions"])
@@ -253,6 +283,28 @@ def main() -> None:
                 f"{service / floor:.2f} (target >= 0.6)",
             )
         )
+        api = workers.api_completions(
+            f"sqlite:///{Path(tmp) / 'bench.db'}", 2, open_review_tasks(app, sizes["completions"]), clients=4
+        )
+        rows.append(
+            (
+                "task completions/s, JSON API, 2 gunicorn workers (SQLite WAL)",
+                f"{api:.0f}",
+                f"service layer {service:.0f}",
+                f"{api / service:.2f} (target >= 0.5)",
+            )
+        )
+        scaled = postgres_scaling(arguments.postgres, sizes["completions"])
+        if scaled is not None:
+            one, two = scaled
+            rows.append(
+                (
+                    "task completions/s, JSON API on PostgreSQL, 2 workers vs 1",
+                    f"{two:.0f}",
+                    f"1 worker {one:.0f}",
+                    f"{two / one:.2f}x (target >= 1.6x)",
+                )
+            )
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         small = completion_ms_at(app, sizes["active_small"])
         large = completion_ms_at(app, sizes["active_large"])
