@@ -67,6 +67,7 @@ def test_company_corrections_and_declared_years(app: Flask) -> None:
 
 
 def test_end_of_business_day_is_a_setting(app: Flask) -> None:
+    assert load_calendar().add_working_days(at(2026, 11, 23, 9, 0), 1) == at(2026, 11, 24, 18, 0)
     app.config["END_OF_BUSINESS_DAY"] = "17:30"
     assert load_calendar().add_working_days(at(2026, 11, 23, 9, 0), 1) == at(2026, 11, 24, 17, 30)
 
@@ -116,6 +117,7 @@ def test_only_an_admin_edits_the_calendar_and_it_takes_effect(app: Flask) -> Non
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/tasks").data)})
     login(client, "admin")
     token = csrf_token(client.get("/admin/calendar").data)
+    assert load_calendar().add_working_days(at(2026, 9, 30, 10, 0), 2) == at(2026, 10, 9, 18, 0)
     bad = client.post("/admin/calendar", data={"day-day": "not a date", "csrf_token": token})
     assert bad.status_code == 422
     response = client.post(
@@ -126,3 +128,4 @@ def test_only_an_admin_edits_the_calendar_and_it_takes_effect(app: Flask) -> Non
     assert load_calendar().add_working_days(at(2026, 9, 30, 10, 0), 2) == at(2026, 10, 10, 18, 0)
     client.post("/admin/calendar/remove", data={"day": "2026-10-09", "csrf_token": token})
     assert db.session.get(CalendarDay, date(2026, 10, 9)) is None
+    assert load_calendar().add_working_days(at(2026, 9, 30, 10, 0), 2) == at(2026, 10, 9, 18, 0)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from itertools import chain
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from flask import current_app
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models.calendar import CalendarDay, CalendarYear
@@ -69,7 +73,43 @@ class WorkCalendar:
         return count
 
 
+# Corrections are rare and every step needs the calendar: keep one snapshot per app. A change made
+# in this process is seen at once; other workers pick it up within the time-to-live.
+CALENDAR_TTL_SECONDS = 30.0
+_CACHE_KEY = "work_calendar"
+
+
 def load_calendar() -> WorkCalendar:
+    extensions = current_app.extensions
+    settings = (current_app.config["COMPANY_TIMEZONE"], current_app.config["END_OF_BUSINESS_DAY"])
+    cached = extensions.get(_CACHE_KEY)
+    if cached is not None and cached[1] == settings and monotonic() - cached[0] < CALENDAR_TTL_SECONDS:
+        return cached[2]
+    calendar = _read_calendar()
+    extensions[_CACHE_KEY] = (monotonic(), settings, calendar)
+    return calendar
+
+
+def _touches_calendar(session: Session) -> bool:
+    changed = chain(session.new, session.dirty, session.deleted)
+    return any(isinstance(row, CalendarDay | CalendarYear) for row in changed)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_on_flush(session: Session, _context: object) -> None:
+    if _touches_calendar(session) and has_app_context():
+        session.info["calendar_changed"] = True
+        current_app.extensions.pop(_CACHE_KEY, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_on_commit(session: Session) -> None:
+    # Forget again: another thread may have read the old rows between the flush and the commit.
+    if session.info.pop("calendar_changed", False) and has_app_context():
+        current_app.extensions.pop(_CACHE_KEY, None)
+
+
+def _read_calendar() -> WorkCalendar:
     config = current_app.config
     hour, minute = (int(part) for part in config["END_OF_BUSINESS_DAY"].split(":"))
     overrides = {row.day: row.is_workday for row in db.session.scalars(db.select(CalendarDay))}
