@@ -137,6 +137,8 @@ def _case_cap(due: datetime | None, instance: ProcessInstance) -> datetime | Non
 
 
 def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: list[PendingTimer], now: datetime) -> None:
+    if not timers and not runtime.timer_ids_at_load:
+        return  # timer rows mirror the state's pending timers: none then, none now
     rows = {
         row.engine_task_id: row
         for row in db.session.scalars(
