@@ -15,13 +15,19 @@ _cache: OrderedDict[str, SpecBundle] = OrderedDict()
 _lock = threading.Lock()
 
 
-def bundle_for(version: ProcessVersion) -> SpecBundle:
-    key = version.content_hash
+def _cached(key: str) -> SpecBundle | None:
     with _lock:
         bundle = _cache.get(key)
         if bundle is not None:
             _cache.move_to_end(key)
-            return bundle
+        return bundle
+
+
+def bundle_for(version: ProcessVersion) -> SpecBundle:
+    key = version.content_hash
+    bundle = _cached(key)
+    if bundle is not None:
+        return bundle
     bundle = build_bundle(version.bpmn_xml, version.dmn_xml, filename=version.source_name)
     with _lock:
         _cache[key] = bundle
@@ -30,7 +36,12 @@ def bundle_for(version: ProcessVersion) -> SpecBundle:
     return bundle
 
 
-def bundle_for_id(version_id: int) -> SpecBundle:
+def bundle_for_id(version_id: int, content_hash: str | None = None) -> SpecBundle:
+    """The parsed spec of a version; given its content hash (read with the instance), a cache hit needs no query."""
+    if content_hash is not None:
+        bundle = _cached(content_hash)
+        if bundle is not None:
+            return bundle
     return bundle_for(db.session.get(ProcessVersion, version_id))
 
 

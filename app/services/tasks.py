@@ -10,7 +10,7 @@ from sqlalchemy import update
 from .. import clock
 from ..engine import EngineError, TaskNotReady
 from ..extensions import db
-from ..models import AuditEvent, HumanTask, ProcessInstance, User
+from ..models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion, User
 from ..taskforms import validate_data
 from . import incidents
 from .access import may_act_on, roles_of
@@ -117,14 +117,20 @@ def complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
 
 @transactional
 def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
-    task = db.session.get(HumanTask, task_id)
-    if task is None:
+    # The task, its instance and the version's content hash in one read: the hash finds the cached spec.
+    found = db.session.execute(
+        db.select(HumanTask, ProcessInstance, ProcessVersion.content_hash)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+        .where(HumanTask.id == task_id)
+    ).first()
+    if found is None:
         raise NotFound(f"task {task_id} does not exist")
+    task, instance, content_hash = found
     if task.status != "open":
         raise Conflict("this task has already been handled")
     if not may_act_on(user, task):
         raise Forbidden("this task is not yours")
-    instance = db.session.get(ProcessInstance, task.instance_id)
     clean = _validated(task, instance, data)
     step = Step(actor=user)
     now = step.now
@@ -150,7 +156,7 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
             details={k: v for k, v in clean.items() if k != "comment"},
         )
     )
-    runtime = load_runtime(bundle_for_id(instance.process_version_id), instance, step)
+    runtime = load_runtime(bundle_for_id(instance.process_version_id, content_hash), instance, step)
     try:
         runtime.complete(task.engine_task_id, {k: v for k, v in clean.items() if v is not None})
     except TaskNotReady as err:
