@@ -98,6 +98,15 @@ def test_a_new_user_reads_chinese_and_switches_to_english_on_the_profile(client:
     assert "Supervisor desk" in client.get("/supervision").data.decode()
 
 
+def test_process_names_follow_the_reader(client: FlaskClient) -> None:
+    login(client, "salesperson")
+    assert "授信申请" in client.get("/processes").data.decode()
+    _read_in(client, "en", "salesperson")
+    page = client.get("/processes").data.decode()
+    assert "Customer credit application" in page and "授信申请" not in page
+    assert "<h1>Customer credit application</h1>" in client.get("/processes/credit_application/start").data.decode()
+
+
 def test_the_account_page_needs_the_csrf_token(client: FlaskClient) -> None:
     login(client, "salesperson")
     assert client.post("/account", data={"locale": "en"}).status_code in (400, 422)
@@ -122,8 +131,8 @@ def _pending_task(app: Flask) -> int:
     return db.session.scalars(db.select(HumanTask.id).where(HumanTask.status == "open")).one()
 
 
-def _read_in(client: FlaskClient, locale: str) -> None:
-    db.session.execute(db.update(User).where(User.username == "sales_manager").values(locale=locale))
+def _read_in(client: FlaskClient, locale: str, username: str = "sales_manager") -> None:
+    db.session.execute(db.update(User).where(User.username == username).values(locale=locale))
     db.session.commit()
 
 
