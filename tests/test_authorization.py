@@ -60,6 +60,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "auth.login": ("GET", 200, everyone(302)),
     "auth.logout": ("POST", 302, everyone(302)),
     "auth.change_password": ("GET", 302, everyone(200)),
+    "auth.account": ("GET", 302, everyone(200)),
+    "auth.language": ("POST", 302, everyone(302)),
     "admin.calendar": ("GET", 302, allowed({"admin"}, 200)),
     "admin.remove_day": ("POST", 302, allowed({"admin"}, 302)),
     "complaints.index": ("GET", 302, allowed(COMPLAINT_ROLES, 200)),

@@ -65,7 +65,7 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
     form_def = current_app.extensions["forms"].get(row.form_key) if row.form_key else None
     form = None
     if form_def is not None and row.status == "open":
-        form_cls = build_form_class(form_def, context=instance.data, locale="zh_CN")
+        form_cls = build_form_class(form_def, context=instance.data)
         prefill = {f.name: instance.data.get(f.name) for f in form_def.fields if f.name in instance.data}
         form = form_cls(data=prefill) if request.method == "GET" and form_def.prefill else form_cls()
     status = 200

@@ -88,14 +88,23 @@ def _role(task: ReadyTask) -> str | None:
     return task.lane
 
 
-def _title(task: ReadyTask, instance: ProcessInstance) -> str:
-    title = task.extensions.get("title")
+def _english(task: ReadyTask, prop: str) -> str | None:
+    """An English text the diagram gives beside its Chinese one (property nameEn / titleEn)."""
+    value = (task.extensions.get("properties") or {}).get(prop)
+    return str(value) if value else None
+
+
+def _title(task: ReadyTask, instance: ProcessInstance, english: bool = False) -> str | None:
+    title = _english(task, "titleEn") if english else task.extensions.get("title")
+    name = _english(task, "nameEn") if english else task.name
+    if english and not (title or name):
+        return None
     if title:
         try:
             return str(evaluate(title, task.data))[:300]
         except Exception:  # noqa: BLE001 - a plain text title is also allowed
             return str(title)[:300]
-    parts = [task.name]
+    parts = [name]
     if instance.business_key:
         parts.append(instance.business_key)
     if task.data.get("customer_name"):
@@ -191,7 +200,9 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
             business_key=instance.business_key,
             bpmn_id=task.bpmn_id,
             name=task.name,
-            title=_title(task, instance),
+            title=_title(task, instance) or task.name,
+            name_en=(_english(task, "nameEn") or "")[:200] or None,
+            title_en=_title(task, instance, english=True),
             form_key=task.form_key,
             role=_role(task),
             assignee_id=_user_id(_assignee_name(task)),
