@@ -120,3 +120,16 @@ def test_an_upload_through_the_page_appears_in_the_timeline(app: Flask, client: 
     assert download.status_code == 200 and download.headers["X-Content-Type-Options"] == "nosniff"
     login(other := app.test_client(), "finance_director")
     assert other.get(f"/attachments/{row.id}").status_code == 403
+
+
+def test_the_timeline_speaks_the_users_language(app: Flask, client: Any) -> None:
+    instance_id = ApiUser(app.test_client(), "salesperson", PASSWORD).start_credit(customer_code="AT4").json["id"]
+    login(client, "salesperson")
+    chinese = client.get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert "审批记录与讨论" in chinese and "上传附件" in chinese
+    from app.models import User
+
+    db.session.scalars(db.select(User).where(User.username == "salesperson")).one().locale = "en"
+    db.session.commit()
+    english = client.get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert "Timeline" in english and "Attach file" in english and "上传附件" not in english

@@ -107,7 +107,7 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
             to_bpmn_id, to_name = back_to.bpmn_id, back_to.name
         else:
             runtime.reset_to(runtime.start_event_id())
-            to_bpmn_id, to_name = RESUBMIT_STEP, "Resubmit the application"
+            to_bpmn_id, to_name = RESUBMIT_STEP, "重新提交申请"
     except (TaskNotReady, EngineError) as err:
         raise Conflict(f"this task cannot be returned: {err}") from err
     db.session.add(
@@ -141,7 +141,7 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
         process_key=instance.process_key,
         business_key=instance.business_key,
         bpmn_id=RESUBMIT_STEP,
-        name="Resubmit the application",
+        name="重新提交申请",
         title=f"{to_name} · {instance.title}"[:300],
         form_key=_start_form_key(instance),
         role=None,
