@@ -93,8 +93,15 @@ def as_formdata(draft: TaskDraft) -> MultiDict[str, Any]:
     pairs = []
     for key, value in (draft.data or {}).items():
         for item in value if isinstance(value, list) else [value]:
-            pairs.append((key, "" if item is None else str(item)))
+            if item is None or item is False:
+                continue  # an unticked box is one that is not posted
+            pairs.append((key, "y" if item is True else str(item)))
     return MultiDict(pairs)
+
+
+def prepare(task: HumanTask, user_id: int, data: dict[str, Any]) -> None:
+    """A draft written for someone (e.g. the filed values for a resubmission); part of the caller's transaction."""
+    db.session.add(TaskDraft(task_id=task.id, user_id=user_id, data=data, saved_at=clock.now()))
 
 
 def discard_for_task(task_id: int) -> None:

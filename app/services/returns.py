@@ -15,7 +15,7 @@ from sqlalchemy import update
 from ..engine import EngineError, ProcessRuntime, TaskNotReady
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, TaskReturn, User
-from . import notify
+from . import drafts, notify
 from .access import may_act_on
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from .projection import Step, load_runtime, project
@@ -151,6 +151,8 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
     )
     db.session.add(resubmit)
     db.session.flush()
+    # The filer corrects what they filed rather than typing it all again.
+    drafts.prepare(resubmit, filer_id, _filed_values(instance))
     notify.assignment(resubmit, step.now)
     return resubmit
 
@@ -160,6 +162,14 @@ def _start_form_key(instance: ProcessInstance) -> str | None:
 
     form = start_form(instance.process_key).form
     return form.key if form is not None else None
+
+
+def _filed_values(instance: ProcessInstance) -> dict[str, Any]:
+    from .instances import start_form
+
+    form = start_form(instance.process_key).form
+    data = instance.data or {}
+    return {f.name: data[f.name] for f in form.fields if f.name in data} if form is not None else {}
 
 
 def resubmit(runtime: ProcessRuntime, data: dict[str, Any]) -> None:
