@@ -164,3 +164,13 @@ def test_the_delegations_page_creates_and_cancels(app: Flask, client: Any) -> No
     assert client.post(f"/delegations/{made.id}/cancel", data={"csrf_token": token}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Delegation, made.id).cancelled_at is not None
+
+
+def test_the_openapi_document_describes_the_collaboration_endpoints(app: Flask) -> None:
+    paths = app.test_client().get("/api/v1/openapi.json").json["paths"]
+    assert set(paths["/delegations"]) == {"get", "post"}
+    assert set(paths["/delegations/{delegation_id}"]) == {"delete"}
+    assert set(paths["/tasks/{task_id}/draft"]) == {"get", "put"}
+    assert set(paths["/instances/{instance_id}/attachments"]) == {"get", "post"}
+    assert set(paths["/instances/{instance_id}/comments"]) == {"get", "post"}
+    assert {"/tasks/{task_id}/return", "/attachments/{attachment_id}"} <= set(paths)

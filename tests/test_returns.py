@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 from app.extensions import db
@@ -10,7 +12,7 @@ from app.services import returns
 from app.services import tasks as task_service
 from app.services.errors import Forbidden, ValidationFailed
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser
 
 
@@ -68,6 +70,8 @@ def test_return_to_the_filer_and_the_resubmission_lands_on_the_returner(app: Fla
         )
     ]
     assert actions[-3:] == ["return", "complete", "skip"]
+    skipped = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "skip")).one()
+    assert (skipped.actor_id, skipped.task_name) == (None, "营销部经理审批")
     assert db.session.get(ProcessInstance, instance_id).data["requested_limit"] == 70000
     assert finance.decide(landed["id"], "approve", "同意").status_code == 200
     assert ApiUser(sales.client, "general_manager", PASSWORD).only_task()
@@ -99,3 +103,29 @@ def test_who_may_return_and_where(app: Flask) -> None:
     except ValidationFailed as err:
         assert "target" in err.errors
     assert open_task(instance_id).id == first.id  # left as it was
+
+
+def test_the_return_form_on_the_task_page(app: Flask, client: Any) -> None:
+    _, instance_id = to_finance(app, "RT4")
+    task = open_task(instance_id)
+    login(outsider := app.test_client(), "general_manager")
+    token = csrf_token(outsider.get("/tasks").data)
+    assert (
+        outsider.post(
+            f"/tasks/{task.id}/return", data={"target": "filer", "comment": "x", "csrf_token": token}
+        ).status_code
+        == 403
+    )
+    login(client, "finance_director")
+    page = client.get(f"/tasks/{task.id}")
+    assert b'id="return"' in page.data
+    token = csrf_token(page.data)
+    client.post(f"/tasks/{task.id}/return", data={"target": "filer", "comment": "", "csrf_token": token})
+    assert open_task(instance_id).id == task.id  # no opinion, no return
+    form = {"target": "filer", "comment": "补资料", "csrf_token": token}
+    answer = client.post(f"/tasks/{task.id}/return", data=form)
+    assert answer.status_code == 302
+    resubmit = open_task(instance_id)
+    assert (resubmit.bpmn_id, resubmit.assignee.username) == (returns.RESUBMIT_STEP, "salesperson")
+    skip_free = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "return")).one()
+    assert (skip_free.actor.username, skip_free.comment) == ("finance_director", "补资料")

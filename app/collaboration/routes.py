@@ -148,7 +148,9 @@ def collaboration_timeline(instance: ProcessInstance) -> list[comment_service.Ti
 
 @bp.app_template_global()
 def collaboration_may_return(task: object) -> bool:
-    return bool(getattr(task, "status", None) == "open" and may_act_on(current_user, task))  # type: ignore[arg-type]
+    if getattr(task, "status", None) != "open" or getattr(task, "bpmn_id", None) == return_service.RESUBMIT_STEP:
+        return False
+    return may_act_on(current_user, task)  # type: ignore[arg-type]
 
 
 @bp.app_template_global()

@@ -18,6 +18,7 @@ from ..models import AuditEvent, HumanTask, ProcessInstance, TaskReturn, User
 from . import drafts, notify
 from .access import may_act_on
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
+from .escalation import close_escalations
 from .projection import Step, load_runtime, project
 from .specs import bundle_for_id
 from .transactions import transactional
@@ -121,12 +122,24 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
         )
     )
     _audit(step, "return", instance, task, comment=opinion, details={"target": target, "to": to_name})
+    if task.escalation_level > 0:
+        close_escalations([task.id], step)
     if candidates:
         # The earlier step's own row opens again for the person who did it: one row per engine task.
         db.session.execute(
             update(HumanTask)
             .where(HumanTask.id == back_to.id)
-            .values(status="open", assignee_id=back_to.completed_by_id, completed_at=None, completed_by_id=None)
+            .values(
+                status="open",
+                assignee_id=back_to.completed_by_id,
+                completed_at=None,
+                completed_by_id=None,
+                created_at=step.now,
+                # Its old deadline has passed with the step itself; escalating it at once would be unfair.
+                due_at=None,
+                escalation_level=0,
+                escalated_to_id=None,
+            )
             .execution_options(synchronize_session=False)
         )
         db.session.expire(back_to)
@@ -228,13 +241,16 @@ def fast_forward(instance: ProcessInstance, runtime: ProcessRuntime, step: Step)
             runtime.complete(ready_task.id, answer)
         except EngineError as err:
             raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
-        _audit(
-            step,
-            "skip",
-            instance,
-            None,
-            task_name=ready_task.name,
-            details={"reason": "returned", "returned_by": pending.returned_by_id, "reused": answer.get("decision")},
+        # Nobody acted here: the system passed the step on with its earlier answer.
+        db.session.add(
+            AuditEvent(
+                at=step.now,
+                actor_id=None,
+                action="skip",
+                instance_id=instance.id,
+                task_name=ready_task.name,
+                details={"reason": "returned", "returned_by": pending.returned_by_id, "reused": answer.get("decision")},
+            )
         )
     return pending
 
