@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask
 
 from app.extensions import db
-from app.models import AuditEvent, Delegation, HumanTask, User
-from app.services import delegation, scheduling
+from app.models import AuditEvent, Delegation, HumanTask, OutboxMail, User
+from app.services import scheduling
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser
@@ -70,17 +70,22 @@ def test_the_tick_hands_out_when_the_period_begins_and_brings_back_when_it_ends(
 
 
 def test_a_new_task_for_someone_away_goes_to_the_delegate(app: Flask, clock: Any) -> None:
-    manager, task_id = claimed_task(app, "DG3")
-    manager.post(f"/api/v1/tasks/{task_id}/claim")
-    # Cancel-and-reassign as a new task would: a row assigned to the absent person while the delegation runs.
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="DG3").json["id"]
     now = clock.now()
-    made = delegation.create(user("sales_manager"), "sales_vp", now + timedelta(hours=1), now + timedelta(days=1))
-    clock.set(now + timedelta(hours=2))
-    task = db.session.get(HumanTask, task_id)
-    delegation.route_new_tasks([task])
-    db.session.commit()
-    assert holder(task_id) == "sales_vp"
-    assert db.session.get(Delegation, made.id).delegate.username == "sales_vp"
+    away = {"delegate": "salesperson2", "starts_at": now.isoformat(), "ends_at": (now + timedelta(days=5)).isoformat()}
+    assert sales.post("/api/v1/delegations", away).status_code == 201
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    # The diagram sends the correction to the filer by name; the filer is away.
+    assert manager.decide(manager.only_task()["id"], "return", "请补充资料").status_code == 200
+    correction = db.session.scalars(
+        db.select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+    ).one()
+    assert (correction.bpmn_id, correction.assignee.username) == ("correct_application", "salesperson2")
+    assert sales.tasks() == []
+    mail = db.session.scalars(db.select(OutboxMail.to_address).where(OutboxMail.subject.contains("修改"))).all()
+    assert mail == ["salesperson2@example.com"]  # told once, and only the delegate
 
 
 def test_the_delegate_sees_the_delegators_role_queue_only_while_it_lasts(app: Flask, clock: Any) -> None:
