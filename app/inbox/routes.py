@@ -11,6 +11,7 @@ from .. import clock
 from ..clock import company_tz
 from ..models import ProcessInstance
 from ..services import actions as action_service
+from ..services import drafts as draft_service
 from ..services import instances as instance_service
 from ..services import notify
 from ..services import tasks as task_service
@@ -68,6 +69,9 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
         form_cls = build_form_class(form_def, context=instance.data)
         prefill = {f.name: instance.data.get(f.name) for f in form_def.fields if f.name in instance.data}
         form = form_cls(data=prefill) if request.method == "GET" and form_def.prefill else form_cls()
+        saved = draft_service.get(task_id, current_user) if request.method == "GET" else None
+        if saved is not None:
+            form = form_cls(formdata=draft_service.as_formdata(saved))
     status = 200
     if request.method == "POST":
         if row.status != "open":

@@ -11,7 +11,7 @@ from .. import clock
 from ..engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, Timer, User
-from . import notify
+from . import delegation, notify
 from .deadlines import DeadlineError, resolve_deadline, script_helpers
 from .errors import ProcessFailed
 from .operations import OPERATIONS, OperationContext
@@ -226,6 +226,7 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
         instance.status = "completed"
         instance.ended_at = now
     db.session.flush()
+    delegation.route_new_tasks(created)
     for row in created:
         notify.assignment(row, now)
     return created

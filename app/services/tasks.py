@@ -13,7 +13,7 @@ from ..engine import EngineError, TaskNotReady
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion, User
 from ..taskforms import validate_data
-from . import incidents
+from . import delegation, drafts, incidents, opinions, returns
 from .access import may_act_on, roles_of
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from .escalation import close_escalations
@@ -132,7 +132,9 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         raise Conflict(_l("this task has already been handled"))
     if not may_act_on(user, task):
         raise Forbidden(_l("this task is not yours"))
+    opinions.refuse_own_application(user, instance, task)
     clean = _validated(task, instance, data)
+    opinions.require_opinion(clean)
     step = Step(actor=user)
     now = step.now
     # The conditional update is the claim: of two people completing at once,
@@ -154,21 +156,34 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
             task_id=task.id,
             task_name=task.name,
             comment=clean.get("comment") or None,
-            details={k: v for k, v in clean.items() if k != "comment"},
+            details=_details(task, user, clean),
         )
     )
     runtime = load_runtime(bundle_for_id(instance.process_version_id, content_hash), instance, step)
     try:
-        runtime.complete(task.engine_task_id, {k: v for k, v in clean.items() if v is not None})
+        if task.bpmn_id == returns.RESUBMIT_STEP:
+            returns.resubmit(runtime, clean)
+        else:
+            runtime.complete(task.engine_task_id, {k: v for k, v in clean.items() if v is not None})
     except TaskNotReady as err:
         raise Conflict(_l("this task has already been handled")) from err
     except EngineError as err:
         raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
-    project(instance, runtime, step)
+    pending_return = returns.fast_forward(instance, runtime, step)
+    returns.land(pending_return, instance, project(instance, runtime, step), step)
+    drafts.discard_for_task(task.id)
     if task.escalation_level > 0:
         close_escalations([task.id], step)
     # No refresh: the commit that follows expires the row, and the caller reads it fresh.
     return task
+
+
+def _details(task: HumanTask, user: User, clean: dict[str, Any]) -> dict[str, Any]:
+    details = {k: v for k, v in clean.items() if k != "comment"}
+    absent = delegation.on_behalf_of(task, user)
+    if absent is not None:
+        details["on_behalf_of"] = absent
+    return details
 
 
 def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any]) -> dict[str, Any]:
