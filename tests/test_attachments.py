@@ -85,7 +85,13 @@ def test_wrong_kinds_and_oversized_files_are_refused_naming_the_field(app: Flask
     assert disguised.status_code == 422 and list(disguised.json["errors"]) == ["file"]
     app.config["ATTACHMENT_MAX_BYTES"] = 100
     too_big = upload(sales, instance_id, b"%PDF-" + b"x" * 200, "big.pdf")
-    assert too_big.status_code == 422 and "larger" in too_big.json["errors"]["file"][0]
+    assert too_big.status_code == 422 and too_big.json["errors"] == {"file": ["文件超过 100 字节"]}
+    in_english = sales.client.post(
+        f"/api/v1/instances/{instance_id}/attachments",
+        data={"file": (io.BytesIO(b"%PDF-" + b"x" * 200), "big.pdf")},
+        headers={**sales.headers, "Accept-Language": "en"},
+    )
+    assert in_english.json["errors"] == {"file": ["the file is larger than 100 bytes"]}
     assert upload(sales, instance_id, b"%PDF-1.4 small", "ok.pdf").status_code == 201
     assert db.session.scalars(db.select(InstanceAttachment.filename)).all() == ["ok.pdf"]
     assert len(list(Path(app.config["ATTACHMENT_DIR"]).iterdir())) == 1

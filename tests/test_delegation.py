@@ -134,6 +134,12 @@ def test_bad_delegations_are_refused_naming_the_field(app: Flask, clock: Any) ->
         return list(answer.json["errors"])
 
     assert errors(delegate="sales_manager") == ["delegate"]
+    to_self = {"delegate": "sales_manager", "starts_at": now.isoformat(), "ends_at": later}
+    assert manager.post("/api/v1/delegations", to_self).json["errors"] == {"delegate": ["不能委托给自己"]}
+    english = manager.client.post(
+        "/api/v1/delegations", json=to_self, headers={**manager.headers, "Accept-Language": "en"}
+    )
+    assert english.json["errors"] == {"delegate": ["you cannot delegate to yourself"]}
     assert errors(delegate="nobody") == ["delegate"]
     assert errors(delegate="sales_vp", ends_at=now.isoformat()) == ["ends_at"]
     assert errors(delegate="sales_vp", starts_at="yesterday") == ["starts_at"]

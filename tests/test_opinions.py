@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Role, User
+from app.services import opinions
+from app.services.errors import ValidationFailed
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser
@@ -29,6 +32,28 @@ def test_approve_reject_and_return_need_an_opinion_through_the_api(app: Flask) -
     assert manager.decide(task_id, "approve", "资料齐全，同意").status_code == 200
     event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "approve")).one()
     assert (event.comment, event.actor.username) == ("资料齐全，同意", "sales_manager")
+
+
+@pytest.mark.parametrize(
+    ("locale", "missing", "too_long"),
+    [
+        ("zh_CN", "同意、驳回或退回都必须填写审批意见", "最多 2000 个字符"),
+        ("en", "an opinion is required to approve, reject or return", "at most 2000 characters"),
+    ],
+)
+def test_the_opinion_rule_names_the_field_in_the_readers_language(
+    app: Flask, locale: str, missing: str, too_long: str
+) -> None:
+    # The rule behind every decision, also for forms that leave the opinion box optional.
+    with app.test_request_context("/", headers={"Cookie": f"locale={locale}"}):
+        with pytest.raises(ValidationFailed) as blank:
+            opinions.require_opinion({"decision": "reject", "comment": "  "})
+        with pytest.raises(ValidationFailed) as long:
+            opinions.require_opinion({"decision": "approve", "comment": "意" * 2001})
+        assert blank.value.errors == {"comment": [missing]}
+        assert long.value.errors == {"comment": [too_long]}
+        opinions.require_opinion({"decision": "approve", "comment": "同意"})
+        opinions.require_opinion({"decision": "forward"})
 
 
 def test_the_html_form_refuses_an_approval_without_an_opinion(app: Flask, client) -> None:  # noqa: ANN001
@@ -78,7 +103,13 @@ def test_the_filer_may_not_approve_their_own_application_api(app: Flask) -> None
     instance_id = sales.start_credit(customer_code="OP4").json["id"]
     task_id = open_tasks(instance_id)[0].id
     refused = sales.decide(task_id, "approve", "我自己批")
-    assert refused.status_code == 403 and "own" in refused.json["error"]
+    assert (refused.status_code, refused.json["error"]) == (403, "申请人不得审批自己提交的申请")
+    english = sales.client.post(
+        f"/api/v1/tasks/{task_id}/complete",
+        json={"data": {"decision": "approve", "comment": "我自己批"}},
+        headers={**sales.headers, "Accept-Language": "en"},
+    )
+    assert (english.status_code, english.json["error"]) == (403, "the filer may not approve their own application")
     assert ApiUser(app.test_client(), "sales_manager", PASSWORD).decide(task_id, "approve", "同意").status_code == 200
 
 

@@ -40,7 +40,13 @@ def test_return_to_the_filer_and_the_resubmission_lands_on_the_returner(app: Fla
     finance = ApiUser(sales.client, "finance_director", PASSWORD)
     task_id = finance.only_task()["id"]
     refused = finance.post(f"/api/v1/tasks/{task_id}/return", {"target": "filer", "comment": ""})
-    assert refused.status_code == 422 and "comment" in refused.json["errors"]
+    assert refused.status_code == 422 and refused.json["errors"] == {"comment": ["退回任务必须填写审批意见"]}
+    in_english = finance.client.post(
+        f"/api/v1/tasks/{task_id}/return",
+        json={"target": "filer", "comment": ""},
+        headers={**finance.headers, "Accept-Language": "en"},
+    )
+    assert in_english.json["errors"] == {"comment": ["an opinion is required to return a task"]}
     assert (
         ApiUser(sales.client, "sales_manager", PASSWORD)
         .post(f"/api/v1/tasks/{task_id}/return", {"target": "filer", "comment": "x"})
@@ -52,6 +58,8 @@ def test_return_to_the_filer_and_the_resubmission_lands_on_the_returner(app: Fla
     assert finance.tasks() == []
     resubmit = sales.only_task()
     assert resubmit["id"] == back.json["id"]
+    row = db.session.get(HumanTask, resubmit["id"])
+    assert (row.name, row.name_en) == ("重新提交申请", "Resubmit the application")
     from .support import application
 
     data = application(customer_code="RT1", requested_limit=70000)
@@ -120,7 +128,10 @@ def test_the_return_form_on_the_task_page(app: Flask, client: Any) -> None:
     page = client.get(f"/tasks/{task.id}")
     assert b'id="return"' in page.data
     token = csrf_token(page.data)
-    client.post(f"/tasks/{task.id}/return", data={"target": "filer", "comment": "", "csrf_token": token})
+    refused = client.post(
+        f"/tasks/{task.id}/return", data={"target": "filer", "comment": "", "csrf_token": token}, follow_redirects=True
+    )
+    assert "comment: 退回任务必须填写审批意见" in refused.data.decode()
     assert open_task(instance_id).id == task.id  # no opinion, no return
     form = {"target": "filer", "comment": "补资料", "csrf_token": token}
     answer = client.post(f"/tasks/{task.id}/return", data=form)

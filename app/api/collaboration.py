@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request, send_file
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from ..clock import to_company_iso
@@ -25,7 +26,7 @@ Reply = tuple[Any, int]
 def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationFailed({"body": ["must be a JSON object"]})
+        raise ValidationFailed({"body": [_l("must be a JSON object")]})
     return body
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from ..extensions import db
@@ -86,13 +87,13 @@ def upload(instance_id: int, user: User, filename: object, stream: BinaryIO | No
     """Read at most the size limit (plus one byte to notice more), then store it in one transaction."""
     visible_instance(user, instance_id)
     if stream is None:
-        raise ValidationFailed({"file": ["choose a file to upload"]})
+        raise ValidationFailed({"file": [_l("choose a file to upload")]})
     limit = int(current_app.config["ATTACHMENT_MAX_BYTES"])
     content = stream.read(limit + 1)
     if not content:
-        raise ValidationFailed({"file": ["the file is empty"]})
+        raise ValidationFailed({"file": [_l("the file is empty")]})
     if len(content) > limit:
-        raise ValidationFailed({"file": [f"the file is larger than {limit} bytes"]})
+        raise ValidationFailed({"file": [_l("the file is larger than %(limit)s bytes", limit=limit)]})
     return _store(instance_id, user, filename, content)
 
 
@@ -101,7 +102,7 @@ def _store(instance_id: int, user: User, filename: object, content: bytes) -> In
     instance = visible_instance(user, instance_id)
     content_type = sniff(content)
     if content_type is None:
-        raise ValidationFailed({"file": [f"only these kinds of file are accepted: {ALLOWED_TYPES}"]})
+        raise ValidationFailed({"file": [_l("only these kinds of file are accepted: %(types)s", types=ALLOWED_TYPES)]})
     storage_name = secrets.token_hex(16)
     path = storage_dir() / storage_name
     path.write_bytes(content)
@@ -138,9 +139,9 @@ def list_for(user: User, instance_id: int) -> list[InstanceAttachment]:
 def for_download(user: User, attachment_id: int) -> tuple[InstanceAttachment, Path]:
     attachment = db.session.get(InstanceAttachment, attachment_id)
     if attachment is None:
-        raise NotFound(f"attachment {attachment_id} does not exist")
+        raise NotFound(_l("attachment %(id)s does not exist", id=attachment_id))
     visible_instance(user, attachment.instance_id)
     path = storage_dir() / attachment.storage_name
     if not path.is_file():
-        raise NotFound(f"the file of attachment {attachment_id} is missing")
+        raise NotFound(_l("the file of attachment %(id)s is missing", id=attachment_id))
     return attachment, path

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from .. import clock
 from ..extensions import db
 from ..models import AuditEvent, InstanceAttachment, InstanceComment, ProcessInstance, User
@@ -18,9 +20,9 @@ MAX_COMMENT = 4000
 def visible_instance(user: User, instance_id: int) -> ProcessInstance:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(_l("instance %(id)s does not exist", id=instance_id))
     if not may_view_instance(user, instance):
-        raise Forbidden("you are not involved in this process instance")
+        raise Forbidden(_l("you are not involved in this process instance"))
     return instance
 
 
@@ -28,9 +30,9 @@ def visible_instance(user: User, instance_id: int) -> ProcessInstance:
 def add(instance_id: int, author: User, body: object) -> InstanceComment:
     instance = visible_instance(author, instance_id)
     if not isinstance(body, str) or not body.strip():
-        raise ValidationFailed({"body": ["a comment needs some text"]})
+        raise ValidationFailed({"body": [_l("a comment needs some text")]})
     if len(body) > MAX_COMMENT:
-        raise ValidationFailed({"body": [f"at most {MAX_COMMENT} characters"]})
+        raise ValidationFailed({"body": [_l("at most %(count)s characters", count=MAX_COMMENT)]})
     comment = InstanceComment(instance_id=instance.id, author_id=author.id, body=body.strip(), created_at=clock.now())
     db.session.add(comment)
     db.session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from .. import clock
@@ -117,9 +118,9 @@ def _parse_time(value: object, field: str) -> datetime:
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ValidationFailed({field: ["must be a date and time like 2026-12-01T09:00"]}) from None
+            raise ValidationFailed({field: [_l("must be a date and time like 2026-12-01T09:00")]}) from None
     else:
-        raise ValidationFailed({field: ["is required"]})
+        raise ValidationFailed({field: [_l("is required")]})
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clock.company_tz())
     return parsed
@@ -128,18 +129,18 @@ def _parse_time(value: object, field: str) -> datetime:
 @transactional
 def create(delegator: User, delegate_username: object, starts_at: object, ends_at: object) -> Delegation:
     if not isinstance(delegate_username, str) or not delegate_username.strip():
-        raise ValidationFailed({"delegate": ["whom to delegate to is required"]})
+        raise ValidationFailed({"delegate": [_l("whom to delegate to is required")]})
     delegate = db.session.scalars(db.select(User).where(User.username == delegate_username.strip())).first()
     if delegate is None or not delegate.active:
-        raise ValidationFailed({"delegate": [f"no active user '{delegate_username}'"]})
+        raise ValidationFailed({"delegate": [_l("no active user '%(name)s'", name=delegate_username)]})
     if delegate.id == delegator.id:
-        raise ValidationFailed({"delegate": ["you cannot delegate to yourself"]})
+        raise ValidationFailed({"delegate": [_l("you cannot delegate to yourself")]})
     start, end = _parse_time(starts_at, "starts_at"), _parse_time(ends_at, "ends_at")
     now = clock.now()
     if end <= start:
-        raise ValidationFailed({"ends_at": ["must be after the start"]})
+        raise ValidationFailed({"ends_at": [_l("must be after the start")]})
     if end <= now:
-        raise ValidationFailed({"ends_at": ["must be in the future"]})
+        raise ValidationFailed({"ends_at": [_l("must be in the future")]})
     overlapping = db.session.scalar(
         db.select(Delegation.id).where(
             Delegation.delegator_id == delegator.id,
@@ -149,9 +150,9 @@ def create(delegator: User, delegate_username: object, starts_at: object, ends_a
         )
     )
     if overlapping:
-        raise ValidationFailed({"starts_at": ["overlaps another of your delegations"]})
+        raise ValidationFailed({"starts_at": [_l("overlaps another of your delegations")]})
     if active_for(delegate.id, start) is not None:
-        raise ValidationFailed({"delegate": [f"{delegate.username} has delegated their own work then"]})
+        raise ValidationFailed({"delegate": [_l("%(name)s has delegated their own work then", name=delegate.username)]})
     delegation = Delegation(
         delegator_id=delegator.id, delegate_id=delegate.id, starts_at=start, ends_at=end, created_at=now
     )
@@ -166,11 +167,11 @@ def create(delegator: User, delegate_username: object, starts_at: object, ends_a
 def cancel(delegation_id: int, user: User) -> Delegation:
     delegation = db.session.get(Delegation, delegation_id)
     if delegation is None:
-        raise NotFound(f"delegation {delegation_id} does not exist")
+        raise NotFound(_l("delegation %(id)s does not exist", id=delegation_id))
     if delegation.delegator_id != user.id:
-        raise Forbidden("only the person who delegated may cancel it")
+        raise Forbidden(_l("only the person who delegated may cancel it"))
     if delegation.cancelled_at is not None or delegation.ended_handled_at is not None:
-        raise Conflict("this delegation has already ended")
+        raise Conflict(_l("this delegation has already ended"))
     delegation.cancelled_at = clock.now()
     _bring_back(delegation)
     return delegation

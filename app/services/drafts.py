@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
@@ -21,28 +22,28 @@ MAX_DRAFT_VALUE = 10_000
 def _task_to_draft(task_id: int, user: User) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
     if task is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
     if not may_act_on(user, task):
-        raise Forbidden("this task is not yours")
+        raise Forbidden(_l("this task is not yours"))
     if task.status != "open":
-        raise Conflict("this task has already been handled")
+        raise Conflict(_l("this task has already been handled"))
     return task
 
 
 def _clean(data: object) -> dict[str, Any]:
     """A draft is unchecked on purpose (it may be incomplete), but it is bounded and plain."""
     if not isinstance(data, dict):
-        raise ValidationFailed({"data": ["must be an object"]})
+        raise ValidationFailed({"data": [_l("must be an object")]})
     if len(data) > MAX_DRAFT_FIELDS:
-        raise ValidationFailed({"data": [f"at most {MAX_DRAFT_FIELDS} fields"]})
+        raise ValidationFailed({"data": [_l("at most %(count)s fields", count=MAX_DRAFT_FIELDS)]})
     clean: dict[str, Any] = {}
     for key, value in data.items():
         if not isinstance(key, str) or key == "csrf_token":
             continue
         if value is not None and not isinstance(value, str | int | float | bool | list):
-            raise ValidationFailed({key: ["must be text, a number, a yes/no or a list"]})
+            raise ValidationFailed({key: [_l("must be text, a number, a yes/no or a list")]})
         if len(str(value)) > MAX_DRAFT_VALUE:
-            raise ValidationFailed({key: [f"at most {MAX_DRAFT_VALUE} characters"]})
+            raise ValidationFailed({key: [_l("at most %(count)s characters", count=MAX_DRAFT_VALUE)]})
         clean[key] = value
     return clean
 
@@ -50,9 +51,9 @@ def _clean(data: object) -> dict[str, Any]:
 def get(task_id: int, user: User) -> TaskDraft | None:
     task = db.session.get(HumanTask, task_id)
     if task is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
     if not may_act_on(user, task) and task.completed_by_id != user.id:
-        raise Forbidden("this task is not yours")
+        raise Forbidden(_l("this task is not yours"))
     return db.session.scalars(
         db.select(TaskDraft).where(TaskDraft.task_id == task_id, TaskDraft.user_id == user.id)
     ).first()
@@ -83,7 +84,7 @@ def save(task_id: int, user: User, data: object) -> TaskDraft:
     except IntegrityError:
         draft = _existing(task.id, user.id)
         if draft is None:
-            raise Conflict("the draft could not be saved; try again") from None
+            raise Conflict(_l("the draft could not be saved; try again")) from None
         draft.data, draft.saved_at = clean, now
     return draft
 

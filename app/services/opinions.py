@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..models import HumanTask, ProcessInstance, User
 from ..taskforms import FormDef
@@ -35,7 +36,7 @@ def is_approval(task: HumanTask) -> bool:
 
 def refuse_own_application(user: User, instance: ProcessInstance, task: HumanTask) -> None:
     if instance.started_by_id == user.id and is_approval(task):
-        raise Forbidden("the filer may not approve their own application")
+        raise Forbidden(_l("the filer may not approve their own application"))
 
 
 def require_opinion(data: dict[str, Any]) -> None:
@@ -44,6 +45,6 @@ def require_opinion(data: dict[str, Any]) -> None:
         return
     opinion = data.get(OPINION_FIELD)
     if not isinstance(opinion, str) or not opinion.strip():
-        raise ValidationFailed({OPINION_FIELD: ["an opinion is required to approve, reject or return"]})
+        raise ValidationFailed({OPINION_FIELD: [_l("an opinion is required to approve, reject or return")]})
     if len(opinion) > MAX_OPINION:
-        raise ValidationFailed({OPINION_FIELD: [f"at most {MAX_OPINION} characters"]})
+        raise ValidationFailed({OPINION_FIELD: [_l("at most %(count)s characters", count=MAX_OPINION)]})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from ..engine import EngineError, ProcessRuntime, TaskNotReady
@@ -19,6 +20,7 @@ from . import drafts, notify
 from .access import may_act_on
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from .escalation import close_escalations
+from .opinions import MAX_OPINION
 from .projection import Step, load_runtime, project
 from .specs import bundle_for_id
 from .transactions import transactional
@@ -26,14 +28,16 @@ from .transactions import transactional
 TARGETS = ("previous", "filer")
 # A step that exists only here, not in the diagram: the filer files the application again.
 RESUBMIT_STEP = "resubmit_application"
+# Its name in both languages, like the names the diagram gives its own steps.
+RESUBMIT_NAME, RESUBMIT_NAME_EN = "重新提交申请", "Resubmit the application"
 _MAX_SKIPS = 50
 
 
 def _opinion(comment: object) -> str:
     if not isinstance(comment, str) or not comment.strip():
-        raise ValidationFailed({"comment": ["an opinion is required to return a task"]})
-    if len(comment) > 2000:
-        raise ValidationFailed({"comment": ["at most 2000 characters"]})
+        raise ValidationFailed({"comment": [_l("an opinion is required to return a task")]})
+    if len(comment) > MAX_OPINION:
+        raise ValidationFailed({"comment": [_l("at most %(count)s characters", count=MAX_OPINION)]})
     return comment.strip()
 
 
@@ -71,27 +75,27 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
     """The holder sends the task back; returns the task row that now waits for the other person."""
     task = db.session.get(HumanTask, task_id)
     if task is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
     if not may_act_on(actor, task):
-        raise Forbidden("only the holder of the task may return it")
+        raise Forbidden(_l("only the holder of the task may return it"))
     if task.status != "open":
-        raise Conflict("this task has already been handled")
+        raise Conflict(_l("this task has already been handled"))
     if target not in TARGETS:
-        raise ValidationFailed({"target": [f"must be one of {', '.join(TARGETS)}"]})
+        raise ValidationFailed({"target": [_l("must be one of %(values)s", values=", ".join(TARGETS))]})
     opinion = _opinion(comment)
     instance = db.session.get(ProcessInstance, task.instance_id)
     if instance is None or instance.status != "running":
-        raise Conflict("this process has already ended")
+        raise Conflict(_l("this process has already ended"))
     if task.bpmn_id == RESUBMIT_STEP:
-        raise Conflict("the application is already back with its filer")
+        raise Conflict(_l("the application is already back with its filer"))
     step = Step(actor=actor)
     runtime = load_runtime(bundle_for_id(instance.process_version_id), instance, step)
     filer_id = instance.started_by_id
     candidates = _completed_steps(instance, runtime, by=filer_id if target == "filer" else None)
     if target == "previous" and not candidates:
-        raise ValidationFailed({"target": ["there is no earlier step to return to; return it to the filer"]})
+        raise ValidationFailed({"target": [_l("there is no earlier step to return to; return it to the filer")]})
     if target == "filer" and filer_id is None:
-        raise ValidationFailed({"target": ["this process was started by the system and has no filer"]})
+        raise ValidationFailed({"target": [_l("this process was started by the system and has no filer")]})
     # The conditional update is the claim: a completion at the same moment wins or loses as a whole.
     taken = db.session.execute(
         update(HumanTask)
@@ -100,7 +104,7 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
         .execution_options(synchronize_session=False)
     ).rowcount
     if taken != 1:
-        raise Conflict("this task has already been handled")
+        raise Conflict(_l("this task has already been handled"))
     try:
         if candidates:
             back_to = candidates[0]
@@ -108,9 +112,9 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
             to_bpmn_id, to_name = back_to.bpmn_id, back_to.name
         else:
             runtime.reset_to(runtime.start_event_id())
-            to_bpmn_id, to_name = RESUBMIT_STEP, "重新提交申请"
+            to_bpmn_id, to_name = RESUBMIT_STEP, RESUBMIT_NAME
     except (TaskNotReady, EngineError) as err:
-        raise Conflict(f"this task cannot be returned: {err}") from err
+        raise Conflict(_l("this task cannot be returned: %(reason)s", reason=str(err))) from err
     db.session.add(
         TaskReturn(
             instance_id=instance.id,
@@ -154,8 +158,10 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
         process_key=instance.process_key,
         business_key=instance.business_key,
         bpmn_id=RESUBMIT_STEP,
-        name="重新提交申请",
-        title=f"{to_name} · {instance.title}"[:300],
+        name=RESUBMIT_NAME,
+        title=f"{RESUBMIT_NAME} · {instance.title}"[:300],
+        name_en=RESUBMIT_NAME_EN,
+        title_en=f"{RESUBMIT_NAME_EN} · {instance.title}"[:300],
         form_key=_start_form_key(instance),
         role=None,
         assignee_id=filer_id,
@@ -190,7 +196,7 @@ def resubmit(runtime: ProcessRuntime, data: dict[str, Any]) -> None:
     try:
         runtime.refile({k: v for k, v in data.items() if v is not None})
     except TaskNotReady as err:
-        raise Conflict("this application can no longer be resubmitted") from err
+        raise Conflict(_l("this application can no longer be resubmitted")) from err
 
 
 def _pending(instance: ProcessInstance) -> TaskReturn | None:
@@ -240,7 +246,7 @@ def fast_forward(instance: ProcessInstance, runtime: ProcessRuntime, step: Step)
         try:
             runtime.complete(ready_task.id, answer)
         except EngineError as err:
-            raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
+            raise ProcessFailed(_l("the process could not continue: %(reason)s", reason=str(err)), instance.id) from err
         # Nobody acted here: the system passed the step on with its earlier answer.
         db.session.add(
             AuditEvent(
