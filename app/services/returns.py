@@ -246,7 +246,8 @@ def fast_forward(instance: ProcessInstance, runtime: ProcessRuntime, step: Step)
         try:
             runtime.complete(ready_task.id, answer)
         except EngineError as err:
-            raise ProcessFailed(_l("the process could not continue: %(reason)s", reason=str(err)), instance.id) from err
+            # Plain text on purpose: it is stored as the incident, the same words completing a task stores.
+            raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
         # Nobody acted here: the system passed the step on with its earlier answer.
         db.session.add(
             AuditEvent(
