@@ -94,6 +94,22 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.withdraw": ("POST", 401, allowed({"salesperson"}, 422)),
     "api.copy_to": ("POST", 401, allowed(INSTANCE_VIEWERS, 422)),
     "api.retry": ("POST", 401, allowed({"process_owner"}, 409)),
+    "modeler.vendor": ("GET", 302, everyone(200)),
+    "modeler.index": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.model": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.version_xml": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.restore": ("POST", 302, allowed({"process_owner"}, 302)),
+    "modeler.decision": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.decision_xml": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.check": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.deploy": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.form": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.save_form": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.preview_form": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.instance_state": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
+    "api.upload_model": ("POST", 401, allowed({"process_owner"}, 422)),
+    "api.list_models": ("GET", 401, allowed({"process_owner"}, 200)),
+    "api.model_xml": ("GET", 401, allowed({"process_owner"}, 200)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone
 
@@ -106,7 +122,16 @@ def objects(app: Flask) -> dict[str, Any]:
     instance_id = sales.start_credit(customer_code="AZ1").json["id"]
     sales.start_credit(customer_code="AZ2", bad_record_24m=True)  # decided at once: a credit file exists
     task_id = db.session.scalars(db.select(HumanTask.id).where(HumanTask.instance_id == instance_id)).one()
-    return {"task_id": task_id, "instance_id": instance_id, "code": "AZ2", "process_key": "credit_application"}
+    return {
+        "task_id": task_id,
+        "instance_id": instance_id,
+        "code": "AZ2",
+        "process_key": "credit_application",
+        "version": 1,
+        "name": "credit_policy.dmn",
+        "form_key": "credit_approval",
+        "asset": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+    }
 
 
 def test_every_route_is_in_the_table(app: Flask) -> None:

@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
@@ -92,9 +93,22 @@ class AppUserTaskParser(UserTaskParser):
         return extensions
 
 
+class AppStartEventParser(SpiffStartEventParser):
+    """Start events drawn in Camunda Modeler name their start form with camunda:formKey."""
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        node = self.node if node is None else node
+        extensions: dict[str, Any] = dict(super().parse_extensions(node))
+        form_key = node.get(f"{{{CAMUNDA_NS}}}formKey")
+        if form_key and not (extensions.get("properties") or {}).get("formKey"):
+            extensions["form_key"] = form_key
+        return extensions
+
+
 class AppBpmnParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("startEvent"): (AppStartEventParser, StartEvent),
         full_tag("userTask"): (AppUserTaskParser, UserTask),
         full_tag("manualTask"): (AppUserTaskParser, ManualTask),
     }

@@ -3,6 +3,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .customers import CreditDecision, Customer
+from .forms import FormVersion
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
 from .users import ApiToken, Role, User, user_roles
@@ -17,6 +18,7 @@ __all__ = [
     "ComplaintReport",
     "CreditDecision",
     "Customer",
+    "FormVersion",
     "HumanTask",
     "InstanceWatcher",
     "OutboxMail",

@@ -1,0 +1,117 @@
+"""Diagrams drawn elsewhere: the MIWG reference set and Camunda Modeler files.
+
+Every MIWG diagram gets a clear verdict from the check (most are drawings, not executable
+processes) and never a crash; Camunda's attributes run with the meaning Camunda gives them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import HumanTask
+
+from .conftest import PASSWORD, login
+from .support import ApiUser
+
+MIWG = Path("/work/shared/conformance/miwg")
+MIWG_FILES = sorted(MIWG.glob("*.bpmn"))
+ROOT = Path(__file__).resolve().parent.parent
+
+CAMUNDA_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="camunda_review" name="Camunda review" isExecutable="true">
+    <bpmn:startEvent id="start" camunda:formKey="escalation_ack" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
+    <bpmn:userTask id="review" name="Review" camunda:formKey="credit_approval"
+      camunda:candidateGroups="finance_director" camunda:dueDate="2 working days" />
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="sign" />
+    <bpmn:userTask id="sign" name="Sign" camunda:formKey="credit_approval" camunda:assignee="general_manager" />
+    <bpmn:sequenceFlow id="f3" sourceRef="sign" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+@pytest.fixture
+def owner(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    login(client, "process_owner")
+    return client
+
+
+def check(client: FlaskClient, xml: str, filename: str) -> object:
+    page = client.get("/modeler").data.decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    return client.post("/modeler/check", json={"xml": xml, "filename": filename}, headers={"X-CSRFToken": token})
+
+
+def test_the_whole_reference_set_is_here() -> None:
+    assert len(MIWG_FILES) == 21
+
+
+@pytest.mark.parametrize("path", MIWG_FILES, ids=lambda p: p.stem)
+def test_every_miwg_diagram_gets_a_clear_verdict(owner: FlaskClient, path: Path) -> None:
+    answer = check(owner, path.read_text(encoding="utf-8"), path.name)
+    assert answer.status_code == 200
+    body = answer.json
+    assert set(body) >= {"ok", "errors"}
+    for problem in body["errors"]:
+        assert problem["message"].strip()
+        assert "Traceback" not in problem["message"]
+    if body["ok"]:
+        return
+    messages = " ".join(p["message"] for p in body["errors"])
+    drawing = 'isExecutable="true"' not in path.read_text(encoding="utf-8")
+    if drawing:
+        assert "not marked executable" in messages
+
+
+def test_a_miwg_drawing_is_refused_by_the_api_with_its_process_named(app: Flask) -> None:
+    owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    xml = (MIWG / "A.1.0.bpmn").read_text(encoding="utf-8")
+    answer = owner.client.post(
+        "/api/v1/process-models", data=xml, content_type="application/xml", headers=owner.headers
+    )
+    assert answer.status_code == 422
+    assert answer.json["errors"][0]["element_id"]
+    assert "not marked executable" in answer.json["errors"][0]["message"]
+
+
+def test_camunda_attributes_run_with_their_camunda_meaning(app: Flask) -> None:
+    owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    answer = owner.client.post(
+        "/api/v1/process-models", data=CAMUNDA_DIAGRAM, content_type="application/xml", headers=owner.headers
+    )
+    assert answer.status_code == 201, answer.json
+    from app.models import User
+    from app.services import instances as instance_service
+
+    starter = db.session.scalars(db.select(User).where(User.username == "process_owner")).one()
+    instance = instance_service.start(
+        "camunda_review", starter, {"action": "urged", "comment": "started from a Camunda file"}
+    )
+    task = db.session.scalars(db.select(HumanTask).where(HumanTask.instance_id == instance.id)).one()
+    assert (task.bpmn_id, task.role, task.form_key) == ("review", "finance_director", "credit_approval")
+    assert task.due_at is not None
+
+
+def test_a_camunda_file_with_an_unknown_group_is_explained(owner: FlaskClient) -> None:
+    bad = CAMUNDA_DIAGRAM.replace('camunda:candidateGroups="finance_director"', 'camunda:candidateGroups="accounting"')
+    answer = check(owner, bad, "camunda.bpmn")
+    assert {"element_id": "review", "message": "role 'accounting' is not a role of this company"} in answer.json[
+        "errors"
+    ]
+
+
+def test_spiffworkflow_extension_files_deploy_as_they_are(owner: FlaskClient) -> None:
+    for path in sorted((ROOT / "bpmn").glob("*.bpmn")):
+        answer = check(owner, path.read_text(encoding="utf-8"), path.name)
+        assert answer.json == {"ok": True, "kind": "bpmn", "errors": []}, path.name
