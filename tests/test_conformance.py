@@ -115,3 +115,19 @@ def test_spiffworkflow_extension_files_deploy_as_they_are(owner: FlaskClient) ->
     for path in sorted((ROOT / "bpmn").glob("*.bpmn")):
         answer = check(owner, path.read_text(encoding="utf-8"), path.name)
         assert answer.json == {"ok": True, "kind": "bpmn", "errors": []}, path.name
+
+
+def test_a_camunda_assignee_expression_names_the_person(app: Flask) -> None:
+    from app.models import User
+    from app.services import instances as instance_service
+
+    xml = CAMUNDA_DIAGRAM.replace('camunda:candidateGroups="finance_director"', 'camunda:assignee="${filed_by}"')
+    owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    answer = owner.client.post(
+        "/api/v1/process-models", data=xml, content_type="application/xml", headers=owner.headers
+    )
+    assert answer.status_code == 201, answer.json
+    starter = db.session.scalars(db.select(User).where(User.username == "process_owner")).one()
+    instance = instance_service.start("camunda_review", starter, {"action": "urged", "comment": "assigned"})
+    task = db.session.scalars(db.select(HumanTask).where(HumanTask.instance_id == instance.id)).one()
+    assert task.assignee_id == starter.id

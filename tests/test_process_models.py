@@ -313,3 +313,19 @@ def test_the_instance_diagram_marks_done_and_current_steps(app: Flask) -> None:
     outsider = app.test_client()
     login(outsider, "cs_director")
     assert outsider.get(f"/instances/{instance_id}/diagram").status_code == 403
+
+
+def test_a_finished_step_is_marked_done_and_the_next_one_current(app: Flask) -> None:
+    from app.models import User
+
+    sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="PM6").json["id"]
+    manager = ApiUser(app.test_client(), "sales_manager", PASSWORD)
+    task = next(t for t in manager.tasks() if t["instance_id"] == instance_id)
+    manager.post(f"/api/v1/tasks/{task['id']}/claim")
+    answer = manager.decide(task["id"], "approve", "ok", approved_limit=50000.0)
+    assert answer.status_code == 200, answer.json
+    starter = db.session.scalars(db.select(User).where(User.username == "salesperson")).one()
+    state = instance_diagram.for_instance(starter, instance_id)
+    assert state.current == ["review_finance_director"]
+    assert "review_sales_manager" in state.completed

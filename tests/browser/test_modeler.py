@@ -67,6 +67,7 @@ def test_the_owner_adds_a_task_deploys_and_it_reaches_the_right_inbox(
     browser.find_element(By.ID, "deploy-button").click()
     assert _status(browser, "deployed", "problems", "error") == "deployed", browser.find_element(By.ID, "problems").text
     assert browser.find_element(By.ID, "modeler-status").get_attribute("data-version") == "2"
+    assert browser.find_element(By.ID, "modeler-status").text == "已部署为版本 2"
 
     db.session.expire_all()
     newest = db.session.scalars(

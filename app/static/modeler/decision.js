@@ -24,7 +24,7 @@
     send(canvasEl.dataset.deployUrl, function (answer) {
       if (answer.status === 201) {
         var versions = answer.data.deployed.map(function (d) { return d.process_key + " v" + d.version; }).join(", ");
-        C.setStatus(canvasEl.dataset.deployedText.replace("%s", versions), "deployed");
+        C.setStatus(canvasEl.dataset.deployedText.replace("{versions}", versions), "deployed");
       } else {
         C.setStatus(canvasEl.dataset.problemsText, "problems");
       }

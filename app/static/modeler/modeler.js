@@ -174,7 +174,7 @@
   document.getElementById("deploy-button").addEventListener("click", function () {
     send(canvasEl.dataset.deployUrl, function (answer) {
       if (answer.status === 201) {
-        C.setStatus(canvasEl.dataset.deployedText.replace("%s", answer.data.version), "deployed");
+        C.setStatus(canvasEl.dataset.deployedText.replace("{version}", answer.data.version), "deployed");
         document.getElementById("modeler-status").dataset.version = String(answer.data.version);
       } else {
         C.setStatus(canvasEl.dataset.problemsText, "problems");
