@@ -83,7 +83,13 @@ def test_the_owner_adds_a_task_deploys_and_it_reaches_the_right_inbox(
     sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
     instance_id = sales.start_credit(customer_code="BM1").json["id"]
     task = db.session.scalars(db.select(HumanTask).where(HumanTask.instance_id == instance_id)).one()
-    assert (task.bpmn_id, task.role) == ("extra_review", "sales_manager")
+    assert (task.bpmn_id, task.role, task.form_key) == ("extra_review", "sales_manager", "credit_approval")
+    assert task.due_at is not None
+    first = db.session.scalars(
+        db.select(ProcessVersion).where(ProcessVersion.version == 1, ProcessVersion.process_key == "credit_application")
+    ).one()
+    assert newest.bpmn_xml.count("<spiffworkflow:property ") == first.bpmn_xml.count("<spiffworkflow:property ") + 2
+    assert newest.bpmn_xml.count("<spiffworkflow:properties>") == first.bpmn_xml.count("<spiffworkflow:properties>") + 1
 
     browser.delete_all_cookies()
     log_in(browser, live_server, "sales_manager")

@@ -2,6 +2,10 @@
 (function () {
   var box = document.getElementById("instance-diagram");
   if (!box) { return; }
+  if (!window.BpmnJS) {
+    box.dataset.importState = "error";
+    return;
+  }
   var viewer = new window.BpmnJS({ container: box });
   window.approvalsViewer = viewer;
   fetch(box.dataset.url, { credentials: "same-origin" }).then(function (response) {
