@@ -183,3 +183,21 @@ def test_a_decision_table_and_a_form_open_in_their_editors(browser: WebDriver, l
         lambda d: d.find_element(By.ID, "form-preview").get_attribute("data-state") == "error"
     )
     assert "not valid JSON" in browser.find_element(By.ID, "preview-errors").text
+
+
+def test_a_drawing_from_elsewhere_is_marked_executable_in_the_panel(browser: WebDriver, live_server: str) -> None:
+    log_in(browser, live_server, "process_owner")
+    browser.get(f"{live_server}/modeler/processes/credit_application")
+    assert _import_state(browser, "#canvas") == "ok"
+    browser.execute_script("document.getElementById('canvas').dataset.importState = 'loading';")
+    browser.find_element(By.ID, "open-file").send_keys(str(MIWG_FILES[0]))
+    assert _import_state(browser, "#canvas") == "ok"
+    browser.find_element(By.ID, "check-button").click()
+    _status(browser, "ok", "problems")
+    assert "not marked executable" in browser.find_element(By.ID, "problems").text
+    browser.execute_script("window.approvalsModeler.get('selection').select([]);")
+    browser.execute_script("document.getElementById('modeler-status').dataset.state = '';")
+    wait_for(browser, "#prop-fields:not([hidden]) #prop-executable").click()
+    browser.find_element(By.ID, "check-button").click()
+    _status(browser, "ok", "problems")
+    assert "not marked executable" not in browser.find_element(By.ID, "problems").text

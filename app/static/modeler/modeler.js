@@ -88,7 +88,8 @@
     dueIn: document.getElementById("prop-due"),
     assignee: document.getElementById("prop-assignee"),
     candidateRoles: document.getElementById("prop-candidates"),
-    condition: document.getElementById("prop-condition")
+    condition: document.getElementById("prop-condition"),
+    executable: document.getElementById("prop-executable")
   };
 
   function kindOf(element) {
@@ -96,6 +97,7 @@
     if (type === "bpmn:Lane") { return "lane"; }
     if (type === "bpmn:UserTask" || type === "bpmn:ManualTask") { return "task"; }
     if (type === "bpmn:SequenceFlow") { return "flow"; }
+    if (type === "bpmn:Process" || (type === "bpmn:Participant" && element.businessObject.processRef)) { return "process"; }
     return "other";
   }
 
@@ -103,7 +105,7 @@
     selected = element;
     var label = document.getElementById("prop-element");
     var box = document.getElementById("prop-fields");
-    if (!element || element.type === "label") { box.hidden = true; label.textContent = label.dataset.empty || ""; return; }
+    if (!element || !element.businessObject || element.type === "label") { box.hidden = true; label.textContent = label.dataset.empty || ""; return; }
     var bo = element.businessObject;
     var kind = kindOf(element);
     label.textContent = bo.$type.replace("bpmn:", "") + " · " + bo.id;
@@ -114,6 +116,7 @@
     fields.role.value = bo.name || "";
     Object.keys(ALIASES).forEach(function (key) { fields[key].value = kind === "task" ? readProperty(bo, key) : ""; });
     fields.condition.value = (bo.conditionExpression && bo.conditionExpression.body) || "";
+    fields.executable.checked = kind === "process" && !!processOf(element).isExecutable;
   }
 
   function onChange(input, apply) {
@@ -127,7 +130,19 @@
     modeler.get("modeling").updateProperties(el, { conditionExpression: expr });
   });
 
-  modeler.on("selection.changed", function (event) { showPanel(event.newSelection[0] || null); });
+  function processOf(element) {
+    var bo = element.businessObject;
+    return bo.$type === "bpmn:Participant" ? bo.processRef : bo;
+  }
+  fields.executable.addEventListener("change", function () {
+    if (!selected || kindOf(selected) !== "process") { return; }
+    modeler.get("modeling").updateModdleProperties(selected, processOf(selected), { isExecutable: fields.executable.checked });
+  });
+
+  // With nothing selected the panel shows the diagram itself, e.g. to mark its process executable.
+  modeler.on("selection.changed", function (event) {
+    showPanel(event.newSelection[0] || modeler.get("canvas").getRootElement());
+  });
 
   // --- check and deploy ---
   function clearMarks() {
