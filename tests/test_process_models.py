@@ -329,3 +329,23 @@ def test_a_finished_step_is_marked_done_and_the_next_one_current(app: Flask) -> 
     state = instance_diagram.for_instance(starter, instance_id)
     assert state.current == ["review_finance_director"]
     assert "review_sales_manager" in state.completed
+
+
+def test_a_waiting_timer_is_marked_and_a_fired_one_is_done(app: Flask, clock: object) -> None:
+    from app.models import Timer, User
+
+    sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="PM7").json["id"]
+    now = clock.now()
+    db.session.add_all(
+        [
+            Timer(instance_id=instance_id, engine_task_id="t-1", bpmn_id="remind_timer", fire_at=now, status="pending"),
+            Timer(instance_id=instance_id, engine_task_id="t-2", bpmn_id="first_timer", fire_at=now, status="fired"),
+        ]
+    )
+    db.session.commit()
+    starter = db.session.scalars(db.select(User).where(User.username == "salesperson")).one()
+    state = instance_diagram.for_instance(starter, instance_id)
+    assert state.timers == ["remind_timer"]
+    assert "first_timer" in state.completed
+    assert "remind_timer" not in state.completed
