@@ -306,6 +306,10 @@ def test_the_instance_diagram_marks_done_and_current_steps(app: Flask) -> None:
     state = instance_diagram.for_instance(viewer, instance_id)
     assert state.current == ["review_sales_manager"]
     assert "review_sales_manager" not in state.completed
+    assert {"start_filed", "fetch_credit_file", "assess_grade", "assess_policy", "propose_limit"} <= set(
+        state.completed
+    )
+    assert "Start" not in state.completed  # the engine's own bookkeeping steps are not diagram elements
     client = app.test_client()
     login(client, "sales_vp")
     assert client.get(f"/instances/{instance_id}/diagram").json["current"] == ["review_sales_manager"]

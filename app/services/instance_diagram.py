@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..engine.progress import completed_spec_names
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, ProcessVersion, Timer, User
 from .access import may_view_instance
@@ -47,6 +48,8 @@ def for_instance(user: User, instance_id: int) -> InstanceDiagram:
     pending = {bpmn_id for bpmn_id, status in timers if status == "pending"}
     # A task done once and now open again (returned for correction) shows as current, not done.
     done = {bpmn_id for bpmn_id, status in tasks if status == "completed"}
+    # Automatic steps (service, script and decision tasks, gateways) leave no row: the stored state knows them.
+    done |= {name for name in completed_spec_names(instance.state) if f'id="{name}"' in version.bpmn_xml}
     done |= {bpmn_id for bpmn_id, status in timers if status == "fired"}
     return InstanceDiagram(
         instance_id=instance.id,

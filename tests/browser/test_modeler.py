@@ -164,6 +164,7 @@ def test_the_instance_page_highlights_the_current_task(app: Flask, browser: WebD
     assert not browser.find_elements(
         By.CSS_SELECTOR, '#instance-diagram .step-current[data-element-id="propose_limit"]'
     )
+    assert browser.find_elements(By.CSS_SELECTOR, '#instance-diagram .step-done[data-element-id="assess_grade"]')
 
 
 def test_a_decision_table_and_a_form_open_in_their_editors(browser: WebDriver, live_server: str) -> None:
