@@ -131,3 +131,32 @@ def test_a_camunda_assignee_expression_names_the_person(app: Flask) -> None:
     instance = instance_service.start("camunda_review", starter, {"action": "urged", "comment": "assigned"})
     task = db.session.scalars(db.select(HumanTask).where(HumanTask.instance_id == instance.id)).one()
     assert task.assignee_id == starter.id
+
+
+def test_a_damaged_file_gets_a_verdict_not_a_server_error(owner: FlaskClient) -> None:
+    credit = (ROOT / "bpmn" / "credit_application.bpmn").read_text(encoding="utf-8")
+    damaged = re.sub(r'<dc:Bounds x="\d+"', '<dc:Bounds x="wide"', credit, count=1)
+    answer = check(owner, damaged, "credit_application.bpmn")
+    assert answer.status_code == 200
+    assert answer.json["ok"] is False
+    assert "cannot be read" in answer.json["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_randomly_damaged_reference_diagrams_never_break_the_check(owner: FlaskClient, seed: int) -> None:
+    import random
+
+    from lxml import etree
+
+    rng = random.Random(seed)
+    for path in MIWG_FILES:
+        root = etree.fromstring(path.read_bytes())
+        elements = [e for e in root.iter() if isinstance(e.tag, str) and e.getparent() is not None]
+        for element in rng.sample(elements, 3):
+            if element.attrib and rng.random() < 0.5:
+                element.attrib[rng.choice(list(element.attrib))] = rng.choice(["", "x", "${a}"])
+            elif element.getparent() is not None:
+                element.getparent().remove(element)
+        xml = etree.tostring(root).decode().replace('isExecutable="false"', 'isExecutable="true"')
+        answer = check(owner, xml, path.name)
+        assert answer.status_code == 200, (path.name, answer.data[:300])

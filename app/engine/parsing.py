@@ -187,5 +187,9 @@ def build_bundle(
         raise DiagramError([(getattr(err, "id", None), str(err).splitlines()[0])]) from err
     except SpiffWorkflowException as err:
         raise DiagramError([(None, str(err).splitlines()[0])]) from err
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as err:
+        # The engine's parser trusts well-formed files (e.g. numeric shape bounds); an uploaded file
+        # that breaks such an assumption is a bad diagram, not a server error.
+        raise DiagramError([(None, f"the diagram cannot be read: {type(err).__name__}: {err}")]) from err
     name = next((p.get("name") for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == key), None)
     return SpecBundle(process_key=key, name=name or key, spec=spec, subprocess_specs=subprocess_specs)
