@@ -18,6 +18,7 @@ from app.models import HumanTask
 
 from .conftest import PASSWORD, login
 from .support import ApiUser
+from .test_process_models import english_owner
 
 MIWG = Path("/work/shared/conformance/miwg")
 MIWG_FILES = sorted(MIWG.glob("*.bpmn"))
@@ -42,6 +43,7 @@ CAMUNDA_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.fixture
 def owner(app: Flask) -> FlaskClient:
+    english_owner()
     client = app.test_client()
     login(client, "process_owner")
     return client

@@ -52,8 +52,17 @@ def csrf_of(client: FlaskClient, url: str = "/modeler") -> str:
     return match.group(1)
 
 
+def english_owner() -> None:
+    """The process owner reads the app in English here, so the assertions can quote the sentences."""
+    from app.models import User
+
+    db.session.scalars(db.select(User).where(User.username == "process_owner")).one().locale = "en"
+    db.session.commit()
+
+
 @pytest.fixture
 def owner(app: Flask) -> FlaskClient:
+    english_owner()
     client = app.test_client()
     login(client, "process_owner")
     return client
@@ -353,3 +362,13 @@ def test_a_waiting_timer_is_marked_and_a_fired_one_is_done(app: Flask, clock: ob
     assert state.timers == ["remind_timer"]
     assert "first_timer" in state.completed
     assert "remind_timer" not in state.completed
+
+
+def test_a_process_owner_reading_chinese_gets_the_problems_in_chinese(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "process_owner")  # Chinese is the default
+    xml = CREDIT.replace('value="credit_correction"', 'value="no_such_form"')
+    answer = post_json(client, "/modeler/check", {"xml": xml, "filename": "credit_application.bpmn"})
+    assert {"element_id": "correct_application", "message": "表单“no_such_form”不存在（forms/ 中没有）"} in answer.json[
+        "errors"
+    ]

@@ -22,6 +22,7 @@ from .errors import Conflict, Forbidden, NotFound
 from .operations import OPERATIONS
 from .specs import latest_version
 from .transactions import transactional
+from .wording import say
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
@@ -84,34 +85,34 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             element = task_spec.bpmn_id
             form_key = ext.get("form_key")
             if not form_key:
-                problems.append(Problem(element, "this user task has no form key (property formKey)"))
+                problems.append(Problem(element, say("this user task has no form key (property formKey)")))
             elif form_key not in known_forms:
-                problems.append(Problem(element, f"form '{form_key}' does not exist in forms/"))
+                problems.append(Problem(element, say("form '%(form)s' does not exist in forms/", form=form_key)))
             if ext.get("due"):
                 reason = check_deadline(str(ext["due"]))
                 if reason:
-                    problems.append(Problem(element, f"deadline cannot be read: {reason}"))
+                    problems.append(Problem(element, say("deadline cannot be read: %(reason)s", reason=reason)))
             role = _role_of(task_spec.lane, ext)
             if role is None and not ext.get("assignee"):
-                problems.append(Problem(element, "this user task has no lane, candidate role or assignee"))
+                problems.append(Problem(element, say("this user task has no lane, candidate role or assignee")))
             elif role is not None and not role.startswith("${") and role not in ROLES:
-                problems.append(Problem(element, f"role '{role}' is not a role of this company"))
+                problems.append(Problem(element, say("role '%(role)s' is not a role of this company", role=role)))
     for flow in root.iter(f"{BPMN}sequenceFlow"):
         for cond in flow.iter(f"{BPMN}conditionExpression"):
             reason = check_expression(cond.text or "")
             if reason:
-                problems.append(Problem(flow.get("id"), f"condition cannot be used: {reason}"))
+                problems.append(Problem(flow.get("id"), say("condition cannot be used: %(reason)s", reason=reason)))
     for node in root.iter(f"{BPMN}timeDate", f"{BPMN}timeDuration", f"{BPMN}timeCycle"):
         reason = check_expression(node.text or "")
         if reason:
-            problems.append(Problem(_owner_id(node), f"timer expression cannot be used: {reason}"))
+            problems.append(Problem(_owner_id(node), say("timer expression cannot be used: %(reason)s", reason=reason)))
     for node in root.iter(f"{BPMN}script", f"{SPIFF}preScript", f"{SPIFF}postScript"):
         reason = check_script(node.text or "")
         if reason:
-            problems.append(Problem(_owner_id(node), f"script cannot be used: {reason}"))
+            problems.append(Problem(_owner_id(node), say("script cannot be used: %(reason)s", reason=reason)))
     for node in root.iter(f"{SPIFF}serviceTaskOperator"):
         if node.get("id") not in OPERATIONS:
-            problems.append(Problem(_owner_id(node), f"unknown service operation '{node.get('id')}'"))
+            problems.append(Problem(_owner_id(node), say("unknown service operation '%(name)s'", name=node.get("id"))))
     for name, xml in dmn_xml.items():
         for entry in parse_xml(xml, name).iter():
             if isinstance(entry.tag, str) and etree.QName(entry).localname in (
@@ -122,13 +123,18 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
                 text = "".join(entry.itertext())
                 reason = _dmn_cell_problem(text)
                 if reason:
-                    problems.append(Problem(entry.get("id"), f"decision table cell in {name} cannot be used: {reason}"))
+                    problems.append(
+                        Problem(
+                            entry.get("id"),
+                            say("decision table cell in %(file)s cannot be used: %(reason)s", file=name, reason=reason),
+                        )
+                    )
     return problems
 
 
 def _engine_words(message: str) -> str:
     """The engine's own sentence, prefixed so a process owner knows it is about running the diagram."""
-    return f"this cannot run here: {message.strip().rstrip('.').strip()}"
+    return say("this cannot run here: %(reason)s", reason=message.strip().rstrip(".").strip())
 
 
 def _owner_id(node: etree._Element) -> str | None:
@@ -225,7 +231,7 @@ def document_kind(xml: str, filename: str = "upload") -> str:
         return "bpmn"
     if "DMN" in namespace.upper():
         return "dmn"
-    raise DiagramError([(None, f"{filename} is neither a BPMN nor a DMN document")])
+    raise DiagramError([(None, say("%(file)s is neither a BPMN nor a DMN document", file=filename))])
 
 
 def _deployed_dmn() -> dict[str, tuple[str, str]]:
@@ -271,14 +277,14 @@ def deploy_dmn(filename: str, dmn_xml: str, actor: User) -> list[DeployResult]:
     _require_owner(actor)
     decisions = set(decision_ids(parse_xml(dmn_xml, filename)))
     if not decisions:
-        raise DiagramError([(None, f"{filename} holds no decision table")])
+        raise DiagramError([(None, say("%(file)s holds no decision table", file=filename))])
     results = []
     for key in _keys_using(decisions):
         latest = latest_version(key)
         dmn = _with_dmn(latest, filename, dmn_xml, decisions)
         results.append(_deploy(latest.source_name, latest.bpmn_xml, dmn, actor))
     if not results:
-        raise DiagramError([(None, f"no deployed process uses the decisions in {filename}")])
+        raise DiagramError([(None, say("no deployed process uses the decisions in %(file)s", file=filename))])
     return results
 
 
@@ -313,7 +319,7 @@ def check_upload(kind: str, filename: str, xml: str) -> list[Problem]:
         return check_diagram(xml, dmn_for(xml, filename), filename)
     decisions = set(decision_ids(parse_xml(xml, filename)))
     if not decisions:
-        return [Problem(None, f"{filename} holds no decision table")]
+        return [Problem(None, say("%(file)s holds no decision table", file=filename))]
     problems = []
     for key in _keys_using(decisions):
         latest = latest_version(key)

@@ -11,6 +11,7 @@ from lxml import etree
 from ..extensions import db
 from ..models import Role, User, user_roles
 from .directory import ROLES
+from .wording import say
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _SPLITTING_GATEWAYS = (f"{BPMN}exclusiveGateway", f"{BPMN}inclusiveGateway")
@@ -20,14 +21,16 @@ _WORK = (f"{BPMN}userTask", f"{BPMN}manualTask")
 def not_executable(root: etree._Element) -> list[tuple[str | None, str]]:
     processes = list(root.iter(f"{BPMN}process"))
     if not processes:
-        return [(None, "this file holds no process this app can run (no <process> element)")]
+        return [(None, say("this file holds no process this app can run (no <process> element)"))]
     if any(p.get("isExecutable", "false").lower() == "true" for p in processes):
         return []
     return [
         (
             p.get("id"),
-            "this process is a drawing only: it is not marked executable, so it can be viewed "
-            "but not deployed (tick 'Executable' on the process to run it)",
+            say(
+                "this process is a drawing only: it is not marked executable, so it can be viewed "
+                "but not deployed (tick 'Executable' on the process to run it)"
+            ),
         )
         for p in processes
     ]
@@ -48,8 +51,11 @@ def unconditional_gateway_flows(root: etree._Element) -> list[tuple[str | None, 
                 problems.append(
                     (
                         flow.get("id"),
-                        f"this path out of the decision '{label}' has no condition: give it one, "
-                        "or make it the gateway's default path",
+                        say(
+                            "this path out of the decision '%(gateway)s' has no condition: give it one, "
+                            "or make it the gateway's default path",
+                            gateway=label,
+                        ),
                     )
                 )
     return problems
@@ -82,8 +88,16 @@ def lanes_without_people(root: etree._Element) -> list[tuple[str | None, str]]:
         role = (lane.get("name") or "").strip()
         if role not in ROLES:
             problems.append(
-                (lane.get("id"), f"the lane's name '{role}' is not a role of this company: name the lane after a role")
+                (
+                    lane.get("id"),
+                    say(
+                        "the lane's name '%(role)s' is not a role of this company: name the lane after a role",
+                        role=role,
+                    ),
+                )
             )
         elif held is not None and role not in held:
-            problems.append((lane.get("id"), f"nobody holds the role '{role}', so its tasks would reach no one"))
+            problems.append(
+                (lane.get("id"), say("nobody holds the role '%(role)s', so its tasks would reach no one", role=role))
+            )
     return problems

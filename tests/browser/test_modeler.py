@@ -195,10 +195,10 @@ def test_a_drawing_from_elsewhere_is_marked_executable_in_the_panel(browser: Web
     assert _import_state(browser, "#canvas") == "ok"
     browser.find_element(By.ID, "check-button").click()
     _status(browser, "ok", "problems")
-    assert "not marked executable" in browser.find_element(By.ID, "problems").text
+    assert "未标记为可执行" in browser.find_element(By.ID, "problems").text
     browser.execute_script("window.approvalsModeler.get('selection').select([]);")
     browser.execute_script("document.getElementById('modeler-status').dataset.state = '';")
     wait_for(browser, "#prop-fields:not([hidden]) #prop-executable").click()
     browser.find_element(By.ID, "check-button").click()
     _status(browser, "ok", "problems")
-    assert "not marked executable" not in browser.find_element(By.ID, "problems").text
+    assert "未标记为可执行" not in browser.find_element(By.ID, "problems").text
