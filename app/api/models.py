@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
-from flask_babel import force_locale
 
 from ..engine import DiagramError
 from ..engine.parsing import MAX_XML_BYTES
@@ -57,9 +56,7 @@ def upload_model() -> Reply:
             return _errors(
                 [(None, "send the BPMN or DMN XML as the body (Content-Type: application/xml) or as 'file'")]
             )
-        # The API speaks English, like its other errors: integrators match on these messages.
-        with force_locale("en"):
-            results = deployment.deploy_upload(*sent, api_user())
+        results = deployment.deploy_upload(*sent, api_user())
     except DiagramError as err:
         return _errors(err.problems)
     first = results[0]
