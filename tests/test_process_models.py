@@ -372,3 +372,36 @@ def test_a_process_owner_reading_chinese_gets_the_problems_in_chinese(app: Flask
     assert {"element_id": "correct_application", "message": "表单“no_such_form”不存在（forms/ 中没有）"} in answer.json[
         "errors"
     ]
+
+
+def test_concurrent_deploys_never_share_a_version_number(app: Flask) -> None:
+    import threading
+
+    owners = [ApiUser(app.test_client(), "process_owner", PASSWORD) for _ in range(3)]
+    variants = [with_extra_task().replace("补充核查", f"补充核查 {n}") for n in range(3)]
+    barrier = threading.Barrier(len(owners))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def deploy(owner: ApiUser, xml: str) -> None:
+        client = app.test_client()
+        barrier.wait()
+        answer = client.post("/api/v1/process-models", data=xml, content_type="application/xml", headers=owner.headers)
+        with lock:
+            statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=deploy, args=pair) for pair in zip(owners, variants, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert set(statuses) <= {201, 409} and len(statuses) == 3
+    db.session.expire_all()
+    numbers = list(
+        db.session.scalars(db.select(ProcessVersion.version).where(ProcessVersion.process_key == "credit_application"))
+    )
+    assert sorted(numbers) == list(range(1, 2 + statuses.count(201)))
+    deploys = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "deploy", AuditEvent.subject == "process:credit_application")
+    ).all()
+    assert len(deploys) == len(numbers)
