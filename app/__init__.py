@@ -66,10 +66,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.configure(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
 
-    from .taskforms import FormRegistry
+    from .services.form_versions import VersionedFormRegistry
 
     app.extensions["clock"] = app.config.get("CLOCK") or Clock()
-    app.extensions["forms"] = FormRegistry(app.config["FORMS_DIR"])
+    app.extensions["forms"] = VersionedFormRegistry(app.config["FORMS_DIR"])
 
     from . import models  # noqa: F401 - registers the tables with the metadata
     from .admin import bp as admin_bp
@@ -80,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .complaints import bp as complaints_bp
     from .customers import bp as customers_bp
     from .inbox import bp as inbox_bp
+    from .modeler import bp as modeler_bp
     from .processes import bp as processes_bp
     from .services import complaints, escalation  # noqa: F401 - register their service-task operations
     from .supervision import bp as supervision_bp
@@ -93,6 +94,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(complaints_bp)
     app.register_blueprint(collaboration_bp)
+    app.register_blueprint(modeler_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
     register_web(app)

@@ -117,6 +117,22 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "collaboration.delegations": ("GET", 302, everyone(200)),
     "collaboration.create_delegation": ("POST", 302, everyone(302)),
     "collaboration.cancel_delegation": ("POST", 302, allowed({DELEGATOR}, 302)),
+    "modeler.vendor": ("GET", 302, everyone(200)),
+    "modeler.index": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.model": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.version_xml": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.restore": ("POST", 302, allowed({"process_owner"}, 302)),
+    "modeler.decision": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.decision_xml": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.check": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.deploy": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.form": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.save_form": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.preview_form": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.instance_state": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
+    "api.upload_model": ("POST", 401, allowed({"process_owner"}, 422)),
+    "api.list_models": ("GET", 401, allowed({"process_owner"}, 200)),
+    "api.model_xml": ("GET", 401, allowed({"process_owner"}, 200)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone
 
@@ -146,6 +162,10 @@ def objects(app: Flask) -> dict[str, Any]:
         "process_key": "credit_application",
         "attachment_id": attachment_id,
         "delegation_id": delegation_id,
+        "version": 1,
+        "name": "credit_policy.dmn",
+        "form_key": "credit_approval",
+        "asset": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
     }
 
 

@@ -66,6 +66,82 @@ def _answers(ok: int, ok_schema: dict[str, Any], *codes: int) -> dict[str, Any]:
     return responses
 
 
+_MODEL_PROBLEMS = {
+    "type": "object",
+    "properties": {
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"element_id": {"type": ["string", "null"]}, "message": {"type": "string"}},
+                "required": ["element_id", "message"],
+            },
+        }
+    },
+    "required": ["errors"],
+}
+
+
+def _process_model_paths(secured: list[dict[str, list[str]]]) -> dict[str, Any]:
+    """Process owners deploy BPMN/DMN and read back what is deployed."""
+    refused = {
+        str(c): {"description": "refused", "content": {"application/json": {"schema": _ERROR}}} for c in (401, 403)
+    }
+    deployed = {
+        "type": "object",
+        "properties": {"process_key": {"type": "string"}, "version": {"type": "integer"}},
+        "required": ["process_key", "version"],
+    }
+    return {
+        "/process-models": {
+            "post": {
+                "security": secured,
+                "description": "Deploy a BPMN diagram (or a DMN file: every process using it gets a new version).",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/xml": {"schema": {"type": "string"}},
+                        "multipart/form-data": {
+                            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                        },
+                    },
+                },
+                "responses": {
+                    "201": {"description": "deployed", "content": {"application/json": {"schema": deployed}}},
+                    "422": {
+                        "description": "problems, each naming its element",
+                        "content": {"application/json": {"schema": _MODEL_PROBLEMS}},
+                    },
+                    **refused,
+                },
+            },
+            "get": {"security": secured, "responses": _answers(200, {"type": "array"}, 401, 403)},
+        },
+        "/process-models/{process_key}/versions/{version}/xml": {
+            "get": {
+                "security": secured,
+                "parameters": [
+                    {"name": "process_key", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "version",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the BPMN XML",
+                        "content": {"application/xml": {"schema": {"type": "string"}}},
+                    },
+                    **refused,
+                    "404": {"description": "no such version", "content": {"application/json": {"schema": _ERROR}}},
+                },
+            }
+        },
+    }
+
+
 def document() -> dict[str, Any]:
     secured = [{"bearer": []}]
     return {
@@ -189,5 +265,6 @@ def document() -> dict[str, Any]:
             },
             "/incidents": {"get": {"security": secured, "responses": _answers(200, {"type": "object"}, 401, 403)}},
             **collaboration_paths(secured, _row_id, _text_body, _answers),
+            **_process_model_paths(secured),
         },
     }

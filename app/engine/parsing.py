@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
@@ -92,9 +93,22 @@ class AppUserTaskParser(UserTaskParser):
         return extensions
 
 
+class AppStartEventParser(SpiffStartEventParser):
+    """Start events drawn in Camunda Modeler name their start form with camunda:formKey."""
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        node = self.node if node is None else node
+        extensions: dict[str, Any] = dict(super().parse_extensions(node))
+        form_key = node.get(f"{{{CAMUNDA_NS}}}formKey")
+        if form_key and not (extensions.get("properties") or {}).get("formKey"):
+            extensions["form_key"] = form_key
+        return extensions
+
+
 class AppBpmnParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("startEvent"): (AppStartEventParser, StartEvent),
         full_tag("userTask"): (AppUserTaskParser, UserTask),
         full_tag("manualTask"): (AppUserTaskParser, ManualTask),
     }
@@ -173,5 +187,9 @@ def build_bundle(
         raise DiagramError([(getattr(err, "id", None), str(err).splitlines()[0])]) from err
     except SpiffWorkflowException as err:
         raise DiagramError([(None, str(err).splitlines()[0])]) from err
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as err:
+        # The engine's parser trusts well-formed files (e.g. numeric shape bounds); an uploaded file
+        # that breaks such an assumption is a bad diagram, not a server error.
+        raise DiagramError([(None, f"the diagram cannot be read: {type(err).__name__}: {err}")]) from err
     name = next((p.get("name") for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == key), None)
     return SpecBundle(process_key=key, name=name or key, spec=spec, subprocess_specs=subprocess_specs)

@@ -4,6 +4,7 @@ from .calendar import CalendarDay, CalendarYear
 from .collaboration import Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .customers import CreditDecision, Customer
+from .forms import FormVersion
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
 from .users import ApiToken, Role, User, user_roles
@@ -23,6 +24,7 @@ __all__ = [
     "ComplaintReport",
     "CreditDecision",
     "Customer",
+    "FormVersion",
     "HumanTask",
     "InstanceWatcher",
     "OutboxMail",

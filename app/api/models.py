@@ -1,0 +1,96 @@
+"""Process models over the API: upload BPMN/DMN, list what is deployed, read a version's XML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from ..engine import DiagramError
+from ..engine.parsing import MAX_XML_BYTES
+from ..services import deployment, process_models
+from ..services.errors import Forbidden
+from . import bp
+from .auth import api_user, token_required
+
+Reply = tuple[Any, int]
+
+
+def _require_owner() -> None:
+    if not api_user().has_role("process_owner"):
+        raise Forbidden("only a process owner may manage process models")
+
+
+def _errors(problems: list[tuple[str | None, str]]) -> Reply:
+    return jsonify(errors=[{"element_id": el or None, "message": msg} for el, msg in problems]), 422
+
+
+def _upload() -> tuple[str, str] | None:
+    """(file name, XML) from a multipart file or a raw XML body; None when neither was sent."""
+    upload = request.files.get("file")
+    if upload is not None:
+        raw = upload.read(MAX_XML_BYTES + 1)
+        filename = upload.filename or "upload.bpmn"
+    elif request.mimetype in ("application/xml", "text/xml"):
+        raw = request.get_data(cache=False)
+        filename = request.args.get("filename") or "upload.bpmn"
+    else:
+        return None
+    if len(raw) > MAX_XML_BYTES:
+        raise DiagramError([(None, f"the file is larger than {MAX_XML_BYTES // 1024} KB")])
+    try:
+        return filename[:200], raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DiagramError([(None, "the file is not UTF-8 text")]) from err
+
+
+@bp.post("/process-models")
+@token_required
+def upload_model() -> Reply:
+    _require_owner()
+    if (request.content_length or 0) > MAX_XML_BYTES + 64 * 1024:
+        return _errors([(None, f"the upload is larger than {MAX_XML_BYTES // 1024} KB")])
+    try:
+        sent = _upload()
+        if sent is None:
+            return _errors(
+                [(None, "send the BPMN or DMN XML as the body (Content-Type: application/xml) or as 'file'")]
+            )
+        results = deployment.deploy_upload(*sent, api_user())
+    except DiagramError as err:
+        return _errors(err.problems)
+    first = results[0]
+    body = {
+        "process_key": first.process_key,
+        "version": first.version,
+        "created": first.created,
+        "deployed": [{"process_key": r.process_key, "version": r.version, "created": r.created} for r in results],
+    }
+    return jsonify(body), 201
+
+
+@bp.get("/process-models")
+@token_required
+def list_models() -> Reply:
+    _require_owner()
+    return jsonify(
+        [
+            {
+                "process_key": m.process_key,
+                "name": m.name,
+                "version": m.version,
+                "deployed_at": m.deployed_at.isoformat(),
+                "deployed_by": m.deployed_by,
+                "running_by_version": {str(v): n for v, n in sorted(m.running.items())},
+            }
+            for m in process_models.overview()
+        ]
+    ), 200
+
+
+@bp.get("/process-models/<process_key>/versions/<int:version>/xml")
+@token_required
+def model_xml(process_key: str, version: int) -> Response:
+    _require_owner()
+    row = deployment.version_of(process_key, version)
+    return Response(row.bpmn_xml, mimetype="application/xml")

@@ -1,0 +1,204 @@
+"""The modeler in a real browser: edit and deploy the credit process, open every MIWG diagram,
+and see where an instance stands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from app.extensions import db
+from app.models import AuditEvent, HumanTask, ProcessVersion
+
+from ..conftest import PASSWORD
+from ..support import ApiUser
+from .conftest import WAIT_SECONDS, log_in, wait_for
+
+MIWG_FILES = sorted(Path("/work/shared/conformance/miwg").glob("*.bpmn"))
+
+# Inserts a user task between the start event and the first step, through the modeler's own API.
+ADD_TASK = """
+const modeler = window.approvalsModeler;
+const registry = modeler.get('elementRegistry');
+const modeling = modeler.get('modeling');
+const task = modeling.createShape({type: 'bpmn:UserTask'}, {x: 300, y: 340}, registry.get('participant_credit'));
+modeling.updateProperties(task, {id: 'extra_review', name: '新增复核'});
+const flow = registry.get('flow_start');
+const next = flow.target;
+modeling.reconnectEnd(flow, task, {x: 300, y: 340});
+modeling.connect(task, next);
+modeler.get('selection').select(task);
+return task.businessObject.lanes ? 'ok' : 'ok';
+"""
+
+
+def _import_state(browser: WebDriver, css: str) -> str:
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, css).get_attribute("data-import-state") in ("ok", "error")
+    )
+    return browser.find_element(By.CSS_SELECTOR, css).get_attribute("data-import-state")
+
+
+def _status(browser: WebDriver, *states: str) -> str:
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.find_element(By.ID, "modeler-status").get_attribute("data-state") in states
+    )
+    return browser.find_element(By.ID, "modeler-status").get_attribute("data-state")
+
+
+def test_the_owner_adds_a_task_deploys_and_it_reaches_the_right_inbox(
+    app: Flask, browser: WebDriver, live_server: str
+) -> None:
+    log_in(browser, live_server, "process_owner")
+    browser.get(f"{live_server}/modeler")
+    browser.find_element(By.LINK_TEXT, "credit_application").click()
+    assert _import_state(browser, "#canvas") == "ok"
+    assert browser.find_element(By.CSS_SELECTOR, "#canvas .bjs-powered-by").is_displayed()  # the watermark stays
+    browser.execute_script(ADD_TASK)
+    wait_for(browser, "#prop-fields:not([hidden])")
+    browser.find_element(By.ID, "prop-form-key").send_keys("credit_approval\t")
+    browser.find_element(By.ID, "prop-due").send_keys("1 working day\t")
+    browser.find_element(By.ID, "check-button").click()
+    assert _status(browser, "ok", "problems", "error") == "ok", browser.find_element(By.ID, "problems").text
+    browser.find_element(By.ID, "deploy-button").click()
+    assert _status(browser, "deployed", "problems", "error") == "deployed", browser.find_element(By.ID, "problems").text
+    assert browser.find_element(By.ID, "modeler-status").get_attribute("data-version") == "2"
+    assert browser.find_element(By.ID, "modeler-status").text == "已部署为版本 2"
+
+    db.session.expire_all()
+    newest = db.session.scalars(
+        db.select(ProcessVersion).where(ProcessVersion.version == 2, ProcessVersion.process_key == "credit_application")
+    ).one()
+    assert 'name="formKey" value="credit_approval"' in newest.bpmn_xml
+    assert "<spiffworkflow:calledDecisionId>credit_grade</spiffworkflow:calledDecisionId>" in newest.bpmn_xml
+    event = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "deploy").order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.details["changes"]["removed"] == []  # the modeler kept every element it does not edit
+    assert "extra_review" in event.details["changes"]["added"]
+    sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="BM1").json["id"]
+    task = db.session.scalars(db.select(HumanTask).where(HumanTask.instance_id == instance_id)).one()
+    assert (task.bpmn_id, task.role, task.form_key) == ("extra_review", "sales_manager", "credit_approval")
+    assert task.due_at is not None
+    first = db.session.scalars(
+        db.select(ProcessVersion).where(ProcessVersion.version == 1, ProcessVersion.process_key == "credit_application")
+    ).one()
+    assert newest.bpmn_xml.count("<spiffworkflow:property ") == first.bpmn_xml.count("<spiffworkflow:property ") + 2
+    assert newest.bpmn_xml.count("<spiffworkflow:properties>") == first.bpmn_xml.count("<spiffworkflow:properties>") + 1
+
+    browser.delete_all_cookies()
+    log_in(browser, live_server, "sales_manager")
+    browser.get(f"{live_server}/tasks")
+    assert "新增复核" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_a_problem_is_listed_and_its_element_highlighted(browser: WebDriver, live_server: str) -> None:
+    log_in(browser, live_server, "process_owner")
+    browser.get(f"{live_server}/modeler/processes/credit_application")
+    assert _import_state(browser, "#canvas") == "ok"
+    browser.execute_script(
+        "const m = window.approvalsModeler; const el = m.get('elementRegistry').get('correct_application');"
+        "m.get('selection').select(el);"
+    )
+    field = wait_for(browser, "#prop-form-key")
+    field.clear()
+    field.send_keys("no_such_form\t")
+    browser.find_element(By.ID, "deploy-button").click()
+    assert _status(browser, "deployed", "problems", "error") == "problems"
+    problem = browser.find_element(By.CSS_SELECTOR, '#problems li[data-element-id="correct_application"]')
+    assert "no_such_form" in problem.text
+    assert browser.find_elements(By.CSS_SELECTOR, '#canvas .has-problem[data-element-id="correct_application"]')
+
+
+@pytest.mark.parametrize("path", MIWG_FILES, ids=lambda p: p.stem)
+def test_every_miwg_diagram_opens_without_an_import_error(
+    app: Flask, browser: WebDriver, live_server: str, path: Path
+) -> None:
+    log_in(browser, live_server, "process_owner")
+    browser.get(f"{live_server}/modeler/processes/credit_application")
+    assert _import_state(browser, "#canvas") == "ok"
+    browser.execute_script("document.getElementById('canvas').dataset.importState = 'loading';")
+    browser.find_element(By.ID, "open-file").send_keys(str(path))
+    assert _import_state(browser, "#canvas") == "ok", browser.find_element(By.ID, "modeler-status").text
+    assert browser.find_elements(By.CSS_SELECTOR, "#canvas .djs-element")
+    browser.find_element(By.ID, "check-button").click()
+    _status(browser, "ok", "problems")  # a verdict, never a crash
+    assert browser.find_elements(By.CSS_SELECTOR, "#problems li")
+    # The read-only viewer of the instance pages opens it too.
+    viewer_error = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        const xml = arguments[0];
+        const script = document.createElement('script');
+        script.src = arguments[1];
+        script.onload = () => {
+          const box = document.createElement('div');
+          box.style.height = '300px';
+          document.body.appendChild(box);
+          const viewer = new window.BpmnJS({container: box});
+          viewer.importXML(xml).then(() => done(null)).catch((err) => done(String(err)));
+        };
+        document.head.appendChild(script);
+        """,
+        path.read_text(encoding="utf-8"),
+        f"{live_server}/vendor/bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+    )
+    assert viewer_error is None
+
+
+def test_the_instance_page_highlights_the_current_task(app: Flask, browser: WebDriver, live_server: str) -> None:
+    sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="BM2").json["id"]
+    log_in(browser, live_server, "sales_vp")  # a supervisor, from the desk
+    browser.get(f"{live_server}/instances/{instance_id}")
+    assert _import_state(browser, "#instance-diagram") == "ok"
+    current = browser.find_elements(
+        By.CSS_SELECTOR, '#instance-diagram .step-current[data-element-id="review_sales_manager"]'
+    )
+    assert current
+    assert not browser.find_elements(
+        By.CSS_SELECTOR, '#instance-diagram .step-current[data-element-id="propose_limit"]'
+    )
+    assert browser.find_elements(By.CSS_SELECTOR, '#instance-diagram .step-done[data-element-id="assess_grade"]')
+
+
+def test_a_decision_table_and_a_form_open_in_their_editors(browser: WebDriver, live_server: str) -> None:
+    log_in(browser, live_server, "process_owner")
+    browser.get(f"{live_server}/modeler/decisions/credit_policy.dmn")
+    assert _import_state(browser, "#dmn-canvas") == "ok"
+    browser.get(f"{live_server}/modeler/forms/credit_approval")
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.find_element(By.ID, "form-preview").get_attribute("data-state") == "ok"
+    )
+    assert browser.find_elements(
+        By.CSS_SELECTOR, '#form-preview select[name="decision"], #form-preview [name="decision"]'
+    )
+    editor = browser.find_element(By.ID, "definition")
+    editor.send_keys("}")
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.find_element(By.ID, "form-preview").get_attribute("data-state") == "error"
+    )
+    assert "not valid JSON" in browser.find_element(By.ID, "preview-errors").text
+
+
+def test_a_drawing_from_elsewhere_is_marked_executable_in_the_panel(browser: WebDriver, live_server: str) -> None:
+    log_in(browser, live_server, "process_owner")
+    browser.get(f"{live_server}/modeler/processes/credit_application")
+    assert _import_state(browser, "#canvas") == "ok"
+    browser.execute_script("document.getElementById('canvas').dataset.importState = 'loading';")
+    browser.find_element(By.ID, "open-file").send_keys(str(MIWG_FILES[0]))
+    assert _import_state(browser, "#canvas") == "ok"
+    browser.find_element(By.ID, "check-button").click()
+    _status(browser, "ok", "problems")
+    assert "未标记为可执行" in browser.find_element(By.ID, "problems").text
+    browser.execute_script("window.approvalsModeler.get('selection').select([]);")
+    browser.execute_script("document.getElementById('modeler-status').dataset.state = '';")
+    wait_for(browser, "#prop-fields:not([hidden]) #prop-executable").click()
+    browser.find_element(By.ID, "check-button").click()
+    _status(browser, "ok", "problems")
+    assert "未标记为可执行" not in browser.find_element(By.ID, "problems").text
