@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from .clock import to_company_iso
 from .extensions import db, login_manager
 from .models import User
-from .services import tasks as task_service
+from .services import inbox as inbox_service
 from .services.directory import ROLES
 from .services.errors import DomainError
 
@@ -73,7 +73,7 @@ def register_web(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         open_count = 0
         if current_user.is_authenticated and not request.path.startswith("/api/"):
-            open_count = task_service.count_open(current_user)
+            open_count = inbox_service.open_count_label(current_user)
         locale = "zh_CN" if get_locale().language == "zh" else "en"
         return {"open_task_count": open_count, "role_names": ROLES, "current_locale": locale}
 

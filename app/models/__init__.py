@@ -3,6 +3,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .customers import CreditDecision, Customer
+from .inbox import SavedFilter
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
 from .users import ApiToken, Role, User, user_roles
@@ -24,6 +25,7 @@ __all__ = [
     "ProcessVersion",
     "Role",
     "RoleStandIn",
+    "SavedFilter",
     "TaskEscalation",
     "Timer",
     "User",

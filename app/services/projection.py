@@ -184,6 +184,8 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     for task in ready:
         if task.id in open_rows:
             continue
+        title = _title(task, instance)
+        customer = task.data.get("customer_name")
         row = HumanTask(
             instance_id=instance.id,
             engine_task_id=task.id,
@@ -191,7 +193,9 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
             business_key=instance.business_key,
             bpmn_id=task.bpmn_id,
             name=task.name,
-            title=_title(task, instance),
+            title=title,
+            customer=str(customer)[:200] if customer else None,
+            search_text=f"{title} {instance.business_key or ''}".lower()[:600],
             form_key=task.form_key,
             role=_role(task),
             assignee_id=_user_id(_assignee_name(task)),
