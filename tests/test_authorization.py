@@ -12,7 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import HumanTask
+from app.models import HumanTask, User
+from app.services import saved_filters
 from app.services.directory import DEMO_SUPERVISORS
 
 from .conftest import PASSWORD, csrf_token, login
@@ -39,6 +40,7 @@ COMPLAINT_ROLES = {
 SALES = {"salesperson", "salesperson2"}
 TASK_HOLDER = {"sales_manager"}
 TASK_SUPERVISORS = {"sales_vp", "general_manager"}
+FILTER_OWNER = {"sales_manager"}
 
 
 def allowed(who: set[str], yes: int, no: int = 403) -> dict[str, int]:
@@ -57,6 +59,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "inbox.claim": ("POST", 302, allowed(TASK_HOLDER, 302)),
     "inbox.transfer": ("POST", 302, allowed(TASK_HOLDER, 302)),
     "inbox.urge": ("POST", 302, allowed({"salesperson"} | TASK_SUPERVISORS, 302)),
+    "inbox.unclaim": ("POST", 302, allowed(TASK_HOLDER, 302)),  # gives back what inbox.claim took
     "auth.login": ("GET", 200, everyone(302)),
     "auth.logout": ("POST", 302, everyone(302)),
     "auth.change_password": ("GET", 302, everyone(200)),
@@ -94,6 +97,15 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.withdraw": ("POST", 401, allowed({"salesperson"}, 422)),
     "api.copy_to": ("POST", 401, allowed(INSTANCE_VIEWERS, 422)),
     "api.retry": ("POST", 401, allowed({"process_owner"}, 409)),
+    "inbox.save_filter": ("POST", 302, everyone(302)),
+    "inbox.apply_filter": ("GET", 302, allowed(FILTER_OWNER, 302)),
+    "inbox.delete_filter": ("POST", 302, allowed(FILTER_OWNER, 302)),
+    "inbox.bulk": ("POST", 302, everyone(302)),  # nothing ticked: told so on the list
+    "api.bulk": ("POST", 401, everyone(422)),
+    "api.saved_filters": ("GET", 401, everyone(200)),
+    "api.save_filter": ("POST", 401, everyone(422)),
+    "api.delete_filter": ("DELETE", 401, allowed(FILTER_OWNER, 404)),  # the owner's page deleted it just before
+    "api.unclaim": ("POST", 401, allowed(TASK_HOLDER, 200)),  # gives back what api.claim took
 }
 SKIPPED = {"static"}  # public files, served the same to everyone
 
@@ -106,7 +118,15 @@ def objects(app: Flask) -> dict[str, Any]:
     instance_id = sales.start_credit(customer_code="AZ1").json["id"]
     sales.start_credit(customer_code="AZ2", bad_record_24m=True)  # decided at once: a credit file exists
     task_id = db.session.scalars(db.select(HumanTask.id).where(HumanTask.instance_id == instance_id)).one()
-    return {"task_id": task_id, "instance_id": instance_id, "code": "AZ2", "process_key": "credit_application"}
+    owner = db.session.scalars(db.select(User).where(User.username == "sales_manager")).one()
+    saved = saved_filters.save(owner, "late credit", {"process": "credit_application"})
+    return {
+        "task_id": task_id,
+        "instance_id": instance_id,
+        "code": "AZ2",
+        "process_key": "credit_application",
+        "filter_id": saved.id,
+    }
 
 
 def test_every_route_is_in_the_table(app: Flask) -> None:
@@ -125,6 +145,8 @@ def _url(app: Flask, endpoint: str, objects: dict[str, Any]) -> str:
 def _call(client: FlaskClient, method: str, url: str, headers: dict[str, str] | None = None) -> int:
     if method == "GET":
         return client.get(url, headers=headers).status_code
+    if method == "DELETE":
+        return client.delete(url, headers=headers).status_code
     if url.startswith("/api/"):
         return client.post(url, json={}, headers=headers).status_code
     page = client.get("/login")

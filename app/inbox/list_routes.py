@@ -16,7 +16,8 @@ from ..services import bulk as bulk_service
 from ..services import inbox as inbox_service
 from ..services import saved_filters as filter_service
 from ..services import tasks as task_service
-from ..services.errors import DomainError, ValidationFailed
+from ..services.errors import ValidationFailed
+from ..views import run_action
 from . import bp
 
 
@@ -86,13 +87,7 @@ def _bulk_form(form_key: str | None) -> bool:
 def unclaim(task_id: int) -> Response:
     if not CsrfForm().validate_on_submit():
         abort(400)
-    try:
-        task_service.unclaim(task_id, current_user)
-        flash(_("Given back to the role's queue"), "info")
-    except DomainError as err:
-        if err.status == 404:
-            abort(404)
-        flash(err.message, "error")
+    run_action(lambda: task_service.unclaim(task_id, current_user), _("Given back to the role's queue"))
     return redirect(url_for("inbox.tasks", tab="mine"))
 
 
