@@ -376,3 +376,35 @@ def test_a_completed_instance_keeps_no_open_rows(app: Flask) -> None:
     assert task.id not in ids(page_of(manager))
     assert task.id in ids(page_of(manager, status="completed"))
     assert db.session.get(ProcessInstance, task.instance_id).status in ("completed", "running")
+
+
+def test_the_list_speaks_chinese_by_default_and_english_when_chosen(app: Flask, client: FlaskClient) -> None:
+    login(client, "sales_manager")
+    html = client.get("/tasks").get_data(as_text=True)
+    assert "岗位待认领" in html and "保存筛选" in html and "My roles" not in html
+    manager = user("sales_manager")
+    manager.locale = "en"
+    db.session.commit()
+    html = client.get("/tasks").get_data(as_text=True)
+    assert "My roles" in html and "queue" in html and "Save filter" in html and "岗位待认领" not in html
+
+
+def test_every_inbox_string_has_a_chinese_translation() -> None:
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_file
+    from babel.messages.pofile import read_po
+
+    area = Path(__file__).resolve().parent.parent / "app" / "inbox"
+    po = area / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    sources = [(p, "jinja2") for p in (area / "templates" / "inbox").glob("tasks.html")]
+    sources += [(area / "templates" / "inbox" / "bulk_result.html", "jinja2"), (area / "list_routes.py", "python")]
+    missing = []
+    for path, method in sources:
+        for _line, message, _comments, _context in extract_from_file(method, str(path)):
+            entry = catalog.get(message)
+            if entry is None or not entry.string:
+                missing.append(message)
+    assert missing == []
