@@ -70,9 +70,12 @@ class HumanTask(db.Model):
         Index("ix_tasks_role_open", "role", "status", "due_at"),
         Index("ix_tasks_instance", "instance_id", "status"),
         Index("ix_tasks_open_due", "status", "due_at"),
-        # The inbox's other orders and its "completed by me" view: each reads one person's or role's rows in order.
+        # The inbox reads one person's rows, or one role's unclaimed rows, already in the page's order.
+        # assignee_id is in the queue indexes because "IS NULL" matches half the table: without it the
+        # planner may take the assignee index for a role's queue and walk every unclaimed task.
         Index("ix_tasks_assignee_created", "assignee_id", "status", "created_at"),
-        Index("ix_tasks_role_created", "role", "status", "created_at"),
+        Index("ix_tasks_queue_due", "role", "assignee_id", "status", "due_at"),
+        Index("ix_tasks_queue_created", "role", "assignee_id", "status", "created_at"),
         Index("ix_tasks_completed_by", "completed_by_id", "status", "completed_at"),
         UniqueConstraint("instance_id", "engine_task_id"),
     )

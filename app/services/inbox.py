@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, tuple_
+from sqlalchemy import String, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from .. import clock
@@ -213,8 +213,13 @@ def _segment(
         stmt = stmt.where(column.is_not(None))
         order = [column.desc(), HumanTask.id.desc()] if reverse else [column, HumanTask.id]
         if bound is not None:
-            pair, at = tuple_(column, HumanTask.id), tuple_(bound[0], bound[1])
-            stmt = stmt.where(pair < at if reverse else pair > at)
+            # Spelled out rather than as a row-value comparison: both databases then read the index
+            # as a range from the bound, in either direction.
+            value, row_id = bound
+            if reverse:
+                stmt = stmt.where(column <= value, or_(column < value, HumanTask.id < row_id))
+            else:
+                stmt = stmt.where(column >= value, or_(column > value, HumanTask.id > row_id))
     return list(db.session.scalars(stmt.order_by(*order).limit(n)))
 
 

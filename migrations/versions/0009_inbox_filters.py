@@ -17,7 +17,8 @@ depends_on = None
 
 _INDEXES = {
     "ix_tasks_assignee_created": ["assignee_id", "status", "created_at"],
-    "ix_tasks_role_created": ["role", "status", "created_at"],
+    "ix_tasks_queue_due": ["role", "assignee_id", "status", "due_at"],
+    "ix_tasks_queue_created": ["role", "assignee_id", "status", "created_at"],
     "ix_tasks_completed_by": ["completed_by_id", "status", "completed_at"],
 }
 
