@@ -197,13 +197,16 @@ def _filters(query: InboxQuery) -> list[ColumnElement[bool]]:
     return found
 
 
+Key = tuple[Any, int]  # (value in the sort column, task id)
+
+
 def _segment(
-    where: list[ColumnElement[bool]], sort: str, nulls: bool, bound: tuple[Any, int] | None, backward: bool, n: int
-) -> list[HumanTask]:
-    """Rows of one condition in one segment (with or without a value in the sort column), from a bound."""
+    where: list[ColumnElement[bool]], sort: str, nulls: bool, bound: Key | None, backward: bool, n: int
+) -> list[Key]:
+    """Sort keys of one condition's rows in one segment (with or without a value in the sort column)."""
     column, descending = SORTS[sort]
     reverse = descending != backward  # walk the index downwards
-    stmt = db.select(HumanTask).where(*where)
+    stmt = db.select(column, HumanTask.id).where(*where)
     if nulls:
         stmt = stmt.where(column.is_(None))
         order = [HumanTask.id.desc() if reverse else HumanTask.id]
@@ -220,16 +223,14 @@ def _segment(
                 stmt = stmt.where(column <= value, or_(column < value, HumanTask.id < row_id))
             else:
                 stmt = stmt.where(column >= value, or_(column > value, HumanTask.id > row_id))
-    return list(db.session.scalars(stmt.order_by(*order).limit(n)))
+    return [(value, row_id) for value, row_id in db.session.execute(stmt.order_by(*order).limit(n))]
 
 
-def _ordered(rows: list[HumanTask], sort: str) -> list[HumanTask]:
+def _ordered(keys: list[Key], sort: str) -> list[Key]:
     """The page order: rows with a value first, in the column's direction, then rows without one."""
-    column, descending = SORTS[sort]
-    valued = [r for r in rows if getattr(r, column.key) is not None]
-    empty = [r for r in rows if getattr(r, column.key) is None]
-    valued.sort(key=lambda r: (getattr(r, column.key), r.id), reverse=descending)
-    empty.sort(key=lambda r: r.id, reverse=descending)
+    descending = SORTS[sort][1]
+    valued = sorted((k for k in keys if k[0] is not None), reverse=descending)
+    empty = sorted((k for k in keys if k[0] is None), key=lambda k: k[1], reverse=descending)
     return valued + empty
 
 
@@ -237,26 +238,30 @@ def _fetch(
     conditions: list[ColumnElement[bool]],
     extra: list[ColumnElement[bool]],
     query: InboxQuery,
-    bound: tuple[Any, int] | None,
+    bound: Key | None,
     backward: bool,
     n: int,
-) -> list[HumanTask]:
+) -> list[int]:
+    """The ids of up to `n` rows next to the bound, in page order.
+
+    Rows without a value sort last. Segments are read nearest-first; once one yields `n` rows the
+    next (which all sort beyond it) cannot reach the page and is not read.
+    """
     bound_in_nulls = bound is not None and bound[0] is None
-    rows: list[HumanTask] = []
-    for condition in conditions:
-        where = [condition, *extra]
-        # Rows without a value sort last. Forward from a valued bound: valued rows after it, then all
-        # empty ones; backward: the mirror image. A bound among the empty rows moves within them first.
-        if backward:
-            if bound_in_nulls:
-                rows += _segment(where, query.sort, True, bound, True, n)
-            rows += _segment(where, query.sort, False, None if bound_in_nulls else bound, True, n)
-        else:
-            if not bound_in_nulls:
-                rows += _segment(where, query.sort, False, bound, False, n)
-            rows += _segment(where, query.sort, True, bound if bound_in_nulls else None, False, n)
-    ordered = _ordered(rows, query.sort)
-    return ordered[-n:] if backward else ordered[:n]
+    if backward:
+        groups = [(True, bound), (False, None)] if bound_in_nulls else [(False, bound)]
+    else:
+        groups = [(True, bound)] if bound_in_nulls else [(False, bound), (True, None)]
+    keys: list[Key] = []
+    for nulls, group_bound in groups:
+        found: list[Key] = []
+        for condition in conditions:
+            found += _segment([condition, *extra], query.sort, nulls, group_bound, backward, n)
+        keys += found
+        if len(found) >= n:
+            break
+    ordered = _ordered(keys, query.sort)
+    return [k[1] for k in (ordered[-n:] if backward else ordered[:n])]
 
 
 def urgency_of(row: HumanTask, now: datetime) -> str:
@@ -282,7 +287,10 @@ def list_page(
         decode_cursor(before or after or "", query.sort, "before" if before else "after") if (after or before) else None
     )
     conditions = _scope_conditions(user, query)
-    rows = _fetch(conditions, _filters(query), query, bound, backward, limit + 1) if conditions else []
+    ids = _fetch(conditions, _filters(query), query, bound, backward, limit + 1) if conditions else []
+    # Only the rows the page shows are loaded whole.
+    loaded = {r.id: r for r in db.session.scalars(db.select(HumanTask).where(HumanTask.id.in_(ids)))} if ids else {}
+    rows = [loaded[i] for i in ids]
     more = len(rows) > limit
     if backward:
         rows = rows[1:] if more else rows
