@@ -1,5 +1,8 @@
 """The inbox at size: p50/p95 of its pages with 100,000 open tasks for 1,000 users against 1,000 tasks.
 
+The timed person has the same 200 tasks (100 their own, 100 in their role's queue) at both sizes,
+so the figures compare the cost of the table's size, not of a fuller page.
+
     .venv/bin/python bench/inbox.py [--tasks 100000] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432]
 
 Rows are written with bulk inserts (no engine work), so seeding takes seconds. Each figure is one
@@ -28,7 +31,7 @@ os.environ.setdefault("SCHEDULER_ENABLED", "0")
 
 from flask import Flask, g  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, insert, text  # noqa: E402
+from sqlalchemy import create_engine, event, insert, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -38,6 +41,9 @@ from app.services import inbox  # noqa: E402
 USERS = 1_000
 ROLES = 50
 SAMPLES = 200
+WARM_UP = 10
+SAMPLE_INDEX = 7  # bench_0007 is the person whose inbox is timed
+SAMPLE_TASKS = 200  # half assigned to them, half in their role's queue
 CHUNK = 10_000
 CUSTOMERS = ["华东贸易", "Acme Trading", "南方机械", "Zeta Foods", "北方建材"]
 
@@ -115,9 +121,13 @@ def seed_tasks(app: Flask, instance_id: int, total: int) -> None:
         user_ids = list(db.session.scalars(db.select(User.id).where(User.username.like("bench_%")).order_by(User.id)))
         have = db.session.scalar(db.select(db.func.count(HumanTask.id))) or 0
         rows = []
+        sample_user, sample_role = user_ids[SAMPLE_INDEX], f"bench_role_{SAMPLE_INDEX % ROLES}"
         for i in range(have, total):
             title = f"授信审批 · CR{i:06d} · {CUSTOMERS[i % len(CUSTOMERS)]}"
             queued = i % 2 == 1
+            # The measured person's own inbox is the same at both sizes; only everyone else's grows.
+            role = sample_role if i < SAMPLE_TASKS else f"bench_role_{(i // 2) % ROLES}"
+            assignee = sample_user if i < SAMPLE_TASKS else user_ids[(i // 2) % USERS]
             rows.append(
                 {
                     "instance_id": instance_id,
@@ -128,8 +138,8 @@ def seed_tasks(app: Flask, instance_id: int, total: int) -> None:
                     "name": "审批",
                     "title": title,
                     "form_key": "credit_approval",
-                    "role": f"bench_role_{(i // 2) % ROLES}",
-                    "assignee_id": None if queued else user_ids[(i // 2) % USERS],
+                    "role": role,
+                    "assignee_id": None if queued else assignee,
                     "status": "open",
                     "created_at": now - timedelta(minutes=i),
                     "due_at": None if i % 10 == 0 else now + timedelta(minutes=(i * 7919) % 20_000 - 5_000),
@@ -174,20 +184,30 @@ def scenarios() -> dict[str, Callable[[User], Any]]:
     }
 
 
-def timings(app: Flask, run: Callable[[User], Any], username: str = "bench_0007") -> tuple[float, float]:
-    """(p50, p95) in ms over SAMPLES requests; each starts with nothing cached, as a new request would."""
+def _one(app: Flask, run: Callable[[User], Any], user_id: int) -> float:
+    """One request's worth, in a fresh app context: nothing cached from the last one."""
     with app.app_context():
-        who = _user(username)
-        times = []
-        for _ in range(SAMPLES):
-            g.pop("_roles_of", None)
-            db.session.expire_all()
-            start = time.perf_counter()
-            run(who)
-            times.append((time.perf_counter() - start) * 1000)
-            db.session.rollback()
-        cuts = statistics.quantiles(times, n=20)
-        return statistics.median(times), cuts[18]
+        start = time.perf_counter()
+        run(db.session.get(User, user_id))  # loading the person is part of every request
+        elapsed = (time.perf_counter() - start) * 1000
+        db.session.rollback()
+    return elapsed
+
+
+def timings(apps: list[Flask], run: Callable[[User], Any]) -> list[tuple[float, float]]:
+    """(p50, p95) in ms per database. Samples alternate between the databases, so a busy machine
+    slows both alike instead of whichever happened to run second."""
+    user_ids = []
+    for app in apps:
+        with app.app_context():
+            user_ids.append(_user(f"bench_{SAMPLE_INDEX:04d}").id)
+    times: list[list[float]] = [[] for _ in apps]
+    for sample in range(SAMPLES + WARM_UP):
+        for i, app in enumerate(apps):
+            elapsed = _one(app, run, user_ids[i])
+            if sample >= WARM_UP:
+                times[i].append(elapsed)
+    return [(statistics.median(t), statistics.quantiles(t, n=20)[18]) for t in times]
 
 
 @contextmanager
@@ -206,7 +226,7 @@ def _recording(app: Flask) -> Iterator[list[tuple[str, Any]]]:
             event.remove(db.engine, "before_cursor_execute", record)
 
 
-def plans(app: Flask, run: Callable[[User], Any], username: str = "bench_0007") -> list[str]:
+def plans(app: Flask, run: Callable[[User], Any], username: str = f"bench_{SAMPLE_INDEX:04d}") -> list[str]:
     """The database's plan for each distinct statement the scenario runs."""
     with _recording(app) as seen, app.app_context():
         g.pop("_roles_of", None)
@@ -227,26 +247,44 @@ def plans(app: Flask, run: Callable[[User], Any], username: str = "bench_0007") 
     return out
 
 
-def measure(url: str, small: int, large: int, show_plans: bool = True) -> dict[str, tuple[float, float, float, float]]:
-    """Per scenario: p50 and p95 at `small` open tasks, then at `large`."""
-    app = _app(url)
-    instance_id = seed_people(app)
-    seed_tasks(app, instance_id, small)
-    at_small = {name: timings(app, run) for name, run in scenarios().items()}
-    started = time.perf_counter()
-    seed_tasks(app, instance_id, large)
-    print(f"  seeded {large:,} open tasks in {time.perf_counter() - started:.1f} s", flush=True)
+def measure(
+    small_url: str, large_url: str, small: int, large: int, show_plans: bool = True
+) -> dict[str, tuple[float, float, float, float]]:
+    """Per scenario: p50 and p95 with `small` open tasks in one database, then with `large` in another."""
+    apps = []
+    for url, total in ((small_url, small), (large_url, large)):
+        app = _app(url)
+        started = time.perf_counter()
+        seed_tasks(app, seed_people(app), total)
+        print(f"  seeded {total:,} open tasks in {time.perf_counter() - started:.1f} s", flush=True)
+        apps.append(app)
     results = {}
     for name, run in scenarios().items():
-        p50, p95 = timings(app, run)
-        results[name] = (*at_small[name], p50, p95)
+        (s50, s95), (l50, l95) = timings(apps, run)
+        results[name] = (s50, s95, l50, l95)
         if show_plans:
             print(f"  plans for '{name}' at {large:,}:")
-            for plan in plans(app, run):
+            for plan in plans(apps[1], run):
                 print(f"    - {plan}")
-    with app.app_context():
-        db.engine.dispose()
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
     return results
+
+
+@contextmanager
+def _postgres(server_url: str, name: str) -> Iterator[str]:
+    """A fresh database on the server, dropped afterwards."""
+    admin = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield f"{server_url}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
 
 
 def _table(label: str, results: dict[str, tuple[float, float, float, float]], small: int, large: int) -> None:
@@ -268,14 +306,17 @@ def main() -> None:
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         print("SQLite (WAL):", flush=True)
-        sqlite = measure(f"sqlite:///{Path(tmp) / 'inbox.db'}", arguments.small, arguments.tasks)
+        urls = [f"sqlite:///{Path(tmp) / name}" for name in ("small.db", "large.db")]
+        sqlite = measure(*urls, arguments.small, arguments.tasks)
     _table("SQLite, ms", sqlite, arguments.small, arguments.tasks)
     if arguments.postgres:
-        from bench.workers import throwaway_postgres
-
         print("\nPostgreSQL:", flush=True)
-        with throwaway_postgres(arguments.postgres) as url:
-            postgres = measure(url, arguments.small, arguments.tasks)
+        pid = os.getpid()
+        with (
+            _postgres(arguments.postgres, f"approvals_inbox_small_{pid}") as small_url,
+            _postgres(arguments.postgres, f"approvals_inbox_large_{pid}") as large_url,
+        ):
+            postgres = measure(small_url, large_url, arguments.small, arguments.tasks)
         _table("PostgreSQL, ms", postgres, arguments.small, arguments.tasks)
 
 
