@@ -84,6 +84,9 @@ def _text(raw: dict[str, Any], name: str, max_length: int, errors: dict[str, lis
         errors[name] = ["must be text"]
         return None
     value = value.strip()
+    if "\x00" in value:  # PostgreSQL cannot store or compare it: refused here, not failed there
+        errors[name] = ["must not contain NUL characters"]
+        return None
     if len(value) > max_length:
         errors[name] = [f"must be at most {max_length} characters"]
         return None
@@ -95,10 +98,14 @@ def _date(raw: dict[str, Any], name: str, errors: dict[str, list[str]]) -> date 
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[name] = ["must be a date like 2026-11-23"]
         return None
+    if not 1900 <= day.year <= 9000:  # keeps the day-after arithmetic and the database in range
+        errors[name] = ["must be a year from 1900 to 9000"]
+        return None
+    return day
 
 
 def _choice(
@@ -156,10 +163,14 @@ def decode_cursor(token: str, sort: str, name: str) -> tuple[Any, int]:
         got_sort, value, row_id = key
         if got_sort != sort or not isinstance(row_id, int) or isinstance(row_id, bool):
             raise ValueError
-        if value is not None and not isinstance(value, str):
+        if value is not None and (not isinstance(value, str) or "\x00" in value or len(value) > 300):
+            raise ValueError
+        if not 0 < row_id < 2**63:
             raise ValueError
         if value is not None and SORTS[sort][0].key in ("due_at", "created_at"):
             value = datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                raise ValueError
         return value, row_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
         raise ValidationFailed({name: ["is not a valid page cursor for this order"]}) from None

@@ -26,6 +26,8 @@ def _name(raw: object) -> str:
     if not isinstance(raw, str) or not raw.strip():
         raise ValidationFailed({"name": ["a name is required"]})
     name = " ".join(raw.split())
+    if "\x00" in name:
+        raise ValidationFailed({"name": ["must not contain NUL characters"]})
     if len(name) > 60:
         raise ValidationFailed({"name": ["must be at most 60 characters"]})
     return name
