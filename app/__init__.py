@@ -53,6 +53,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    # A request carrying the largest allowed attachment (plus its form fields) must get through.
+    app.config["MAX_CONTENT_LENGTH"] = max(app.config["MAX_CONTENT_LENGTH"], app.config["ATTACHMENT_MAX_BYTES"] + 65536)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
 
@@ -74,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .cli import register_cli
+    from .collaboration import bp as collaboration_bp
     from .complaints import bp as complaints_bp
     from .customers import bp as customers_bp
     from .inbox import bp as inbox_bp
@@ -89,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(supervision_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(complaints_bp)
+    app.register_blueprint(collaboration_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
     register_web(app)

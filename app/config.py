@@ -52,5 +52,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+    ATTACHMENT_DIR = Path(os.environ.get("ATTACHMENT_DIR", PROJECT_ROOT / "instance" / "attachments"))
     # Company total credit cap (第二十四条); None means no cap is configured.
     CREDIT_TOTAL_CAP = float(os.environ["CREDIT_TOTAL_CAP"]) if os.environ.get("CREDIT_TOTAL_CAP") else None

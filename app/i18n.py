@@ -7,11 +7,14 @@ Source strings are English; each area keeps its Chinese in its own
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request
+from flask import Flask, g, has_request_context, request
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, refresh
 from flask_login import current_user
 
 APP_ROOT = Path(__file__).resolve().parent
@@ -40,7 +43,22 @@ def compile_catalogs() -> list[Path]:
     return written
 
 
+def _api_locale() -> str:
+    # API clients say what they want with Accept-Language; without it, the token holder's choice.
+    asked = request.accept_languages.best_match(["zh_CN", "zh", "en"]) if request.accept_languages else None
+    if asked:
+        return DEFAULT_LOCALE if asked.startswith("zh") else "en"
+    user = g.get("api_user")
+    chosen = getattr(user, "locale", None)
+    return chosen if chosen in LOCALES else DEFAULT_LOCALE
+
+
 def select_locale() -> str:
+    # Outside a request (CLI, scheduler, worker) messages are for logs and operators: English.
+    if not has_request_context():
+        return "en"
+    if request.path.startswith("/api/"):
+        return _api_locale()
     # A signed-in user's choice wins; before login, the switch on the login page sets a cookie.
     if current_user and current_user.is_authenticated:
         chosen = getattr(current_user, "locale", None)
@@ -52,7 +70,83 @@ def select_locale() -> str:
     return DEFAULT_LOCALE
 
 
+def current_locale() -> str:
+    """The reader's language as this app names it: "zh_CN" or "en"."""
+    locale = get_locale()
+    if locale is None:
+        return "en"
+    return DEFAULT_LOCALE if locale.language == "zh" else "en"
+
+
+# (date and time, date): unambiguous in both languages, 24-hour as offices here keep time.
+_PATTERNS = {"zh_CN": ("y年M月d日 HH:mm", "y年M月d日"), "en": ("d MMM y, HH:mm", "d MMM y")}
+
+
+def format_datetime_local(value: datetime | None) -> str:
+    """Company time, in the reader's way of writing dates (2026年11月23日 09:00 / Nov 23, 2026, 09:00)."""
+    if value is None:
+        return ""
+    return format_datetime(value, _PATTERNS[current_locale()][0])
+
+
+def format_iso_datetime(value: str | None) -> str:
+    """A time kept as ISO text in process data (UTC when it carries no offset)."""
+    if not value:
+        return ""
+    try:
+        return format_datetime_local(datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def format_date_local(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, _PATTERNS[current_locale()][1])
+    return format_date(value, _PATTERNS[current_locale()][1])
+
+
+def format_number_local(value: int | float | Decimal | None, places: int | None = None) -> str:
+    if value is None:
+        return "—"
+    if places is None:
+        return format_decimal(value)
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(value, format=pattern)
+
+
+def format_cny(value: int | float | Decimal | None) -> str:
+    """Amounts in yuan, always with two decimals: ¥1,234.50 for Chinese readers, CN¥1,234.50 in English
+    (the locale's own symbol, so an English reader never takes it for yen)."""
+    if value is None:
+        return "—"
+    return format_currency(value, "CNY", format="¤#,##0.00", currency_digits=False)
+
+
+def _percent(value: float | None, places: int = 1) -> str:
+    if value is None:
+        return "—"
+    return format_number_local(value * 100, places) + "%"
+
+
+def _fresh_locale() -> None:
+    # A context reused across requests (tests keep one open) must not keep the last reader's language.
+    refresh()
+
+
 def configure(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["COMPANY_TIMEZONE"])
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(str(p) for p in translation_directories()))
+    app.before_request(_fresh_locale)
+    app.jinja_env.filters.update(
+        datetime=format_datetime_local,
+        dt=format_datetime_local,
+        iso_datetime=format_iso_datetime,
+        date=format_date_local,
+        number=format_number_local,
+        cny=format_cny,
+        percent=_percent,
+    )
+    app.jinja_env.globals.update(locales=LOCALES)

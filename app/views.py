@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from .i18n import current_locale, format_number_local
 from .models import ProcessInstance
 from .services import instances as instance_service
 from .services.errors import DomainError, ValidationFailed
@@ -15,32 +17,32 @@ from .taskforms import FormDef
 
 # Values the policy tables add to a credit application, shown beside the filed facts.
 DERIVED_LABELS = {
-    "grade": "信用等级 Grade",
-    "grade_reason": "评级依据 Grade reason",
-    "policy_reason": "政策依据 Policy",
-    "limit_cap": "额度上限 Limit cap",
-    "term_cap_days": "期限上限(天) Term cap (days)",
-    "approved_limit": "批准额度 Approved limit",
-    "approved_term_days": "批准期限(天) Approved term (days)",
-    "decision": "结论 Decision",
-    "rejection_reason": "驳回原因 Rejection reason",
+    "grade": _l("Grade"),
+    "grade_reason": _l("Grade reason"),
+    "policy_reason": _l("Policy"),
+    "limit_cap": _l("Limit cap"),
+    "term_cap_days": _l("Term cap (days)"),
+    "approved_limit": _l("Approved limit"),
+    "approved_term_days": _l("Approved term (days)"),
+    "decision": _l("Decision"),
+    "rejection_reason": _l("Rejection reason"),
 }
 
 
 def _label(field_label: dict[str, str], name: str) -> str:
-    zh, en = field_label.get("zh_CN"), field_label.get("en")
-    return " ".join(x for x in (zh, en) if x) or name
+    return field_label.get(current_locale()) or field_label.get("en") or name
 
 
 def _display(value: Any, choices: dict[str, str] | None = None) -> str | Markup:
     if isinstance(value, bool):
-        return "是 Yes" if value else "否 No"
+        return str(_l("Yes") if value else _l("No"))
     if isinstance(value, list):
-        return "、".join(_display(v, choices) for v in value) or "—"
+        separator = "、" if current_locale() == "zh_CN" else ", "
+        return separator.join(_display(v, choices) for v in value) or "—"
     if value is None or value == "":
         return "—"
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return format_number_local(value, 2)
     if choices and str(value) in choices:
         return choices[str(value)]
     if isinstance(value, str) and value.startswith(("http://", "https://")):
@@ -69,7 +71,7 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
                 rows.append((key, _display(value)))
     for key, label in DERIVED_LABELS.items():
         if key in data:
-            rows.append((label, _display(data[key])))
+            rows.append((str(label), _display(data[key])))
     return rows
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from .clock import to_company_iso
 from .extensions import db, login_manager
+from .i18n import current_locale
 from .models import User
 from .services import inbox as inbox_service
 from .services.directory import ROLES
@@ -32,17 +31,10 @@ def _load_user(user_id: str) -> User | None:
 
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "请先登录 Please log in"
-
-
-def _format_dt(value: datetime | None) -> str:
-    iso = to_company_iso(value)
-    return "" if iso is None else iso[:16].replace("T", " ")
+login_manager.login_message = _l("Please log in")
 
 
 def register_web(app: Flask) -> None:
-    app.jinja_env.filters["dt"] = _format_dt
-
     @app.before_request
     def _start_serving_process() -> None:
         # Once per serving process: CLI commands and the reloader's watcher never get here.
@@ -74,8 +66,13 @@ def register_web(app: Flask) -> None:
         open_count = 0
         if current_user.is_authenticated and not request.path.startswith("/api/"):
             open_count = inbox_service.open_count_label(current_user)
-        locale = "zh_CN" if get_locale().language == "zh" else "en"
-        return {"open_task_count": open_count, "role_names": ROLES, "current_locale": locale}
+        locale = current_locale()
+
+        def role_name(key: str) -> str:
+            names = ROLES.get(key, (key, key))
+            return names[0] if locale == "zh_CN" else names[1]
+
+        return {"open_task_count": open_count, "role_names": ROLES, "role_name": role_name, "current_locale": locale}
 
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError) -> tuple[str, int] | Response:

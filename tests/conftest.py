@@ -97,8 +97,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def app(database_url: str, clock: FixedClock) -> Iterator[Flask]:
-    app = create_app(_config(database_url, clock))
+def app(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app({**_config(database_url, clock), "ATTACHMENT_DIR": tmp_path / "attachments"})
 
     # The test keeps one app context open for its own database checks, and Flask
     # reuses it for every request; forget per-request globals (the logged-in user,

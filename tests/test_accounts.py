@@ -59,7 +59,7 @@ def test_a_password_change_ends_sessions_and_only_the_new_password_works(app: Fl
     weak = client.post(
         "/account/password", data={"current_password": PASSWORD, "new_password": "password1", "csrf_token": token}
     )
-    assert weak.status_code == 422 and "too common" in weak.data.decode()
+    assert weak.status_code == 422 and "过于常见或容易猜到" in weak.data.decode()
     wrong = client.post(
         "/account/password",
         data={"current_password": "nope-nope", "new_password": "fresh-pass-7788", "csrf_token": token},

@@ -5,6 +5,7 @@ A route added without an entry here fails the test, so no page or endpoint ships
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -41,6 +42,7 @@ SALES = {"salesperson", "salesperson2"}
 TASK_HOLDER = {"sales_manager"}
 TASK_SUPERVISORS = {"sales_vp", "general_manager"}
 FILTER_OWNER = {"sales_manager"}
+DELEGATOR = "credit_controller"  # a delegation far in the future, so it changes nobody's work meanwhile
 
 
 def allowed(who: set[str], yes: int, no: int = 403) -> dict[str, int]:
@@ -63,6 +65,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "auth.login": ("GET", 200, everyone(302)),
     "auth.logout": ("POST", 302, everyone(302)),
     "auth.change_password": ("GET", 302, everyone(200)),
+    "auth.account": ("GET", 302, everyone(200)),
+    "auth.language": ("POST", 302, everyone(302)),
     "admin.calendar": ("GET", 302, allowed({"admin"}, 200)),
     "admin.remove_day": ("POST", 302, allowed({"admin"}, 302)),
     "complaints.index": ("GET", 302, allowed(COMPLAINT_ROLES, 200)),
@@ -106,6 +110,25 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.save_filter": ("POST", 401, everyone(422)),
     "api.delete_filter": ("DELETE", 401, allowed(FILTER_OWNER, 404)),  # the owner's page deleted it just before
     "api.unclaim": ("POST", 401, allowed(TASK_HOLDER, 200)),  # gives back what api.claim took
+    "api.return_task": ("POST", 401, allowed(TASK_HOLDER, 422)),
+    "api.delegations": ("GET", 401, everyone(200)),
+    "api.create_delegation": ("POST", 401, everyone(422)),
+    "api.cancel_delegation": ("DELETE", 401, allowed({DELEGATOR}, 200)),  # before the page's cancel
+    "api.comments": ("GET", 401, allowed(INSTANCE_VIEWERS, 200)),
+    "api.add_comment": ("POST", 401, allowed(INSTANCE_VIEWERS, 422)),
+    "api.attachments": ("GET", 401, allowed(INSTANCE_VIEWERS, 200)),
+    "api.upload_attachment": ("POST", 401, allowed(INSTANCE_VIEWERS, 422)),
+    "api.download_attachment": ("GET", 401, allowed(INSTANCE_VIEWERS, 200)),
+    "api.draft": ("GET", 401, allowed(TASK_HOLDER, 200)),
+    "api.save_draft": ("PUT", 401, allowed(TASK_HOLDER, 422)),
+    "collaboration.return_task": ("POST", 302, allowed(TASK_HOLDER, 302)),
+    "collaboration.save_draft": ("POST", 302, allowed(TASK_HOLDER, 302)),
+    "collaboration.add_comment": ("POST", 302, allowed(INSTANCE_VIEWERS, 302)),
+    "collaboration.upload": ("POST", 302, allowed(INSTANCE_VIEWERS, 302)),
+    "collaboration.download": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
+    "collaboration.delegations": ("GET", 302, everyone(200)),
+    "collaboration.create_delegation": ("POST", 302, everyone(302)),
+    "collaboration.cancel_delegation": ("POST", 302, allowed({DELEGATOR}, 302)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone
 
@@ -120,12 +143,24 @@ def objects(app: Flask) -> dict[str, Any]:
     task_id = db.session.scalars(db.select(HumanTask.id).where(HumanTask.instance_id == instance_id)).one()
     owner = db.session.scalars(db.select(User).where(User.username == "sales_manager")).one()
     saved = saved_filters.save(owner, "late credit", {"process": "credit_application"})
+    attachment_id = sales.client.post(
+        f"/api/v1/instances/{instance_id}/attachments",
+        data={"file": (io.BytesIO(b"%PDF-1.4 test"), "a.pdf")},
+        headers=sales.headers,
+    ).json["id"]
+    delegation_id = (
+        ApiUser(app.test_client(), DELEGATOR, PASSWORD)
+        .post("/api/v1/delegations", {"delegate": "admin", "starts_at": "2027-06-01T09:00", "ends_at": "2027-06-02"})
+        .json["id"]
+    )
     return {
         "task_id": task_id,
         "instance_id": instance_id,
         "code": "AZ2",
         "process_key": "credit_application",
         "filter_id": saved.id,
+        "attachment_id": attachment_id,
+        "delegation_id": delegation_id,
     }
 
 
@@ -147,6 +182,8 @@ def _call(client: FlaskClient, method: str, url: str, headers: dict[str, str] | 
         return client.get(url, headers=headers).status_code
     if method == "DELETE":
         return client.delete(url, headers=headers).status_code
+    if method in ("PUT", "DELETE"):
+        return client.open(url, method=method, json={}, headers=headers).status_code
     if url.startswith("/api/"):
         return client.post(url, json={}, headers=headers).status_code
     page = client.get("/login")

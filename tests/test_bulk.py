@@ -39,7 +39,7 @@ def status_of(task_id: int) -> str:
 def test_one_failure_leaves_the_others_decided_and_each_is_audited(app: Flask) -> None:
     manager = user("sales_manager")
     first, handled, second = review_task("BK1"), review_task("BK2"), review_task("BK3")
-    tasks.complete(handled, manager, {"decision": "approve"})  # decided meanwhile on its own page
+    tasks.complete(handled, manager, {"decision": "approve", "comment": "ok"})  # decided meanwhile on its own page
     results = bulk.decide(manager, [first, handled, 999_999, second], "approve", "Within policy")
     outcome = {r.task_id: (r.ok, r.status) for r in results}
     assert outcome == {first: (True, 200), handled: (False, 409), 999_999: (False, 404), second: (True, 200)}
@@ -68,7 +68,7 @@ def test_forms_not_marked_for_bulk_are_refused(app: Flask) -> None:
     row = db.session.get(HumanTask, review_task("BK5"))
     row.form_key = "credit_correction"  # a form without "bulk": true
     db.session.commit()
-    results = bulk.decide(manager, [row.id, bulk_task], "approve")
+    results = bulk.decide(manager, [row.id, bulk_task], "approve", "ok")
     assert [(r.task_id, r.ok, r.status) for r in results] == [(row.id, False, 403), (bulk_task, True, 200)]
     assert results[0].error == "this kind of task must be decided on its own page"
     assert status_of(row.id) == "open"
@@ -82,7 +82,7 @@ def test_the_filer_cannot_decide_their_own_application(app: Flask) -> None:
     db.session.commit()
     g.pop("_roles_of", None)
     own, colleagues = review_task("BK6", filer="sales_manager"), review_task("BK7")
-    results = bulk.decide(manager, [own, colleagues], "approve")
+    results = bulk.decide(manager, [own, colleagues], "approve", "ok")
     assert [(r.ok, r.status) for r in results] == [(False, 403), (True, 200)]
     assert results[0].error == "you filed this application and may not decide it"
     assert status_of(own) == "open"
@@ -90,7 +90,7 @@ def test_the_filer_cannot_decide_their_own_application(app: Flask) -> None:
 
 def test_tasks_the_user_may_not_act_on_are_refused_one_by_one(app: Flask) -> None:
     task_id = review_task("BK8")
-    [result] = bulk.decide(user("finance_director"), [task_id], "approve")
+    [result] = bulk.decide(user("finance_director"), [task_id], "approve", "ok")
     assert (result.ok, result.status) == (False, 403)
     assert status_of(task_id) == "open"
 
@@ -98,11 +98,12 @@ def test_tasks_the_user_may_not_act_on_are_refused_one_by_one(app: Flask) -> Non
 @pytest.mark.parametrize(
     ("ids", "decision", "comment", "field"),
     [
-        ([], "approve", "", "task_ids"),
-        (["1"], "approve", "", "task_ids"),
-        (list(range(1, 102)), "approve", "", "task_ids"),
-        ([1], "return", "", "decision"),
+        ([], "approve", "ok", "task_ids"),
+        (["1"], "approve", "ok", "task_ids"),
+        (list(range(1, 102)), "approve", "ok", "task_ids"),
+        ([1], "return", "ok", "decision"),
         ([1], "reject", "  ", "comment"),
+        ([1], "approve", "", "comment"),
         ([1], "approve", "x" * 2001, "comment"),
     ],
 )
@@ -135,17 +136,22 @@ def test_bulk_over_the_api_answers_per_task(app: Flask) -> None:
 
 def test_bulk_on_the_page_shows_which_failed_and_why(app: Flask, client: FlaskClient) -> None:
     first, handled = review_task("BKC"), review_task("BKD")
-    tasks.complete(handled, user("sales_manager"), {"decision": "approve"})
+    tasks.complete(handled, user("sales_manager"), {"decision": "approve", "comment": "ok"})
     login(client, "sales_manager")
     page = client.get("/tasks").get_data(as_text=True)
     assert f'name="task_ids" value="{first}"' in page and 'id="bulk-form"' in page
     response = client.post(
         "/tasks/bulk",
-        data={"csrf_token": csrf_token(page.encode()), "task_ids": [first, handled], "decision": "approve"},
+        data={
+            "csrf_token": csrf_token(page.encode()),
+            "task_ids": [first, handled],
+            "decision": "approve",
+            "comment": "ok",
+        },
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f'data-task-id="{first}" class="bulk-ok"' in html
     assert f'data-task-id="{handled}" class="bulk-failed"' in html
-    assert "this task has already been handled" in html
+    assert "该任务已处理" in html  # the service's reason, in the reader's language
     assert client.post("/tasks/bulk", data={"task_ids": [first], "decision": "approve"}).status_code == 400  # no CSRF

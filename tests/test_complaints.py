@@ -314,13 +314,13 @@ def test_a_rejected_outcome_reopens_a_linked_complaint(people: dict[str, ApiUser
     assert new_view["data"]["reopened_from"] == old_complaint.number
     login(client, "cs_director")
     page = client.get("/complaints").data.decode()
-    assert f"reopened from {old_complaint.number}" in page
+    assert f"重开自 {old_complaint.number}" in page
     assert (
-        f'reopened as <a href="/instances/{new_complaint.instance_id}">{new_complaint.number}'
+        f'已重开为 <a href="/instances/{new_complaint.instance_id}">{new_complaint.number}'
         in client.get(f"/instances/{old['id']}").data.decode()
     )
     assert (
-        f'reopened from <a href="/instances/{old["id"]}">{old_complaint.number}'
+        f'重开自 <a href="/instances/{old["id"]}">{old_complaint.number}'
         in client.get(f"/instances/{new_complaint.instance_id}").data.decode()
     )
 

@@ -86,7 +86,7 @@ def test_file_and_approve_through_the_web(client: FlaskClient) -> None:
     assert (decision.decision, float(decision.credit_limit)) == ("approve", 50000.0)
     login(client, "finance_director")
     page = client.get("/customers/W100").data.decode()
-    assert "50000" in page and "总经理" in page
+    assert "¥50,000.00" in page and "总经理" in page
 
 
 def test_a_bad_value_comes_back_beside_the_field_and_changes_nothing(client: FlaskClient) -> None:

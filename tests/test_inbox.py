@@ -153,7 +153,7 @@ def test_projection_fills_the_search_and_customer_columns(app: Flask) -> None:
     instances.start("credit_application", user("salesperson"), filed(customer_code="IBX", customer_name="Zeta 贸易"))
     row = db.session.scalars(db.select(HumanTask).where(HumanTask.business_key == "IBX")).one()
     assert row.customer == "Zeta 贸易"
-    assert row.search_text == f"{row.title} IBX".lower()
+    assert row.title.lower() in row.search_text and row.search_text.endswith("ibx")
     assert ids(page_of(user("sales_manager"), q="zeta")) == [row.id]
 
 

@@ -55,12 +55,12 @@ def test_service_errors_for_the_wrong_person_or_a_stale_task(app: Flask) -> None
     instances.start("credit_application", user("salesperson"), filed(customer_code="SV2"))
     [task] = tasks.list_tasks(user("sales_manager"))
     with pytest.raises(Forbidden):
-        tasks.complete(task.id, user("finance_director"), {"decision": "approve"})
+        tasks.complete(task.id, user("finance_director"), {"decision": "approve", "comment": "同意"})
     with pytest.raises(NotFound):
-        tasks.complete(10_000, user("sales_manager"), {"decision": "approve"})
-    tasks.complete(task.id, user("sales_manager"), {"decision": "approve"})
+        tasks.complete(10_000, user("sales_manager"), {"decision": "approve", "comment": "同意"})
+    tasks.complete(task.id, user("sales_manager"), {"decision": "approve", "comment": "同意"})
     with pytest.raises(Conflict):
-        tasks.complete(task.id, user("sales_manager"), {"decision": "approve"})
+        tasks.complete(task.id, user("sales_manager"), {"decision": "approve", "comment": "同意"})
     instances.start("credit_application", user("salesperson"), filed(customer_code="SV2C", bad_record_24m=True))
     with pytest.raises(Forbidden):
         customers.read_credit_file("SV2C", user("cs_director"))

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -20,9 +22,9 @@ class _PrefixedForm(FlaskForm):
 
 
 class DayForm(_PrefixedForm):
-    day = DateField("日期 Date", validators=[DataRequired()])
-    is_workday = BooleanField("上班 Working day")
-    note = StringField("说明 Note", validators=[Optional(), Length(max=200)])
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    is_workday = BooleanField(_l("Working day"))
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
 class RemoveForm(FlaskForm):
@@ -30,8 +32,8 @@ class RemoveForm(FlaskForm):
 
 
 class YearForm(_PrefixedForm):
-    year = IntegerField("年份 Year", validators=[DataRequired(), NumberRange(2000, 2100)])
-    note = StringField("说明 Note", validators=[Optional(), Length(max=200)])
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
@@ -42,13 +44,13 @@ def calendar() -> str | Response | tuple[str, int]:
     if form.submit_ok():
         try:
             calendar_admin.set_day(current_user, form.day.data, bool(form.is_workday.data), form.note.data or "")
-            flash("已保存 Saved", "info")
+            flash(_("Saved"), "info")
             return redirect(url_for("admin.calendar"))
         except ValidationFailed as err:
             form.note.errors = err.errors.get("note", [])
     if year_form.submit_ok():
         calendar_admin.declare_year(current_user, int(year_form.year.data), year_form.note.data or "")
-        flash("已保存 Saved", "info")
+        flash(_("Saved"), "info")
         return redirect(url_for("admin.calendar"))
     status = 422 if (form.is_submitted() and (form.errors or year_form.errors)) else 200
     return render_template(
@@ -63,7 +65,7 @@ def remove_day() -> Response:
     form = RemoveForm()
     if form.validate_on_submit():
         calendar_admin.remove_day(current_user, form.day.data)
-        flash("已删除 Removed", "info")
+        flash(_("Removed"), "info")
     else:
-        flash("日期无效 Invalid date", "error")
+        flash(_("Invalid date"), "error")
     return redirect(url_for("admin.calendar"))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import g, jsonify, request
+from flask_babel import gettext
 
 from ..models import User
 from ..services import users as user_service
@@ -23,7 +24,7 @@ def token_required(fn: Callable[..., Any]) -> Callable[..., Any]:
         scheme, _, token = header.partition(" ")
         user = user_service.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
         if user is None:
-            response = jsonify(error="authentication required: send Authorization: Bearer <token>")
+            response = jsonify(error=gettext("authentication required: send Authorization: Bearer <token>"))
             response.headers["WWW-Authenticate"] = "Bearer"
             return response, 401
         g.api_user = user

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .openapi_collaboration import collaboration_paths
+
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 _VALIDATION = {
     "type": "object",
@@ -179,6 +181,7 @@ def document() -> dict[str, Any]:
                 }
             },
             "/incidents": {"get": {"security": secured, "responses": _answers(200, {"type": "object"}, 401, 403)}},
+            **collaboration_paths(secured, _row_id, _text_body, _answers),
         },
     }
     doc["paths"].update(inbox_paths())

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import limiter
@@ -42,7 +44,7 @@ def _http_error(err: HTTPException) -> Reply:
 def _json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationFailed({"body": ["must be a JSON object"]})
+        raise ValidationFailed({"body": [_l("must be a JSON object")]})
     return body
 
 
@@ -59,10 +61,10 @@ def token() -> Reply:
     body = _json_body()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
-        raise ValidationFailed({"username": ["username and password are required strings"]})
+        raise ValidationFailed({"username": [_l("username and password are required strings")]})
     user = user_service.authenticate(username, password)
     if user is None:
-        return jsonify(error="wrong user name or password"), 401
+        return jsonify(error=_("wrong user name or password")), 401
     return jsonify(token=user_service.issue_token(user)), 200
 
 
@@ -78,7 +80,7 @@ def complete(task_id: int) -> Reply:
     body = _json_body()
     data = body.get("data", {})
     if not isinstance(data, dict):
-        raise ValidationFailed({"data": ["must be an object"]})
+        raise ValidationFailed({"data": [_l("must be an object")]})
     return jsonify(task_json(task_service.complete(task_id, api_user(), data))), 200
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, StringField
@@ -29,9 +31,9 @@ COMPLAINT_ROLES = {
 
 
 class StandInForm(FlaskForm):
-    username = StringField("代理人 Stand-in", validators=[DataRequired(), Length(max=64)])
-    starts_at = DateTimeLocalField("自 From", validators=[DataRequired()])
-    ends_at = DateTimeLocalField("至 Until", validators=[DataRequired()])
+    username = StringField(_l("Stand-in"), validators=[DataRequired(), Length(max=64)])
+    starts_at = DateTimeLocalField(_l("From"), validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("Until"), validators=[DataRequired()])
 
 
 def _require_complaint_role() -> None:
@@ -44,7 +46,7 @@ def _month() -> tuple[int, int]:
     if text:
         match = re.fullmatch(r"(\d{4})-(\d{2})", text)
         if not match or not 1 <= int(match.group(2)) <= 12:
-            abort(400, "month must look like 2026-10")
+            abort(400, _("month must look like 2026-10"))
         return int(match.group(1)), int(match.group(2))
     return complaint_service.previous_month(clock.now(), company_tz())
 
@@ -70,7 +72,7 @@ def stand_in() -> Response:
     stand_ins.require_may_name(current_user, "cs_director")
     form = StandInForm()
     if not form.validate_on_submit():
-        flash("请填写代理人及起止时间 Give the stand-in and the period", "error")
+        flash(_("Give the stand-in and the period"), "error")
         return redirect(url_for("complaints.index"))
     tz = company_tz()
     try:
@@ -81,7 +83,7 @@ def stand_in() -> Response:
             form.starts_at.data.replace(tzinfo=tz),
             form.ends_at.data.replace(tzinfo=tz),
         )
-        flash("已指定代理人 Stand-in named", "info")
+        flash(_("Stand-in named"), "info")
     except ValidationFailed as err:
         flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
     except DomainError as err:

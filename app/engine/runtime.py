@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -271,3 +272,49 @@ class ProcessRuntime:
             for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
             if getattr(t.task_spec, "bpmn_id", None)
         ]
+
+    def _task(self, task_id: str) -> Any:
+        try:
+            return self.workflow.get_task_from_id(UUID(task_id))
+        except Exception as err:  # noqa: BLE001 - an unknown or pruned id is the caller's error
+            raise TaskNotReady(f"task {task_id} is not part of this instance") from err
+
+    def was_completed(self, task_id: str) -> bool:
+        try:
+            return self._task(task_id).state == TaskState.COMPLETED
+        except TaskNotReady:
+            return False
+
+    def _start_event(self) -> Any:
+        for task in self.workflow.get_tasks(state=TaskState.COMPLETED | TaskState.READY):
+            if task.workflow is self.workflow and isinstance(task.task_spec, StartEvent):
+                return task
+        raise EngineError("this instance has no start event to go back to")
+
+    def start_event_id(self) -> str:
+        """The top-level start event: resetting to it files the application again."""
+        return str(self._start_event().id)
+
+    def refile(self, data: dict[str, Any]) -> None:
+        """Run the instance again from its start event, with the filed data updated by `data`."""
+        task = self._start_event()
+        if task.state == TaskState.COMPLETED:
+            self.reset_to(str(task.id), data)
+        else:
+            task.data.update(data)
+        self.run()
+
+    def reset_to(self, task_id: str, data: dict[str, Any] | None = None) -> None:
+        """Send the instance back to an earlier task (退回), dropping everything done after it.
+
+        With `data`, the task starts again from its parent's data updated with it; the task
+        itself is left waiting (a start event is run by the next `run()`).
+        """
+        task = self._task(task_id)
+        if task.state != TaskState.COMPLETED:
+            raise TaskNotReady(f"task {task_id} has not been completed, so there is nothing to go back to")
+        merged = None if data is None else {**task.parent.data, **data}
+        try:
+            self.workflow.reset_from_task_id(task.id, merged)
+        except SpiffWorkflowException as err:
+            raise _wrap(err) from err

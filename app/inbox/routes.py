@@ -9,6 +9,7 @@ from wtforms.validators import Length, Optional
 
 from ..models import ProcessInstance
 from ..services import actions as action_service
+from ..services import drafts as draft_service
 from ..services import instances as instance_service
 from ..services import notify
 from ..services import tasks as task_service
@@ -49,9 +50,12 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
     form_def = current_app.extensions["forms"].get(row.form_key) if row.form_key else None
     form = None
     if form_def is not None and row.status == "open":
-        form_cls = build_form_class(form_def, context=instance.data, locale="zh_CN")
+        form_cls = build_form_class(form_def, context=instance.data)
         prefill = {f.name: instance.data.get(f.name) for f in form_def.fields if f.name in instance.data}
         form = form_cls(data=prefill) if request.method == "GET" and form_def.prefill else form_cls()
+        saved = draft_service.get(task_id, current_user) if request.method == "GET" else None
+        if saved is not None:
+            form = form_cls(formdata=draft_service.as_formdata(saved))
     status = 200
     if request.method == "POST":
         if row.status != "open":

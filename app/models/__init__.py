@@ -1,6 +1,7 @@
 """Models are plain data; behaviour lives in app.services."""
 
 from .calendar import CalendarDay, CalendarYear
+from .collaboration import Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .customers import CreditDecision, Customer
 from .inbox import SavedFilter
@@ -9,6 +10,11 @@ from .scheduling import OutboxMail, TaskEscalation, Timer
 from .users import ApiToken, Role, User, user_roles
 
 __all__ = [
+    "TaskReturn",
+    "TaskDraft",
+    "InstanceComment",
+    "InstanceAttachment",
+    "Delegation",
     "ApiToken",
     "AuditEvent",
     "CalendarDay",

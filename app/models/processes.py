@@ -87,6 +87,9 @@ class HumanTask(db.Model):
     bpmn_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300))
+    # English beside the diagram's Chinese, when the diagram gives it (nameEn / titleEn).
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(300))
     form_key: Mapped[str | None] = mapped_column(String(100))
     role: Mapped[str | None] = mapped_column(String(64))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -106,6 +109,21 @@ class HumanTask(db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
     escalated_to: Mapped[User | None] = relationship(foreign_keys=[escalated_to_id])
+
+    @property
+    def display_name(self) -> str:
+        """The task's name in the reader's language, the diagram's own name when it has no English."""
+        return self.name_en if self.name_en and _reads_english() else self.name
+
+    @property
+    def display_title(self) -> str:
+        return self.title_en if self.title_en and _reads_english() else self.title
+
+
+def _reads_english() -> bool:
+    from ..i18n import current_locale
+
+    return current_locale() == "en"
 
 
 class AuditEvent(db.Model):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -38,12 +39,12 @@ def index() -> str:
 def start(process_key: str) -> str | Response | tuple[str, int]:
     info = instance_service.start_form(process_key)
     if not instance_service.may_start(current_user, info):
-        return render_template("error.html", message="你无权发起此流程 You may not start this process", status=403), 403
-    form = build_form_class(info.form, locale="zh_CN")()
+        return render_template("error.html", message=_("You may not start this process"), status=403), 403
+    form = build_form_class(info.form)()
     if form.validate_on_submit():
         try:
             instance = instance_service.start(process_key, current_user, form_to_data(form, info.form))
-            flash(f"已提交 Submitted: {instance.title}", "info")
+            flash(_("Submitted: %(title)s", title=instance.title), "info")
             return redirect(url_for("processes.instance", instance_id=instance.id))
         except ValidationFailed as err:
             for name, messages in err.errors.items():
@@ -89,7 +90,7 @@ def retry(instance_id: int) -> Response:
         abort(400)
     try:
         incident_service.retry(instance_id, current_user)
-        flash("已重试 Retried", "info")
+        flash(_("Retried"), "info")
     except ProcessFailed as err:
         flash(err.message, "error")
     return redirect(url_for("processes.incidents"))
@@ -113,7 +114,7 @@ def withdraw(instance_id: int) -> Response:
     return _instance_action(
         instance_id,
         lambda f: action_service.withdraw(instance_id, current_user, f.comment.data or ""),
-        "已撤回 Withdrawn",
+        _("Withdrawn"),
     )
 
 
@@ -123,5 +124,5 @@ def copy_to(instance_id: int) -> Response:
     return _instance_action(
         instance_id,
         lambda f: action_service.copy_to(instance_id, current_user, f.user.data or "", f.comment.data or ""),
-        "已抄送 Copied",
+        _("Copied"),
     )

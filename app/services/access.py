@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import g
 
 from .. import clock
@@ -21,8 +23,27 @@ def roles_of(user: User) -> set[str]:
                 RoleStandIn.user_id == user.id, RoleStandIn.starts_at <= now, RoleStandIn.ends_at > now
             )
         )
-        cache[user.id] = set(user.role_keys) | set(standing_in)
+        cache[user.id] = set(user.role_keys) | set(standing_in) | _delegated_roles(user, now)
     return cache[user.id]
+
+
+def _delegated_roles(user: User, now: datetime) -> set[str]:
+    """Roles of people who delegated their work to this user for now: their queues are shared."""
+    from ..models import Delegation
+
+    delegators = db.select(Delegation.delegator_id).where(
+        Delegation.delegate_id == user.id,
+        Delegation.cancelled_at.is_(None),
+        Delegation.starts_at <= now,
+        Delegation.ends_at > now,
+    )
+    return set(
+        db.session.scalars(
+            db.select(Role.key)
+            .join(user_roles, Role.id == user_roles.c.role_id)
+            .where(user_roles.c.user_id.in_(delegators))
+        )
+    )
 
 
 def may_act_on(user: User, task: HumanTask) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from .. import clock
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, User
@@ -15,15 +17,15 @@ from .transactions import transactional
 def _open_task(task_id: int) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
     if task is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
     return task
 
 
 def _opinion(comment: object) -> str:
     if not isinstance(comment, str) or not comment.strip():
-        raise ValidationFailed({"comment": ["an opinion is required"]})
+        raise ValidationFailed({"comment": [_l("an opinion is required")]})
     if len(comment) > 2000:
-        raise ValidationFailed({"comment": ["at most 2000 characters"]})
+        raise ValidationFailed({"comment": [_l("at most 2000 characters")]})
     return comment.strip()
 
 
@@ -32,13 +34,13 @@ def transfer(task_id: int, actor: User, assignee_username: object, comment: obje
     """The holder hands the task to another person of the same role."""
     task = _open_task(task_id)
     if task.assignee_id != actor.id:
-        raise Forbidden("only the person holding the task may transfer it (claim it first)")
+        raise Forbidden(_l("only the person holding the task may transfer it (claim it first)"))
     if task.status != "open":
-        raise Conflict("this task has already been handled")
+        raise Conflict(_l("this task has already been handled"))
     opinion = _opinion(comment)
     new = new_holder(task, assignee_username)
     if new.id == actor.id:
-        raise ValidationFailed({"assignee": ["the task is yours already"]})
+        raise ValidationFailed({"assignee": [_l("the task is yours already")]})
     return hand_over(task, actor, new, "transfer", opinion, {"to": new.username})
 
 
@@ -51,9 +53,9 @@ def urge(task_id: int, actor: User, comment: object) -> HumanTask:
     is_filer = instance is not None and instance.started_by_id == actor.id
     supervises = bool({h.id for h in holders if h} & subordinate_ids(actor))
     if not (is_filer or supervises):
-        raise Forbidden("only the filer or a supervisor of the holder may urge this task")
+        raise Forbidden(_l("only the filer or a supervisor of the holder may urge this task"))
     if task.status != "open":
-        raise Conflict("this task has already been handled")
+        raise Conflict(_l("this task has already been handled"))
     opinion = _opinion(comment)
     now = clock.now()
     db.session.add(
@@ -92,11 +94,11 @@ def withdraw(instance_id: int, actor: User, comment: object) -> ProcessInstance:
 
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(_l("instance %(id)s does not exist", id=instance_id))
     if instance.started_by_id != actor.id:
-        raise Forbidden("only the filer may withdraw this")
+        raise Forbidden(_l("only the filer may withdraw this"))
     if instance.status != "running":
-        raise Conflict("this process has already ended")
+        raise Conflict(_l("this process has already ended"))
     opinion = _opinion(comment)
     open_tasks = db.session.scalars(
         db.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
@@ -109,7 +111,7 @@ def withdraw(instance_id: int, actor: User, comment: object) -> ProcessInstance:
     ).first()
     someone_acted = last_decision is not None and last_decision.actor_id != actor.id
     if someone_acted or any(t.assignee_id not in (None, actor.id) for t in open_tasks):
-        raise Conflict("someone has already acted on the next step; ask them to return it instead")
+        raise Conflict(_l("someone has already acted on the next step; ask them to return it instead"))
     step = Step(actor=actor)
     runtime = load_runtime(bundle_for_id(instance.process_version_id), instance, step)
     runtime.cancel()
@@ -128,15 +130,15 @@ def copy_to(instance_id: int, actor: User, username: object, comment: object) ->
 
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(_l("instance %(id)s does not exist", id=instance_id))
     if not may_view_instance(actor, instance):
-        raise Forbidden("you are not involved in this process instance")
+        raise Forbidden(_l("you are not involved in this process instance"))
     opinion = _opinion(comment)
     if not isinstance(username, str) or not username.strip():
-        raise ValidationFailed({"user": ["whom to copy is required"]})
+        raise ValidationFailed({"user": [_l("whom to copy is required")]})
     colleague = db.session.scalars(db.select(User).where(User.username == username.strip())).first()
     if colleague is None or not colleague.active:
-        raise ValidationFailed({"user": [f"no active user '{username}'"]})
+        raise ValidationFailed({"user": [_l("no active user '%(name)s'", name=username)]})
     existing = db.session.scalars(
         db.select(InstanceWatcher).where(
             InstanceWatcher.instance_id == instance.id, InstanceWatcher.user_id == colleague.id

@@ -49,8 +49,8 @@ def _checked_input(task_ids: object, decision: object, comment: object) -> tuple
         errors["comment"] = ["must be text"]
     elif isinstance(comment, str) and len(comment) > 2000:
         errors["comment"] = ["must be at most 2000 characters"]
-    elif decision == "reject" and not (comment or "").strip():
-        errors["comment"] = ["a reason is required to reject"]
+    elif not (comment or "").strip():
+        errors["comment"] = ["an opinion is required to approve or reject"]
     if errors:
         raise ValidationFailed(errors)
     return ids, str(decision), (comment or "").strip()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from .. import clock
 from ..extensions import db
 from ..models import AuditEvent, CalendarDay, CalendarYear, User
@@ -13,7 +15,7 @@ from .transactions import transactional
 
 def require_admin(user: User) -> None:
     if not user.has_role("admin"):
-        raise Forbidden("only an administrator may change the calendar")
+        raise Forbidden(_l("only an administrator may change the calendar"))
 
 
 def listing(user: User) -> tuple[list[CalendarDay], list[CalendarYear]]:
@@ -27,7 +29,7 @@ def listing(user: User) -> tuple[list[CalendarDay], list[CalendarYear]]:
 def set_day(user: User, day: date, is_workday: bool, note: str) -> CalendarDay:
     require_admin(user)
     if len(note) > 200:
-        raise ValidationFailed({"note": ["at most 200 characters"]})
+        raise ValidationFailed({"note": [_l("at most 200 characters")]})
     row = db.session.get(CalendarDay, day) or CalendarDay(day=day)
     row.is_workday, row.note = is_workday, note
     db.session.add(row)
@@ -58,7 +60,7 @@ def remove_day(user: User, day: date) -> None:
 def declare_year(user: User, year: int, note: str) -> CalendarYear:
     require_admin(user)
     if not 2000 <= year <= 2100:
-        raise ValidationFailed({"year": ["must be between 2000 and 2100"]})
+        raise ValidationFailed({"year": [_l("must be between 2000 and 2100")]})
     row = db.session.get(CalendarYear, year) or CalendarYear(year=year)
     row.note = note[:200]
     db.session.add(row)

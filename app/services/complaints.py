@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
@@ -20,11 +21,11 @@ from .operations import OperationContext, register
 
 CATEGORIES = ("grievance", "suggestion", "product_quality", "appearance_packaging", "service_quality")
 CATEGORY_NAMES = {
-    "grievance": "抱怨类 Grievance",
-    "suggestion": "建议类 Suggestion",
-    "product_quality": "产品质量类 Product quality",
-    "appearance_packaging": "外观包装类 Appearance/packaging",
-    "service_quality": "服务质量类 Service quality",
+    "grievance": _l("Grievance"),
+    "suggestion": _l("Suggestion"),
+    "product_quality": _l("Product quality"),
+    "appearance_packaging": _l("Appearance/packaging"),
+    "service_quality": _l("Service quality"),
 }
 
 

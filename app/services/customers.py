@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from .. import clock
 from ..extensions import db
 from ..models import AuditEvent, CreditDecision, Customer, User
@@ -15,12 +17,12 @@ from .transactions import transactional
 def read_credit_file(code: str, user: User) -> Customer:
     customer = db.session.scalars(db.select(Customer).where(Customer.code == code)).first()
     if customer is None:
-        raise NotFound(f"no credit file for customer '{code}'")
+        raise NotFound(_l("no credit file for customer '%(code)s'", code=code))
     filers = set(
         db.session.scalars(db.select(CreditDecision.filed_by_id).where(CreditDecision.customer_id == customer.id))
     )
     if not may_view_credit_file(user, {f for f in filers if f}):
-        raise Forbidden("your role does not give access to credit files")
+        raise Forbidden(_l("your role does not give access to credit files"))
     db.session.add(AuditEvent(at=clock.now(), actor_id=user.id, action="read_credit_file", subject=f"customer:{code}"))
     _ = customer.decisions  # loaded inside the transaction for the caller
     return customer

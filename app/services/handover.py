@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from .. import clock
@@ -16,12 +17,14 @@ from .errors import Conflict, ValidationFailed
 def new_holder(task: HumanTask, username: object) -> User:
     """The active user named to take the task, who must hold its role; refused with the field named."""
     if not isinstance(username, str) or not username.strip():
-        raise ValidationFailed({"assignee": ["whom to give the task to is required"]})
+        raise ValidationFailed({"assignee": [_l("whom to give the task to is required")]})
     user = db.session.scalars(db.select(User).where(User.username == username.strip())).first()
     if user is None or not user.active:
-        raise ValidationFailed({"assignee": [f"no active user '{username}'"]})
+        raise ValidationFailed({"assignee": [_l("no active user '%(name)s'", name=username)]})
     if task.role and not user.has_role(task.role):
-        raise ValidationFailed({"assignee": [f"{user.username} does not hold the role '{task.role}'"]})
+        raise ValidationFailed(
+            {"assignee": [_l("%(name)s does not hold the role '%(role)s'", name=user.username, role=task.role)]}
+        )
     return user
 
 
@@ -38,7 +41,7 @@ def hand_over(task: HumanTask, actor: User, new: User, action: str, comment: str
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
-        raise Conflict("the task changed meanwhile; reload and try again")
+        raise Conflict(_l("the task changed meanwhile; reload and try again"))
     now = clock.now()
     db.session.add(
         AuditEvent(

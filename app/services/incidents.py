@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from .. import clock
 from ..engine import EngineError
 from ..extensions import db
@@ -23,7 +25,7 @@ def record(instance_id: int, message: str) -> None:
 
 def open_incidents(user: User) -> list[ProcessInstance]:
     if not user.has_role("process_owner"):
-        raise Forbidden("only a process owner sees every incident")
+        raise Forbidden(_l("only a process owner sees every incident"))
     return list(
         db.session.scalars(
             db.select(ProcessInstance)
@@ -45,12 +47,12 @@ def retry(instance_id: int, actor: User) -> ProcessInstance:
 def _retry(instance_id: int, actor: User) -> ProcessInstance:
     """Move the instance onto the newest deployed version of its process and let it run again."""
     if not actor.has_role("process_owner"):
-        raise Forbidden("only a process owner may retry an incident")
+        raise Forbidden(_l("only a process owner may retry an incident"))
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(_l("instance %(id)s does not exist", id=instance_id))
     if instance.error is None:
-        raise Conflict("this instance has no incident")
+        raise Conflict(_l("this instance has no incident"))
     step = Step(actor=actor)
     runtime = load_runtime(bundle_for(instance.process_version), instance, step)
     latest = latest_version(instance.process_key)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..engine import evaluate
 from ..extensions import db
@@ -29,7 +30,7 @@ class StartForm:
 def start_form(process_key: str) -> StartForm:
     version = latest_version(process_key)
     if version is None:
-        raise NotFound(f"process '{process_key}' is not deployed")
+        raise NotFound(_l("process '%(key)s' is not deployed", key=process_key))
     bundle = bundle_for(version)
     lane, ext = bundle.start_event()
     role = ext.get("startedBy") or ext.get("candidate_roles") or lane
@@ -52,11 +53,11 @@ def may_start(user: User, form: StartForm) -> bool:
 def start(process_key: str, user: User, data: Any) -> ProcessInstance:
     info = start_form(process_key)
     if not may_start(user, info):
-        raise Forbidden(f"only the role '{info.starter_role}' may start this process")
+        raise Forbidden(_l("only the role '%(role)s' may start this process", role=info.starter_role))
     if not isinstance(data, dict):
-        raise ValidationFailed({"data": ["must be an object"]})
+        raise ValidationFailed({"data": [_l("must be an object")]})
     if info.form is None:
-        raise NotFound(f"process '{process_key}' has no start form")
+        raise NotFound(_l("process '%(key)s' has no start form", key=process_key))
     clean, errors = validate_data(info.form, data)
     if errors:
         raise ValidationFailed(errors)
@@ -72,7 +73,7 @@ def start_system_instance(process_key: str, data: dict[str, Any], business_key: 
 def _start(process_key: str, seed: dict[str, Any], user: User | None, business_key: str | None) -> ProcessInstance:
     version = latest_version(process_key)
     if version is None:
-        raise NotFound(f"process '{process_key}' is not deployed")
+        raise NotFound(_l("process '%(key)s' is not deployed", key=process_key))
     bundle = bundle_for(version)
     _, ext = bundle.start_event()
     step = Step(actor=user)
@@ -110,9 +111,9 @@ def _start(process_key: str, seed: dict[str, Any], user: User | None, business_k
 def get_for(user: User, instance_id: int) -> ProcessInstance:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(_l("instance %(id)s does not exist", id=instance_id))
     if not may_view_instance(user, instance):
-        raise Forbidden("you are not involved in this process instance")
+        raise Forbidden(_l("you are not involved in this process instance"))
     return instance
 
 

@@ -11,7 +11,7 @@ from .. import clock
 from ..engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, Timer, User
-from . import notify
+from . import delegation, notify
 from .deadlines import DeadlineError, resolve_deadline, script_helpers
 from .errors import ProcessFailed
 from .operations import OPERATIONS, OperationContext
@@ -88,19 +88,33 @@ def _role(task: ReadyTask) -> str | None:
     return task.lane
 
 
-def _title(task: ReadyTask, instance: ProcessInstance) -> str:
-    title = task.extensions.get("title")
+def _english(task: ReadyTask, prop: str) -> str | None:
+    """An English text the diagram gives beside its Chinese one (property nameEn / titleEn)."""
+    value = (task.extensions.get("properties") or {}).get(prop)
+    return str(value) if value else None
+
+
+def _title(task: ReadyTask, instance: ProcessInstance, english: bool = False) -> str | None:
+    title = _english(task, "titleEn") if english else task.extensions.get("title")
+    name = _english(task, "nameEn") if english else task.name
+    if english and not (title or name):
+        return None
     if title:
         try:
             return str(evaluate(title, task.data))[:300]
         except Exception:  # noqa: BLE001 - a plain text title is also allowed
             return str(title)[:300]
-    parts = [task.name]
+    parts = [name]
     if instance.business_key:
         parts.append(instance.business_key)
     if task.data.get("customer_name"):
         parts.append(str(task.data["customer_name"]))
     return " · ".join(parts)[:300]
+
+
+def _search_text(title: str, title_en: str | None, business_key: str | None) -> str:
+    """What the inbox's free-text search matches: both titles and the business key, lower-cased."""
+    return " ".join(p for p in (title, title_en, business_key) if p).lower()[:600]
 
 
 def _user_id(username: str | None) -> int | None:
@@ -184,7 +198,8 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     for task in ready:
         if task.id in open_rows:
             continue
-        title = _title(task, instance)
+        title = _title(task, instance) or task.name
+        title_en = _title(task, instance, english=True)
         customer = task.data.get("customer_name")
         row = HumanTask(
             instance_id=instance.id,
@@ -195,7 +210,9 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
             name=task.name,
             title=title,
             customer=str(customer)[:200] if customer else None,
-            search_text=f"{title} {instance.business_key or ''}".lower()[:600],
+            search_text=_search_text(title, title_en, instance.business_key),
+            name_en=(_english(task, "nameEn") or "")[:200] or None,
+            title_en=title_en,
             form_key=task.form_key,
             role=_role(task),
             assignee_id=_user_id(_assignee_name(task)),
@@ -219,6 +236,7 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
         instance.status = "completed"
         instance.ended_at = now
     db.session.flush()
+    delegation.route_new_tasks(created)
     for row in created:
         notify.assignment(row, now)
     return created

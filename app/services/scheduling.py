@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import clock
-from . import complaints, digest, escalation, mail, timers
+from . import complaints, delegation, digest, escalation, mail, timers
 from .errors import DomainError
 from .leases import WORKER_ID
 
@@ -22,6 +22,7 @@ class TickReport:
     digests_queued: int = 0
     reports_made: int = 0
     errors: int = 0
+    delegated_tasks_moved: int = 0
 
 
 def tick(owner: str = WORKER_ID) -> TickReport:
@@ -36,6 +37,7 @@ def tick(owner: str = WORKER_ID) -> TickReport:
                 report.errors += 1
         if len(overdue) < escalation.SCAN_BATCH:
             break
+    report.delegated_tasks_moved = delegation.tick()
     report.reports_made = int(complaints.ensure_monthly_report() is not None)
     report.digests_queued = digest.queue_digests()
     report.mails_sent = mail.deliver_due(owner=owner)

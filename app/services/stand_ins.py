@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from .. import clock
 from ..extensions import db
 from ..models import AuditEvent, RoleStandIn, User
@@ -13,7 +15,7 @@ from .transactions import transactional
 
 def require_may_name(actor: User, role: str) -> None:
     if not (actor.has_role(role) or actor.has_role("admin")):
-        raise Forbidden("only a holder of the role, or an administrator, may name a stand-in for it")
+        raise Forbidden(_l("only a holder of the role, or an administrator, may name a stand-in for it"))
 
 
 @transactional
@@ -22,11 +24,11 @@ def name_stand_in(actor: User, role: str, username: str, starts_at: datetime, en
     errors: dict[str, list[str]] = {}
     user = db.session.scalars(db.select(User).where(User.username == username)).first()
     if user is None or not user.active:
-        errors["user"] = [f"no active user '{username}'"]
+        errors["user"] = [_l("no active user '%(name)s'", name=username)]
     if ends_at <= starts_at:
-        errors["ends_at"] = ["must be after the start"]
+        errors["ends_at"] = [_l("must be after the start")]
     if ends_at <= clock.now():
-        errors.setdefault("ends_at", []).append("must be in the future")
+        errors.setdefault("ends_at", []).append(_l("must be in the future"))
     if errors:
         raise ValidationFailed(errors)
     row = RoleStandIn(role_key=role, user_id=user.id, starts_at=starts_at, ends_at=ends_at, named_by_id=actor.id)

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_
 
 from .. import clock
@@ -187,8 +188,10 @@ def _cases_at_risk(team: set[int], now: datetime, process: str | None) -> list[C
 
 
 def department_name(key: str) -> str:
+    from ..i18n import current_locale
+
     zh, en = DEPARTMENTS.get(key, (key or "—", key or "—"))
-    return f"{zh} {en}" if zh != en else zh
+    return zh if current_locale() == "zh_CN" else en
 
 
 def _holders(task: HumanTask) -> set[int]:
@@ -201,21 +204,21 @@ def _holders(task: HumanTask) -> set[int]:
 def reassign(task_id: int, actor: User, assignee_username: str, reason: str) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
     if task is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
     team = subordinate_ids(actor)
     if not (_holders(task) & team):
-        raise Forbidden("only a supervisor of the task's holder may reassign it")
+        raise Forbidden(_l("only a supervisor of the task's holder may reassign it"))
     errors: dict[str, list[str]] = {}
     if not isinstance(reason, str) or not reason.strip():
-        errors["reason"] = ["a reason is required"]
+        errors["reason"] = [_l("a reason is required")]
     if not isinstance(assignee_username, str) or not assignee_username.strip():
-        errors["assignee"] = ["whom to give the task to is required"]
+        errors["assignee"] = [_l("whom to give the task to is required")]
     if errors:
         raise ValidationFailed(errors)
     if task.status != "open":
-        raise Conflict("this task has already been handled")
+        raise Conflict(_l("this task has already been handled"))
     new = new_holder(task, assignee_username)
     if not task.role and new.id not in team:
-        raise ValidationFailed({"assignee": [f"{new.username} is not in your part of the org chart"]})
+        raise ValidationFailed({"assignee": [_l("%(name)s is not in your part of the org chart", name=new.username)]})
     previous = task.assignee.username if task.assignee else None
     return hand_over(task, actor, new, "reassign", reason.strip(), {"from": previous, "to": new.username})

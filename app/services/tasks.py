@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from .. import clock
@@ -12,7 +13,7 @@ from ..engine import EngineError, TaskNotReady
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion, User
 from ..taskforms import validate_data
-from . import incidents
+from . import delegation, drafts, incidents, opinions, returns
 from .access import may_act_on, roles_of
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from .escalation import close_escalations
@@ -30,7 +31,7 @@ def _scope_conditions(user: User, scope: str) -> list[Any]:
     Kept apart on purpose: an OR of the two makes the database scan every open task.
     """
     if scope not in SCOPES:
-        raise ValidationFailed({"scope": [f"must be one of {', '.join(SCOPES)}"]})
+        raise ValidationFailed({"scope": [_l("must be one of %(values)s", values=", ".join(SCOPES))]})
     mine = HumanTask.assignee_id == user.id
     queue = HumanTask.role.in_(sorted(roles_of(user)) or [""]) & HumanTask.assignee_id.is_(None)
     return {"mine": [mine], "queue": [queue], "all": [mine, queue]}[scope]
@@ -62,9 +63,9 @@ def count_open(user: User) -> int:
 def get_task_for(user: User, task_id: int) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
     if task is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
     if not may_act_on(user, task) and task.completed_by_id != user.id:
-        raise Forbidden("this task is not yours")
+        raise Forbidden(_l("this task is not yours"))
     return task
 
 
@@ -72,11 +73,11 @@ def get_task_for(user: User, task_id: int) -> HumanTask:
 def claim(task_id: int, user: User) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
     if task is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
     if task.role is None or task.role not in roles_of(user):
-        raise Forbidden("only holders of the task's role may claim it")
+        raise Forbidden(_l("only holders of the task's role may claim it"))
     if task.status != "open":
-        raise Conflict("this task has already been handled")
+        raise Conflict(_l("this task has already been handled"))
     if task.assignee_id == user.id:
         return task
     claimed = db.session.execute(
@@ -85,7 +86,7 @@ def claim(task_id: int, user: User) -> HumanTask:
         .values(assignee_id=user.id)
     ).rowcount
     if claimed != 1:
-        raise Conflict("someone else claimed this task first")
+        raise Conflict(_l("someone else claimed this task first"))
     db.session.add(
         AuditEvent(
             at=clock.now(),
@@ -168,13 +169,15 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         .where(HumanTask.id == task_id)
     ).first()
     if found is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
     task, instance, content_hash = found
     if task.status != "open":
-        raise Conflict("this task has already been handled")
+        raise Conflict(_l("this task has already been handled"))
     if not may_act_on(user, task):
-        raise Forbidden("this task is not yours")
+        raise Forbidden(_l("this task is not yours"))
+    opinions.refuse_own_application(user, instance, task)
     clean = _validated(task, instance, data)
+    opinions.require_opinion(clean)
     step = Step(actor=user)
     now = step.now
     # The conditional update is the claim: of two people completing at once,
@@ -186,7 +189,7 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
-        raise Conflict("this task has already been handled")
+        raise Conflict(_l("this task has already been handled"))
     db.session.add(
         AuditEvent(
             at=now,
@@ -196,26 +199,39 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
             task_id=task.id,
             task_name=task.name,
             comment=clean.get("comment") or None,
-            details={k: v for k, v in clean.items() if k != "comment"},
+            details=_details(task, user, clean),
         )
     )
     runtime = load_runtime(bundle_for_id(instance.process_version_id, content_hash), instance, step)
     try:
-        runtime.complete(task.engine_task_id, {k: v for k, v in clean.items() if v is not None})
+        if task.bpmn_id == returns.RESUBMIT_STEP:
+            returns.resubmit(runtime, clean)
+        else:
+            runtime.complete(task.engine_task_id, {k: v for k, v in clean.items() if v is not None})
     except TaskNotReady as err:
-        raise Conflict("this task has already been handled") from err
+        raise Conflict(_l("this task has already been handled")) from err
     except EngineError as err:
         raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
-    project(instance, runtime, step)
+    pending_return = returns.fast_forward(instance, runtime, step)
+    returns.land(pending_return, instance, project(instance, runtime, step), step)
+    drafts.discard_for_task(task.id)
     if task.escalation_level > 0:
         close_escalations([task.id], step)
     # No refresh: the commit that follows expires the row, and the caller reads it fresh.
     return task
 
 
+def _details(task: HumanTask, user: User, clean: dict[str, Any]) -> dict[str, Any]:
+    details = {k: v for k, v in clean.items() if k != "comment"}
+    absent = delegation.on_behalf_of(task, user)
+    if absent is not None:
+        details["on_behalf_of"] = absent
+    return details
+
+
 def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ValidationFailed({"data": ["must be an object"]})
+        raise ValidationFailed({"data": [_l("must be an object")]})
     if not task.form_key:
         return {}
     form_def = current_app.extensions["forms"].get(task.form_key)

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -41,7 +42,7 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
                 return result
             except StaleDataError as err:
                 db.session.rollback()
-                raise Conflict("this was changed by someone else at the same time; reload and try again") from err
+                raise Conflict(_l("this was changed by someone else at the same time; reload and try again")) from err
             except OperationalError as err:
                 db.session.rollback()
                 if not _is_busy(err) or attempt == _ATTEMPTS - 1:

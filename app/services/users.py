@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -78,11 +79,11 @@ def password_problems(password: str, username: str = "") -> list[str]:
     """Why a password is refused (OWASP ASVS level 1): length and a list of common ones, no composition rules."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        problems.append(_l("must be at least %(count)s characters", count=MIN_PASSWORD_LENGTH))
     if len(password) > 128:
-        problems.append("must be at most 128 characters")
+        problems.append(_l("must be at most 128 characters"))
     if password.lower() in _COMMON_PASSWORDS or (username and password.lower() == username.lower()):
-        problems.append("is too common or too easy to guess")
+        problems.append(_l("is too common or too easy to guess"))
     return problems
 
 
@@ -109,19 +110,32 @@ def log_out_everywhere(user_id: int) -> None:
 def change_password(user_id: int, current: str, new: str) -> None:
     user = db.session.get(User, user_id)
     if user is None or not check_password_hash(user.password_hash, current):
-        raise ValidationFailed({"current_password": ["is not your current password"]})
+        raise ValidationFailed({"current_password": [_l("is not your current password")]})
     _check_password(new, user.username)
     user.password_hash = hash_password(new)
     end_all_sessions(user)
 
 
 @transactional
+def set_locale(user_id: int, locale: str) -> None:
+    """The interface language a person reads the app in."""
+    from ..i18n import LOCALES
+
+    if locale not in LOCALES:
+        raise ValidationFailed({"locale": [_l("must be one of %(values)s", values=", ".join(LOCALES))]})
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("no user '%(name)s'", name=user_id))
+    user.locale = locale
+
+
+@transactional
 def set_active(actor: User, username: str, active: bool) -> User:
     if not actor.has_role("admin"):
-        raise Forbidden("only an administrator may enable or disable users")
+        raise Forbidden(_l("only an administrator may enable or disable users"))
     user = db.session.scalars(db.select(User).where(User.username == username)).first()
     if user is None:
-        raise NotFound(f"no user '{username}'")
+        raise NotFound(_l("no user '%(name)s'", name=username))
     user.active = active
     if not active:
         end_all_sessions(user)
@@ -134,12 +148,12 @@ def create_user(
 ) -> tuple[User, str]:
     """A new account; without a password one is generated and returned once, never stored in clear."""
     if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
-        raise ValidationFailed({"username": ["letters, digits, '.' and '_' only, at most 64"]})
+        raise ValidationFailed({"username": [_l("letters, digits, '.' and '_' only, at most 64")]})
     if db.session.scalars(db.select(User.id).where(User.username == username)).first():
-        raise ValidationFailed({"username": [f"'{username}' exists already"]})
+        raise ValidationFailed({"username": [_l("'%(name)s' exists already", name=username)]})
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise ValidationFailed({"role": [f"unknown role(s): {', '.join(unknown)}"]})
+        raise ValidationFailed({"role": [_l("unknown role(s): %(roles)s", roles=", ".join(unknown))]})
     secret = password or secrets.token_urlsafe(12)
     _check_password(secret, username)
     known = ensure_roles()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -47,6 +48,6 @@ def reassign(task_id: int) -> Response:
     form.validate_on_submit()  # the service decides: who may reassign first, then what was given
     run_action(
         lambda: desk_service.reassign(task_id, current_user, form.assignee.data or "", form.reason.data or ""),
-        "已改派 Reassigned",
+        _("Reassigned"),
     )
     return redirect(url_for("supervision.index"))

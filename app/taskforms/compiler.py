@@ -32,6 +32,7 @@ from .fields import (
     message,
     normalize_locale,
     now,
+    reader_locale,
     readonly_class,
     show_number,
 )
@@ -150,8 +151,10 @@ def _field(fdef: FieldDef, context: Mapping[str, Any], locale: str) -> Field:
     return (readonly_class(cls) if fdef.readonly else cls)(**kwargs)
 
 
-def _form_class(base: type[Form], form_def: FormDef, context: Mapping[str, Any] | None, locale: str) -> type[Form]:
-    locale = normalize_locale(locale)
+def _form_class(
+    base: type[Form], form_def: FormDef, context: Mapping[str, Any] | None, locale: str | None
+) -> type[Form]:
+    locale = normalize_locale(locale or reader_locale())
     # A copy: the validators must check against the context as it was when the form was built.
     frozen = dict(context or {})
     # Readonly fields are display only, and only the HTML page displays anything.
@@ -162,9 +165,10 @@ def _form_class(base: type[Form], form_def: FormDef, context: Mapping[str, Any] 
 
 
 def build_form_class(
-    form_def: FormDef, context: Mapping[str, Any] | None = None, locale: str = "zh_CN"
+    form_def: FormDef, context: Mapping[str, Any] | None = None, locale: str | None = None
 ) -> type[FlaskForm]:
-    """The HTML form (CSRF from FlaskForm); `context` is the process data for caps and readonly values."""
+    """The HTML form (CSRF from FlaskForm); `context` is the process data for caps and readonly values.
+    Labels, help, choices and messages speak `locale`, by default the reader's language."""
     return _form_class(FlaskForm, form_def, context, locale)
 
 
@@ -239,10 +243,12 @@ def _json_to_formdata(
 
 
 def validate_data(
-    form_def: FormDef, data: Mapping[str, Any], context: Mapping[str, Any] | None = None, locale: str = "en"
+    form_def: FormDef, data: Mapping[str, Any], context: Mapping[str, Any] | None = None, locale: str | None = None
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Check a JSON object with the HTML form's rules; returns (clean data, errors by field).
-    Omitted or null values take the definition's default; readonly fields are ignored."""
+    Omitted or null values take the definition's default; readonly fields are ignored.
+    Messages speak `locale`, by default the caller's language (English outside a request)."""
+    locale = normalize_locale(locale or reader_locale())
     known = {f.name for f in form_def.fields}
     errors = {str(name): [message("unknown", locale)] for name in data if name not in known}
     formdata, type_errors = _json_to_formdata(form_def, data, locale)

@@ -50,6 +50,15 @@ def normalize_locale(locale: str) -> str:
     return "zh_CN" if locale.lower().startswith("zh") else locale.replace("-", "_")
 
 
+def reader_locale() -> str:
+    """The language of whoever is reading: the request's, or English for the CLI and workers."""
+    if not has_app_context() or "babel" not in current_app.extensions:
+        return "en"
+    from ..i18n import current_locale
+
+    return current_locale()
+
+
 def message(key: str, locale: str, **values: Any) -> str:
     texts = MESSAGES[key]
     return texts.get(normalize_locale(locale), texts["en"]).format(**values)

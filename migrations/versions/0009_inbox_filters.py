@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0010"  # chained after main's 0010 for this trial merge only
 branch_labels = None
 depends_on = None
 

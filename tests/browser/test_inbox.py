@@ -79,7 +79,9 @@ def test_bulk_reject_in_english_reports_the_task_that_failed(browser: WebDriver,
     _filter(browser, "q", "brc")
     assert "My roles" in browser.page_source
     _tick(browser, kept, taken)
-    tasks.complete(taken, manager, {"decision": "approve"})  # decided elsewhere while the page was open
+    tasks.complete(
+        taken, manager, {"decision": "approve", "comment": "ok"}
+    )  # decided elsewhere while the page was open
     browser.find_element(By.CSS_SELECTOR, "#bulk-form input[name=comment]").send_keys("Over the limit")
     browser.find_element(By.ID, "bulk-reject").click()
     summary = wait_for(browser, "#bulk-summary")

@@ -22,4 +22,4 @@ def test_a_wrong_password_keeps_the_browser_on_the_login_page(browser: WebDriver
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     wait_for(browser, "input[name=password]")
     assert "/login" in browser.current_url
-    assert "Wrong user name or password" in browser.page_source
+    assert "用户名或密码错误" in browser.page_source  # Chinese until the reader picks English

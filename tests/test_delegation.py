@@ -1,0 +1,181 @@
+"""Delegation (委托): tasks follow the delegate while the period lasts and come back after it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from app.extensions import db
+from app.models import AuditEvent, Delegation, HumanTask, OutboxMail, User
+from app.services import scheduling
+
+from .conftest import PASSWORD, csrf_token, login
+from .support import ApiUser
+
+
+def user(name: str) -> User:
+    return db.session.scalars(db.select(User).where(User.username == name)).one()
+
+
+def claimed_task(app: Flask, code: str) -> tuple[ApiUser, int]:
+    client = app.test_client()
+    ApiUser(client, "salesperson", PASSWORD).start_credit(customer_code=code)
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    task_id = manager.only_task()["id"]
+    assert manager.post(f"/api/v1/tasks/{task_id}/claim").status_code == 200
+    return manager, task_id
+
+
+def holder(task_id: int) -> str:
+    db.session.expire_all()
+    return db.session.get(HumanTask, task_id).assignee.username
+
+
+def test_an_active_delegation_moves_open_tasks_and_the_delegate_acts_on_behalf(app: Flask, clock: Any) -> None:
+    manager, task_id = claimed_task(app, "DG1")
+    now = clock.now()
+    made = manager.post(
+        "/api/v1/delegations",
+        {"delegate": "sales_vp", "starts_at": now.isoformat(), "ends_at": (now + timedelta(days=3)).isoformat()},
+    )
+    assert made.status_code == 201, made.json
+    assert holder(task_id) == "sales_vp"
+    assert manager.tasks() == []
+    vp = ApiUser(manager.client, "sales_vp", PASSWORD)
+    assert [t["id"] for t in vp.tasks()] == [task_id]
+    assert vp.decide(task_id, "approve", "代为同意").status_code == 200
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "approve")).one()
+    assert (event.actor.username, event.details["on_behalf_of"]) == ("sales_vp", "sales_manager")
+
+
+def test_the_tick_hands_out_when_the_period_begins_and_brings_back_when_it_ends(app: Flask, clock: Any) -> None:
+    manager, task_id = claimed_task(app, "DG2")
+    start = clock.now() + timedelta(hours=1)
+    manager.post(
+        "/api/v1/delegations",
+        {"delegate": "sales_vp", "starts_at": start.isoformat(), "ends_at": (start + timedelta(days=1)).isoformat()},
+    )
+    assert holder(task_id) == "sales_manager"  # not yet
+    clock.set(start + timedelta(minutes=1))
+    assert scheduling.tick().delegated_tasks_moved == 1
+    assert holder(task_id) == "sales_vp"
+    assert scheduling.tick().delegated_tasks_moved == 0  # once
+    clock.set(start + timedelta(days=1, minutes=1))
+    assert scheduling.tick().delegated_tasks_moved == 1
+    assert holder(task_id) == "sales_manager"
+    actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.task_id == task_id)).all()
+    assert actions[-2:] == ["delegate_task", "delegation_ended"]
+
+
+def test_a_new_task_for_someone_away_goes_to_the_delegate(app: Flask, clock: Any) -> None:
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="DG3").json["id"]
+    now = clock.now()
+    away = {"delegate": "salesperson2", "starts_at": now.isoformat(), "ends_at": (now + timedelta(days=5)).isoformat()}
+    assert sales.post("/api/v1/delegations", away).status_code == 201
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    # The diagram sends the correction to the filer by name; the filer is away.
+    assert manager.decide(manager.only_task()["id"], "return", "请补充资料").status_code == 200
+    correction = db.session.scalars(
+        db.select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+    ).one()
+    assert (correction.bpmn_id, correction.assignee.username) == ("correct_application", "salesperson2")
+    assert sales.tasks() == []
+    mail = db.session.scalars(db.select(OutboxMail.to_address).where(OutboxMail.subject.contains("修改"))).all()
+    assert mail == ["salesperson2@example.com"]  # told once, and only the delegate
+
+
+def test_the_delegate_sees_the_delegators_role_queue_only_while_it_lasts(app: Flask, clock: Any) -> None:
+    client = app.test_client()
+    ApiUser(client, "salesperson", PASSWORD).start_credit(customer_code="DG4")
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    finance = ApiUser(client, "finance_director", PASSWORD)
+    assert finance.tasks() == []
+    now = clock.now()
+    manager.post(
+        "/api/v1/delegations",
+        {
+            "delegate": "finance_director",
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(hours=4)).isoformat(),
+        },
+    )
+    assert [t["role"] for t in finance.tasks("queue")] == ["sales_manager"]
+    clock.set(now + timedelta(hours=5))
+    assert finance.tasks() == []
+
+
+def test_cancel_brings_tasks_back_and_only_the_delegator_may_cancel(app: Flask, clock: Any) -> None:
+    manager, task_id = claimed_task(app, "DG5")
+    now = clock.now()
+    made = manager.post(
+        "/api/v1/delegations",
+        {"delegate": "sales_vp", "starts_at": now.isoformat(), "ends_at": (now + timedelta(days=3)).isoformat()},
+    ).json
+    vp = ApiUser(manager.client, "sales_vp", PASSWORD)
+    assert vp.client.delete(f"/api/v1/delegations/{made['id']}", headers=vp.headers).status_code == 403
+    assert manager.client.delete(f"/api/v1/delegations/{made['id']}", headers=manager.headers).status_code == 200
+    assert holder(task_id) == "sales_manager"
+    again = manager.client.delete(f"/api/v1/delegations/{made['id']}", headers=manager.headers)
+    assert again.status_code == 409
+
+
+def test_bad_delegations_are_refused_naming_the_field(app: Flask, clock: Any) -> None:
+    manager = ApiUser(app.test_client(), "sales_manager", PASSWORD)
+    now = clock.now()
+    later = (now + timedelta(days=1)).isoformat()
+
+    def errors(**body: Any) -> list[str]:
+        answer = manager.post("/api/v1/delegations", {"starts_at": now.isoformat(), "ends_at": later, **body})
+        assert answer.status_code == 422
+        return list(answer.json["errors"])
+
+    assert errors(delegate="sales_manager") == ["delegate"]
+    assert errors(delegate="nobody") == ["delegate"]
+    assert errors(delegate="sales_vp", ends_at=now.isoformat()) == ["ends_at"]
+    assert errors(delegate="sales_vp", starts_at="yesterday") == ["starts_at"]
+    assert (
+        manager.post(
+            "/api/v1/delegations", {"delegate": "sales_vp", "starts_at": now.isoformat(), "ends_at": later}
+        ).status_code
+        == 201
+    )
+    assert errors(delegate="general_manager") == ["starts_at"]  # overlaps
+    assert db.session.scalar(db.select(db.func.count(Delegation.id))) == 1
+
+
+def test_the_delegations_page_creates_and_cancels(app: Flask, client: Any) -> None:
+    login(client, "sales_manager")
+    page = client.get("/delegations")
+    assert page.status_code == 200
+    token = csrf_token(page.data)
+    client.post(
+        "/delegations",
+        data={
+            "delegate": "sales_vp",
+            "starts_at": "2026-11-24T09:00",
+            "ends_at": "2026-11-25T18:00",
+            "csrf_token": token,
+        },
+    )
+    made = db.session.scalars(db.select(Delegation)).one()
+    assert made.delegate.username == "sales_vp"
+    login(other := app.test_client(), "sales_vp")
+    other_token = csrf_token(other.get("/delegations").data)
+    assert other.post(f"/delegations/{made.id}/cancel", data={"csrf_token": other_token}).status_code == 403
+    assert client.post(f"/delegations/{made.id}/cancel", data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Delegation, made.id).cancelled_at is not None
+
+
+def test_the_openapi_document_describes_the_collaboration_endpoints(app: Flask) -> None:
+    paths = app.test_client().get("/api/v1/openapi.json").json["paths"]
+    assert set(paths["/delegations"]) == {"get", "post"}
+    assert set(paths["/delegations/{delegation_id}"]) == {"delete"}
+    assert set(paths["/tasks/{task_id}/draft"]) == {"get", "put"}
+    assert set(paths["/instances/{instance_id}/attachments"]) == {"get", "post"}
+    assert set(paths["/instances/{instance_id}/comments"]) == {"get", "post"}
+    assert {"/tasks/{task_id}/return", "/attachments/{attachment_id}"} <= set(paths)
