@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from .extensions import db, login_manager
 from .i18n import current_locale
 from .models import User
-from .services import tasks as task_service
+from .services import inbox as inbox_service
 from .services.directory import ROLES
 from .services.errors import DomainError
 
@@ -65,7 +65,7 @@ def register_web(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         open_count = 0
         if current_user.is_authenticated and not request.path.startswith("/api/"):
-            open_count = task_service.count_open(current_user)
+            open_count = inbox_service.open_count_label(current_user)
         locale = current_locale()
 
         def role_name(key: str) -> str:

@@ -37,6 +37,7 @@ from app.services import deployment, instances, tasks  # noqa: E402
 from app.services import users as user_service  # noqa: E402
 from app.services.leases import claim  # noqa: E402
 from app.services.specs import bundle_for, latest_version  # noqa: E402
+from bench import inbox as inbox_bench  # noqa: E402
 from bench import workers  # noqa: E402
 from tests.support import Recorder, application, credit_bundle  # noqa: E402
 
@@ -336,6 +337,22 @@ def main() -> None:
                 f"{p95_large:.2f}",
                 f"{p95_small:.2f} at {sizes['open_small']:,}",
                 f"{p95_large / p95_small:.2f}x (target <= 1.5x)",
+            )
+        )
+        pages = inbox_bench.measure(
+            f"sqlite:///{Path(tmp) / 'inbox_small.db'}",
+            f"sqlite:///{Path(tmp) / 'inbox_large.db'}",
+            sizes["open_small"],
+            sizes["open_large"],
+            show_plans=False,
+        )
+        _, page_small, _, page_large = pages["all tabs, soonest due, + count"]
+        rows.append(
+            (
+                f"inbox page with tabs and filters + open count, p95 at {sizes['open_large']:,} open tasks (ms)",
+                f"{page_large:.2f}",
+                f"{page_small:.2f} at {sizes['open_small']:,}",
+                f"{page_large / page_small:.2f}x (target <= 1.5x)",
             )
         )
         poll_small = timer_poll_ms(app, sizes["timers_small"])

@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import HumanTask
+from app.models import HumanTask, User
+from app.services import saved_filters
 from app.services.directory import DEMO_SUPERVISORS
 
 from .conftest import PASSWORD, csrf_token, login
@@ -40,6 +41,7 @@ COMPLAINT_ROLES = {
 SALES = {"salesperson", "salesperson2"}
 TASK_HOLDER = {"sales_manager"}
 TASK_SUPERVISORS = {"sales_vp", "general_manager"}
+FILTER_OWNER = {"sales_manager"}
 DELEGATOR = "credit_controller"  # a delegation far in the future, so it changes nobody's work meanwhile
 
 
@@ -59,6 +61,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "inbox.claim": ("POST", 302, allowed(TASK_HOLDER, 302)),
     "inbox.transfer": ("POST", 302, allowed(TASK_HOLDER, 302)),
     "inbox.urge": ("POST", 302, allowed({"salesperson"} | TASK_SUPERVISORS, 302)),
+    "inbox.unclaim": ("POST", 302, allowed(TASK_HOLDER, 302)),  # gives back what inbox.claim took
     "auth.login": ("GET", 200, everyone(302)),
     "auth.logout": ("POST", 302, everyone(302)),
     "auth.change_password": ("GET", 302, everyone(200)),
@@ -98,6 +101,15 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.withdraw": ("POST", 401, allowed({"salesperson"}, 422)),
     "api.copy_to": ("POST", 401, allowed(INSTANCE_VIEWERS, 422)),
     "api.retry": ("POST", 401, allowed({"process_owner"}, 409)),
+    "inbox.save_filter": ("POST", 302, everyone(302)),
+    "inbox.apply_filter": ("GET", 302, allowed(FILTER_OWNER, 302)),
+    "inbox.delete_filter": ("POST", 302, allowed(FILTER_OWNER, 302)),
+    "inbox.bulk": ("POST", 302, everyone(302)),  # nothing ticked: told so on the list
+    "api.bulk": ("POST", 401, everyone(422)),
+    "api.saved_filters": ("GET", 401, everyone(200)),
+    "api.save_filter": ("POST", 401, everyone(422)),
+    "api.delete_filter": ("DELETE", 401, allowed(FILTER_OWNER, 404)),  # the owner's page deleted it just before
+    "api.unclaim": ("POST", 401, allowed(TASK_HOLDER, 200)),  # gives back what api.claim took
     "api.return_task": ("POST", 401, allowed(TASK_HOLDER, 422)),
     "api.delegations": ("GET", 401, everyone(200)),
     "api.create_delegation": ("POST", 401, everyone(422)),
@@ -145,6 +157,8 @@ def objects(app: Flask) -> dict[str, Any]:
     instance_id = sales.start_credit(customer_code="AZ1").json["id"]
     sales.start_credit(customer_code="AZ2", bad_record_24m=True)  # decided at once: a credit file exists
     task_id = db.session.scalars(db.select(HumanTask.id).where(HumanTask.instance_id == instance_id)).one()
+    owner = db.session.scalars(db.select(User).where(User.username == "sales_manager")).one()
+    saved = saved_filters.save(owner, "late credit", {"process": "credit_application"})
     attachment_id = sales.client.post(
         f"/api/v1/instances/{instance_id}/attachments",
         data={"file": (io.BytesIO(b"%PDF-1.4 test"), "a.pdf")},
@@ -160,6 +174,7 @@ def objects(app: Flask) -> dict[str, Any]:
         "instance_id": instance_id,
         "code": "AZ2",
         "process_key": "credit_application",
+        "filter_id": saved.id,
         "attachment_id": attachment_id,
         "delegation_id": delegation_id,
         "version": 1,
@@ -185,6 +200,8 @@ def _url(app: Flask, endpoint: str, objects: dict[str, Any]) -> str:
 def _call(client: FlaskClient, method: str, url: str, headers: dict[str, str] | None = None) -> int:
     if method == "GET":
         return client.get(url, headers=headers).status_code
+    if method == "DELETE":
+        return client.delete(url, headers=headers).status_code
     if method in ("PUT", "DELETE"):
         return client.open(url, method=method, json={}, headers=headers).status_code
     if url.startswith("/api/"):

@@ -143,8 +143,10 @@ def _process_model_paths(secured: list[dict[str, list[str]]]) -> dict[str, Any]:
 
 
 def document() -> dict[str, Any]:
+    from .openapi_inbox import inbox_paths  # the inbox's operations live beside its routes
+
     secured = [{"bearer": []}]
-    return {
+    doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "Approvals API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
@@ -156,15 +158,6 @@ def document() -> dict[str, Any]:
                     "requestBody": _text_body("username", "password", required=True),
                     "responses": _answers(
                         200, {"type": "object", "properties": {"token": {"type": "string"}}}, 401, 422, 429
-                    ),
-                }
-            },
-            "/tasks": {
-                "get": {
-                    "security": secured,
-                    "parameters": [{"name": "scope", "in": "query", "schema": {"type": "string"}}],
-                    "responses": _answers(
-                        200, {"type": "object", "properties": {"tasks": {"type": "array", "items": _TASK}}}, 401, 422
                     ),
                 }
             },
@@ -268,3 +261,5 @@ def document() -> dict[str, Any]:
             **_process_model_paths(secured),
         },
     }
+    doc["paths"].update(inbox_paths())
+    return doc

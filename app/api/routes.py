@@ -68,13 +68,6 @@ def token() -> Reply:
     return jsonify(token=user_service.issue_token(user)), 200
 
 
-@bp.get("/tasks")
-@token_required
-def tasks() -> Reply:
-    scope = request.args.get("scope", "all")
-    return jsonify(tasks=[task_json(t) for t in task_service.list_tasks(api_user(), scope)]), 200
-
-
 @bp.post("/tasks/<id:task_id>/claim")
 @token_required
 def claim(task_id: int) -> Reply:

@@ -7,8 +7,6 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
-from .. import clock
-from ..clock import company_tz
 from ..models import ProcessInstance
 from ..services import actions as action_service
 from ..services import drafts as draft_service
@@ -29,20 +27,6 @@ class ActionForm(FlaskForm):
 @login_required
 def index() -> Response:
     return redirect(url_for("inbox.tasks"))
-
-
-@bp.route("/tasks")
-@login_required
-def tasks() -> str:
-    scope = request.args.get("scope", "all")
-    if scope not in task_service.SCOPES:
-        abort(400)
-    rows = task_service.list_tasks(current_user, scope)
-    now = clock.now()
-    today_end = now.astimezone(company_tz()).replace(hour=23, minute=59, second=59)
-    return render_template(
-        "inbox/tasks.html", tasks=rows, scope=scope, action_form=ActionForm(), now=now, today_end=today_end
-    )
 
 
 @bp.route("/tasks/<id:task_id>/claim", methods=["POST"])

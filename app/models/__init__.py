@@ -5,6 +5,7 @@ from .collaboration import Delegation, InstanceAttachment, InstanceComment, Task
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .customers import CreditDecision, Customer
 from .forms import FormVersion
+from .inbox import SavedFilter
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
 from .users import ApiToken, Role, User, user_roles
@@ -32,6 +33,7 @@ __all__ = [
     "ProcessVersion",
     "Role",
     "RoleStandIn",
+    "SavedFilter",
     "TaskEscalation",
     "Timer",
     "User",

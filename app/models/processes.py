@@ -70,6 +70,13 @@ class HumanTask(db.Model):
         Index("ix_tasks_role_open", "role", "status", "due_at"),
         Index("ix_tasks_instance", "instance_id", "status"),
         Index("ix_tasks_open_due", "status", "due_at"),
+        # The inbox reads one person's rows, or one role's unclaimed rows, already in the page's order.
+        # assignee_id is in the queue indexes because "IS NULL" matches half the table: without it the
+        # planner may take the assignee index for a role's queue and walk every unclaimed task.
+        Index("ix_tasks_assignee_created", "assignee_id", "status", "created_at"),
+        Index("ix_tasks_queue_due", "role", "assignee_id", "status", "due_at"),
+        Index("ix_tasks_queue_created", "role", "assignee_id", "status", "created_at"),
+        Index("ix_tasks_completed_by", "completed_by_id", "status", "completed_at"),
         UniqueConstraint("instance_id", "engine_task_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +101,9 @@ class HumanTask(db.Model):
     # Denormalised from task_escalations so lists show "escalated to X, level N" without a join.
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Denormalised for the inbox's filters, so a search never joins the instance or reads its JSON.
+    customer: Mapped[str | None] = mapped_column(String(200))
+    search_text: Mapped[str | None] = mapped_column(String(600))  # lower-cased title and business key
 
     instance: Mapped[ProcessInstance] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])

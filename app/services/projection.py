@@ -112,6 +112,11 @@ def _title(task: ReadyTask, instance: ProcessInstance, english: bool = False) ->
     return " · ".join(parts)[:300]
 
 
+def _search_text(title: str, title_en: str | None, business_key: str | None) -> str:
+    """What the inbox's free-text search matches: both titles and the business key, lower-cased."""
+    return " ".join(p for p in (title, title_en, business_key) if p).lower()[:600]
+
+
 def _user_id(username: str | None) -> int | None:
     if not username:
         return None
@@ -193,6 +198,9 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     for task in ready:
         if task.id in open_rows:
             continue
+        title = _title(task, instance) or task.name
+        title_en = _title(task, instance, english=True)
+        customer = task.data.get("customer_name")
         row = HumanTask(
             instance_id=instance.id,
             engine_task_id=task.id,
@@ -200,9 +208,11 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
             business_key=instance.business_key,
             bpmn_id=task.bpmn_id,
             name=task.name,
-            title=_title(task, instance) or task.name,
+            title=title,
+            customer=str(customer)[:200] if customer else None,
+            search_text=_search_text(title, title_en, instance.business_key),
             name_en=(_english(task, "nameEn") or "")[:200] or None,
-            title_en=_title(task, instance, english=True),
+            title_en=title_en,
             form_key=task.form_key,
             role=_role(task),
             assignee_id=_user_id(_assignee_name(task)),

@@ -101,6 +101,49 @@ def claim(task_id: int, user: User) -> HumanTask:
     return task
 
 
+# Audit actions that change who holds a task; the latest one tells how the holder got it.
+_HOLDER_CHANGES = ("claim", "unclaim", "transfer", "reassign")
+
+
+@transactional
+def unclaim(task_id: int, user: User) -> HumanTask:
+    """Put a task back in its role's queue: only its holder, and only if they took it from that queue."""
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    if task.assignee_id != user.id:
+        raise Forbidden("only the person holding this task may give it back")
+    if task.status != "open":
+        raise Conflict("this task has already been handled")
+    last = db.session.scalars(
+        db.select(AuditEvent)
+        .where(AuditEvent.task_id == task_id, AuditEvent.action.in_(_HOLDER_CHANGES))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if task.role is None or last is None or last.action != "claim" or last.actor_id != user.id:
+        raise Forbidden("only a task claimed from a role's queue can be given back")
+    released = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee_id == user.id)
+        .values(assignee_id=None)
+    ).rowcount
+    if released != 1:
+        raise Conflict("this task changed meanwhile; reload and try again")
+    db.session.add(
+        AuditEvent(
+            at=clock.now(),
+            actor_id=user.id,
+            action="unclaim",
+            instance_id=task.instance_id,
+            task_id=task.id,
+            task_name=task.name,
+        )
+    )
+    db.session.refresh(task)
+    return task
+
+
 def _action_of(task: HumanTask, data: dict[str, Any]) -> str:
     decision = data.get("decision")
     return str(decision) if decision in DECISION_ACTIONS else "complete"

@@ -21,7 +21,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 # Field names become process variables and form attributes, so they must not hide a builtin
 # that diagram scripts call (min, len, ...) or a FlaskForm attribute (data, errors, ...).
 _RESERVED = {n for n in dir(builtins) if n.islower()} | {n for n in dir(FlaskForm) if n.islower()} | {"csrf_token"}
-_FORM_KEYS = {"key", "title", "fields", "extends", "prefill"}
+_FORM_KEYS = {"key", "title", "fields", "extends", "prefill", "bulk"}
 _FIELD_KEYS = {
     "name",
     "type",
@@ -87,6 +87,7 @@ class FormDef:
     title: dict[str, str]
     fields: tuple[FieldDef, ...]
     prefill: bool = False  # the task form opens with the current process data (a correction)
+    bulk: bool = False  # several tasks of this form may be decided at once with one opinion
 
     def field(self, name: str) -> FieldDef | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -229,6 +230,8 @@ def parse_definition(key: str, raw: Any, resolve: Callable[[str], FormDef] | Non
         raise FormDefinitionError(key, f"the file declares key '{raw['key']}'; it must match the file name")
     if not isinstance(raw.get("prefill", False), bool):
         raise FormDefinitionError(key, "prefill must be true or false")
+    if not isinstance(raw.get("bulk", False), bool):
+        raise FormDefinitionError(key, "bulk must be true or false")
     fields: list[FieldDef] = []
     parent = raw.get("extends")
     if parent is not None:
@@ -257,6 +260,7 @@ def parse_definition(key: str, raw: Any, resolve: Callable[[str], FormDef] | Non
         title=_texts(key, raw.get("title", key), "title"),
         fields=tuple(fields),
         prefill=raw.get("prefill", False),
+        bulk=raw.get("bulk", False),
     )
 
 
