@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -36,7 +37,7 @@ def claim(task_id: int) -> Response:
         abort(400)
     try:
         task_service.claim(task_id, current_user)
-        flash("已认领 Claimed", "info")
+        flash(_("Claimed"), "info")
     except Conflict as err:
         flash(err.message, "error")
     return redirect(url_for("inbox.task", task_id=task_id))
@@ -59,12 +60,12 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
     status = 200
     if request.method == "POST":
         if row.status != "open":
-            flash("该任务已处理 This task has already been handled", "error")
+            flash(_("This task has already been handled"), "error")
             return redirect(url_for("inbox.tasks"))
         if form is not None and form.validate_on_submit():
             try:
                 task_service.complete(task_id, current_user, form_to_data(form, form_def))
-                flash(f"已提交：{row.name} Submitted", "info")
+                flash(_("Submitted: %(name)s", name=row.display_name), "info")
                 return redirect(url_for("inbox.tasks"))
             except ValidationFailed as err:
                 for name, messages in err.errors.items():
@@ -101,7 +102,7 @@ def transfer(task_id: int) -> Response:
     form.validate_on_submit()  # the service checks who may act first, then what was given
     run_action(
         lambda: action_service.transfer(task_id, current_user, form.assignee.data or "", form.comment.data or ""),
-        "已转办 Transferred",
+        _("Transferred"),
     )
     return redirect(url_for("inbox.tasks"))
 
@@ -111,5 +112,5 @@ def transfer(task_id: int) -> Response:
 def urge(task_id: int) -> Response:
     form = OpinionForm()
     form.validate_on_submit()
-    run_action(lambda: action_service.urge(task_id, current_user, form.comment.data or ""), "已催办 Reminder sent")
+    run_action(lambda: action_service.urge(task_id, current_user, form.comment.data or ""), _("Reminder sent"))
     return redirect(request.referrer or url_for("inbox.tasks"))
