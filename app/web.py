@@ -15,6 +15,7 @@ from .extensions import db, login_manager
 from .i18n import current_locale
 from .models import User
 from .services import inbox as inbox_service
+from .services import instances
 from .services.directory import ROLES
 from .services.errors import DomainError
 
@@ -72,7 +73,16 @@ def register_web(app: Flask) -> None:
             names = ROLES.get(key, (key, key))
             return names[0] if locale == "zh_CN" else names[1]
 
-        return {"open_task_count": open_count, "role_names": ROLES, "role_name": role_name, "current_locale": locale}
+        def process_name(key: str) -> str:
+            return instances.process_name(key, locale)
+
+        return {
+            "open_task_count": open_count,
+            "role_names": ROLES,
+            "role_name": role_name,
+            "process_name": process_name,
+            "current_locale": locale,
+        }
 
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError) -> tuple[str, int] | Response:

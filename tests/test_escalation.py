@@ -152,6 +152,8 @@ def test_supervisor_desk_and_reassign_with_reason(app: Flask, people: dict[str, 
     assert people["finance_director"].get("/api/v1/supervision/overdue").json["tasks"] == []
     filtered = people["sales_vp"].get("/api/v1/supervision/overdue?person=sales_manager").json["tasks"]
     assert [t["id"] for t in filtered] == [first["id"]]
+    nul = people["sales_vp"].get("/api/v1/supervision/overdue?person=%00&process=credit_application")
+    assert nul.status_code == 200 and nul.json["tasks"] == []  # PostgreSQL would refuse to compare a NUL
 
     url = f"/api/v1/tasks/{first['id']}/reassign"
     assert people["finance_director"].post(url, {"assignee": "sales_manager", "reason": "x"}).status_code == 403

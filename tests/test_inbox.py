@@ -348,6 +348,18 @@ def test_the_list_speaks_chinese_by_default_and_english_when_chosen(app: Flask, 
     assert "My roles" in html and "queue" in html and "Save filter" in html and "岗位待认领" not in html
 
 
+def test_rows_and_the_process_filter_name_the_process_in_the_readers_language(app: Flask, client: FlaskClient) -> None:
+    instances.start("credit_application", user("salesperson"), filed(customer_code="PN1"))
+    login(client, "sales_manager")
+    html = client.get("/tasks").get_data(as_text=True)
+    assert html.count("授信申请") >= 2 and ">credit_application<" not in html  # the row and the filter's option
+    manager = user("sales_manager")
+    manager.locale = "en"
+    db.session.commit()
+    html = client.get("/tasks").get_data(as_text=True)
+    assert html.count("Customer credit application") >= 2 and "授信申请<" not in html
+
+
 def test_every_inbox_string_has_a_chinese_translation() -> None:
     from pathlib import Path
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 
 from ..engine import evaluate
@@ -38,6 +38,21 @@ def start_form(process_key: str) -> StartForm:
     forms = current_app.extensions["forms"]
     form = forms.get(form_key) if form_key in forms.keys() else None
     return StartForm(process_key, version.name, role, form)
+
+
+def process_name(process_key: str, locale: str) -> str:
+    """A process's name for lists: the diagram's (Chinese) name, or its start form's English title."""
+    names = g.setdefault("_process_names", {})
+    if process_key not in names:
+        try:
+            info = start_form(process_key)
+        except NotFound:
+            names[process_key] = (process_key, process_key)
+        else:
+            english = info.form.title.get("en", info.name) if info.form else info.name
+            names[process_key] = (info.name, english)
+    chinese, english = names[process_key]
+    return english if locale == "en" else chinese
 
 
 SYSTEM_STARTER = "system"

@@ -118,6 +118,9 @@ def desk(user: User, process: str | None = None, role: str | None = None, person
         .order_by(HumanTask.due_at, HumanTask.id)
         .limit(500)
     )
+    if any("\x00" in value for value in (process, role, person) if value):
+        # No key or name holds a NUL, and PostgreSQL refuses to compare one: nothing matches.
+        query = query.where(db.false())
     if process:
         query = query.where(HumanTask.process_key == process)
     if role:
