@@ -97,6 +97,51 @@ def test_the_owner_adds_a_task_deploys_and_it_reaches_the_right_inbox(
     assert "新增复核" in browser.find_element(By.TAG_NAME, "main").text
 
 
+EXTRA_REVIEW_ASSIGNEE = (
+    "return window.approvalsModeler.get('elementRegistry').get('extra_review').businessObject.get('camunda:assignee')"
+)
+
+
+def test_the_standard_panel_names_an_assignee_whose_inbox_gets_the_task(
+    app: Flask, browser: WebDriver, live_server: str
+) -> None:
+    log_in(browser, live_server, "process_owner")
+    browser.get(f"{live_server}/modeler/processes/credit_application")
+    assert _import_state(browser, "#canvas") == "ok"
+    browser.execute_script(ADD_TASK)
+    general = wait_for(browser, '#bpmn-properties [data-group-id="group-general"]')
+    assert browser.find_element(By.ID, "bio-properties-panel-id").get_attribute("value") == "extra_review"
+    assert "新增复核" in general.find_element(By.ID, "bio-properties-panel-name").get_attribute("value")
+    browser.find_element(By.ID, "prop-form-key").send_keys("credit_approval\t")  # our own panel, beside it
+    wait_for(
+        browser,
+        '#bpmn-properties [data-group-id="group-CamundaPlatform__UserAssignment"] .bio-properties-panel-group-header',
+    ).click()
+    wait_for(browser, "#bio-properties-panel-assignee").send_keys("general_manager\t")
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.execute_script(EXTRA_REVIEW_ASSIGNEE) == "general_manager")
+    assert browser.find_element(By.ID, "prop-assignee").get_attribute("value") == "general_manager"
+    browser.find_element(By.ID, "check-button").click()
+    assert _status(browser, "ok", "problems", "error") == "ok", browser.find_element(By.ID, "problems").text
+    browser.find_element(By.ID, "deploy-button").click()
+    assert _status(browser, "deployed", "problems", "error") == "deployed", browser.find_element(By.ID, "problems").text
+
+    db.session.expire_all()
+    newest = db.session.scalars(
+        db.select(ProcessVersion).where(ProcessVersion.version == 2, ProcessVersion.process_key == "credit_application")
+    ).one()
+    assert 'camunda:assignee="general_manager"' in newest.bpmn_xml
+    assert "<spiffworkflow:calledDecisionId>credit_grade</spiffworkflow:calledDecisionId>" in newest.bpmn_xml
+    sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="BM3").json["id"]
+    task = db.session.scalars(db.select(HumanTask).where(HumanTask.instance_id == instance_id)).one()
+    assert (task.bpmn_id, task.assignee.username) == ("extra_review", "general_manager")
+
+    browser.delete_all_cookies()
+    log_in(browser, live_server, "general_manager")
+    browser.get(f"{live_server}/tasks")
+    assert "新增复核" in browser.find_element(By.TAG_NAME, "main").text
+
+
 def test_a_problem_is_listed_and_its_element_highlighted(browser: WebDriver, live_server: str) -> None:
     log_in(browser, live_server, "process_owner")
     browser.get(f"{live_server}/modeler/processes/credit_application")

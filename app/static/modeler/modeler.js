@@ -1,19 +1,56 @@
-// The BPMN modeler page: bpmn-js, a small properties panel for what this app reads, Check and Deploy.
+// The BPMN modeler page: bpmn-js with the standard properties panel, a small panel for the
+// spiffworkflow properties this app reads, Check and Deploy.
 (function () {
   var C = window.ModelerCommon;
   var canvasEl = document.getElementById("canvas");
-  var modeler = new window.BpmnJS({
+  var modeler = window.createApprovalsModeler({
     container: canvasEl,
-    keyboard: { bindTo: document },
+    panelParent: document.getElementById("bpmn-properties"),
     moddleExtensions: { spiffworkflow: window.SPIFF_MODDLE }
   });
   window.approvalsModeler = modeler; // lets the page's tests drive the real modeler
   var filename = canvasEl.dataset.filename;
   var marked = [];
 
+  // A file may bind a prefix the editor owns to another namespace (older tools wrote Activiti
+  // attributes as camunda:*); the editor then cannot save it. Such prefixes get a free name:
+  // the namespaces, and so the meaning, stay as they were.
+  var OWN_PREFIXES = { camunda: "http://camunda.org/schema/1.0/bpmn", spiffworkflow: window.SPIFF_MODDLE.uri };
+  var XMLNS = "http://www.w3.org/2000/xmlns/";
+
+  function freePrefixes(xml) {
+    var doc = new DOMParser().parseFromString(xml, "application/xml");
+    if (doc.getElementsByTagName("parsererror").length) { return xml; }
+    var renamed = false;
+    function foreign(prefix, uri) { return OWN_PREFIXES[prefix] && OWN_PREFIXES[prefix] !== uri; }
+    function walk(el) {
+      Array.prototype.slice.call(el.attributes).forEach(function (attr) {
+        if (attr.namespaceURI === XMLNS && foreign(attr.localName, attr.value)) {
+          el.removeAttributeNode(attr);
+          el.setAttributeNS(XMLNS, "xmlns:" + attr.localName + "_other", attr.value);
+          renamed = true;
+        } else if (foreign(attr.prefix, attr.namespaceURI)) {
+          el.removeAttributeNode(attr);
+          el.setAttributeNS(attr.namespaceURI, attr.prefix + "_other:" + attr.localName, attr.value);
+          renamed = true;
+        }
+      });
+      Array.prototype.slice.call(el.children).forEach(walk);
+      if (foreign(el.prefix, el.namespaceURI)) {
+        var copy = doc.createElementNS(el.namespaceURI, el.prefix + "_other:" + el.localName);
+        Array.prototype.slice.call(el.attributes).forEach(function (a) { copy.setAttributeNodeNS(a.cloneNode(true)); });
+        while (el.firstChild) { copy.appendChild(el.firstChild); }
+        el.parentNode.replaceChild(copy, el);
+        renamed = true;
+      }
+    }
+    walk(doc.documentElement);
+    return renamed ? new XMLSerializer().serializeToString(doc) : xml;
+  }
+
   function importXml(xml) {
     canvasEl.dataset.importState = "loading";
-    return modeler.importXML(xml).then(function (result) {
+    return modeler.importXML(freePrefixes(xml)).then(function (result) {
       modeler.get("canvas").zoom("fit-viewport");
       canvasEl.dataset.importState = "ok";
       canvasEl.dataset.warnings = String((result.warnings || []).length);
@@ -42,7 +79,7 @@
     var props = spiffProperties(bo);
     var found = props && props.get("properties").filter(function (p) { return ALIASES[key].indexOf(p.name) >= 0; })[0];
     if (found) { return found.value || ""; }
-    return (bo.$attrs && bo.$attrs[CAMUNDA[key]]) || "";
+    return bo.get(CAMUNDA[key]) || "";
   }
 
   function writeProperty(element, key, value) {
@@ -51,7 +88,7 @@
     var moddle = modeler.get("moddle");
     var props = spiffProperties(bo);
     var existing = props && props.get("properties").filter(function (p) { return ALIASES[key].indexOf(p.name) >= 0; })[0];
-    if (!existing && bo.$attrs && bo.$attrs[CAMUNDA[key]] !== undefined) {
+    if (!existing && bo.get(CAMUNDA[key]) !== undefined) {
       var update = {}; update[CAMUNDA[key]] = value || undefined;
       modeling.updateProperties(element, update);
       return;
@@ -142,6 +179,10 @@
   // With nothing selected the panel shows the diagram itself, e.g. to mark its process executable.
   modeler.on("selection.changed", function (event) {
     showPanel(event.newSelection[0] || modeler.get("canvas").getRootElement());
+  });
+  // The standard panel edits the same camunda attributes, so ours follows its changes.
+  modeler.on("elements.changed", function (event) {
+    if (selected && event.elements.indexOf(selected) >= 0) { showPanel(selected); }
   });
 
   // --- check and deploy ---
