@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
@@ -12,7 +13,7 @@ from app.services import returns
 from app.services import tasks as task_service
 from app.services.errors import Forbidden, ValidationFailed
 
-from .conftest import PASSWORD, csrf_token, login
+from .conftest import PASSWORD, SHANGHAI, csrf_token, login
 from .support import ApiUser
 
 
@@ -94,6 +95,19 @@ def test_return_to_the_previous_step_reopens_it_for_the_person_who_did_it(app: F
     task_service.complete(returned.id, user("sales_manager"), {"decision": "approve", "comment": "已补充"})
     again = open_task(instance_id)
     assert (again.bpmn_id, again.assignee_id) == ("review_finance_director", user("finance_director").id)
+
+
+def test_a_reopened_step_gets_a_fresh_deadline_in_working_days(app: Flask) -> None:
+    _, instance_id = to_finance(app, "RT3")
+    finance_task = open_task(instance_id)
+    app.extensions["clock"].set(datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI))  # a Friday
+    returned = returns.return_task(finance_task.id, user("finance_director"), "previous", "额度依据不足")
+    db.session.expire_all()
+    reopened = db.session.get(HumanTask, returned.id)
+    # "2 working days" from Friday morning skips the weekend: the end of Tuesday's working day.
+    assert reopened.due_at is not None
+    assert reopened.due_at.astimezone(SHANGHAI).date() == date(2026, 12, 1)
+    assert reopened.escalation_level == 0
 
 
 def test_who_may_return_and_where(app: Flask) -> None:

@@ -143,6 +143,14 @@ def _due(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInstance,
         return None
 
 
+def due_for(instance: ProcessInstance, runtime: ProcessRuntime, engine_task_id: str, step: Step) -> datetime | None:
+    """The deadline of a ready step opening now, as for a new one (a return opens a done step again)."""
+    for task in runtime.ready_tasks():
+        if task.id == engine_task_id:
+            return _due(task, runtime.pending_timers(), instance, step)
+    return None
+
+
 def _case_cap(due: datetime | None, instance: ProcessInstance) -> datetime | None:
     """No step of an open case may fall due after the whole case does."""
     if instance.due_at is None or instance.case_closed_at is not None:

@@ -21,7 +21,7 @@ from .access import may_act_on
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from .escalation import close_escalations
 from .opinions import MAX_OPINION
-from .projection import Step, load_runtime, project
+from .projection import Step, due_for, load_runtime, project
 from .specs import bundle_for_id
 from .transactions import transactional
 
@@ -139,8 +139,9 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
                 completed_at=None,
                 completed_by_id=None,
                 created_at=step.now,
-                # Its old deadline has passed with the step itself; escalating it at once would be unfair.
-                due_at=None,
+                # A fresh deadline counted from now: the old one passed with the step itself, and a
+                # step without one could lie unnoticed, since escalation only watches deadlines.
+                due_at=due_for(instance, runtime, back_to.engine_task_id, step),
                 escalation_level=0,
                 escalated_to_id=None,
             )
