@@ -81,6 +81,7 @@ def test_the_filer_cannot_decide_their_own_application(app: Flask) -> None:
     manager.roles.append(db.session.scalars(db.select(Role).where(Role.key == "salesperson")).one())
     db.session.commit()
     g.pop("_roles_of", None)
+    g.pop("_queue_roles_of", None)
     own, colleagues = review_task("BK6", filer="sales_manager"), review_task("BK7")
     results = bulk.decide(manager, [own, colleagues], "approve", "ok")
     assert [(r.ok, r.status) for r in results] == [(False, 403), (True, 200)]

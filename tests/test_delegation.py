@@ -185,3 +185,22 @@ def test_the_openapi_document_describes_the_collaboration_endpoints(app: Flask) 
     assert set(paths["/instances/{instance_id}/attachments"]) == {"get", "post"}
     assert set(paths["/instances/{instance_id}/comments"]) == {"get", "post"}
     assert {"/tasks/{task_id}/return", "/attachments/{attachment_id}"} <= set(paths)
+
+
+def test_a_delegate_works_the_queue_but_does_not_gain_the_delegators_other_rights(app: Flask, clock: Any) -> None:
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    finance = ApiUser(client, "finance_director", PASSWORD)
+    now = clock.now()
+    made = sales.post(
+        "/api/v1/delegations",
+        {
+            "delegate": "finance_director",
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(days=1)).isoformat(),
+        },
+    )
+    assert made.status_code == 201
+    # Filing a credit application is the salesperson's own right, not part of the work handed over.
+    assert finance.start_credit(customer_code="DG9").status_code == 403
+    assert db.session.scalar(db.select(db.func.count(HumanTask.id))) == 0

@@ -23,7 +23,19 @@ def roles_of(user: User) -> set[str]:
                 RoleStandIn.user_id == user.id, RoleStandIn.starts_at <= now, RoleStandIn.ends_at > now
             )
         )
-        cache[user.id] = set(user.role_keys) | set(standing_in) | _delegated_roles(user, now)
+        cache[user.id] = set(user.role_keys) | set(standing_in)
+    return cache[user.id]
+
+
+def queue_roles_of(user: User) -> set[str]:
+    """The role queues a person works from: their roles, plus those of anyone who delegated work to them now.
+
+    Kept apart from `roles_of`: a delegate handles the absent person's tasks, but does not gain
+    what their roles allow beyond that (starting processes, the complaint register).
+    """
+    cache = g.setdefault("_queue_roles_of", {})
+    if user.id not in cache:
+        cache[user.id] = roles_of(user) | _delegated_roles(user, clock.now())
     return cache[user.id]
 
 
@@ -49,7 +61,7 @@ def _delegated_roles(user: User, now: datetime) -> set[str]:
 def may_act_on(user: User, task: HumanTask) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == user.id
-    return task.role is not None and task.role in roles_of(user)
+    return task.role is not None and task.role in queue_roles_of(user)
 
 
 def _supervisor_chain(user_ids: set[int]) -> set[int]:

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from .. import clock
 from ..extensions import db
 from ..models import HumanTask, User
-from .access import roles_of
+from .access import queue_roles_of
 from .errors import ValidationFailed
 
 TABS = ("mine", "queue", "all")
@@ -185,7 +185,7 @@ def _scope_conditions(user: User, query: InboxQuery) -> list[ColumnElement[bool]
         return [(HumanTask.completed_by_id == user.id) & (HumanTask.status == "completed")]
     open_ = HumanTask.status == "open"
     mine = [(HumanTask.assignee_id == user.id) & open_]
-    queue = [(HumanTask.role == r) & open_ & HumanTask.assignee_id.is_(None) for r in sorted(roles_of(user))]
+    queue = [(HumanTask.role == r) & open_ & HumanTask.assignee_id.is_(None) for r in sorted(queue_roles_of(user))]
     return {"mine": mine, "queue": queue, "all": mine + queue}[query.tab]
 
 

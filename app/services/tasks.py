@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion, User
 from ..taskforms import validate_data
 from . import delegation, drafts, incidents, opinions, returns
-from .access import may_act_on, roles_of
+from .access import may_act_on, queue_roles_of
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from .escalation import close_escalations
 from .projection import Step, load_runtime, project
@@ -33,7 +33,7 @@ def _scope_conditions(user: User, scope: str) -> list[Any]:
     if scope not in SCOPES:
         raise ValidationFailed({"scope": [_l("must be one of %(values)s", values=", ".join(SCOPES))]})
     mine = HumanTask.assignee_id == user.id
-    queue = HumanTask.role.in_(sorted(roles_of(user)) or [""]) & HumanTask.assignee_id.is_(None)
+    queue = HumanTask.role.in_(sorted(queue_roles_of(user)) or [""]) & HumanTask.assignee_id.is_(None)
     return {"mine": [mine], "queue": [queue], "all": [mine, queue]}[scope]
 
 
@@ -74,7 +74,7 @@ def claim(task_id: int, user: User) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
     if task is None:
         raise NotFound(_l("task %(id)s does not exist", id=task_id))
-    if task.role is None or task.role not in roles_of(user):
+    if task.role is None or task.role not in queue_roles_of(user):
         raise Forbidden(_l("only holders of the task's role may claim it"))
     if task.status != "open":
         raise Conflict(_l("this task has already been handled"))
