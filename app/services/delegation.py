@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
@@ -187,6 +188,20 @@ def route_new_tasks(created: list[HumanTask]) -> None:
         if delegation is not None:
             # No mail here: the caller tells the new holder, as for any new task.
             _move([task], delegation.delegator, delegation.delegate, delegation, "delegate_task", tell=False)
+
+
+def was_delegated(instance_id: Any, task_id: Any) -> Any:
+    """A SQL flag: whether a delegation ever handed this task to someone (read through the instance's index)."""
+    return (
+        db.select(AuditEvent.id)
+        .where(
+            AuditEvent.instance_id == instance_id,
+            AuditEvent.task_id == task_id,
+            AuditEvent.action == "delegate_task",
+        )
+        .exists()
+        .label("delegated")
+    )
 
 
 def on_behalf_of(task: HumanTask, actor: User) -> str | None:

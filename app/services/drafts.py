@@ -105,6 +105,11 @@ def prepare(task: HumanTask, user_id: int, data: dict[str, Any]) -> None:
     db.session.add(TaskDraft(task_id=task.id, user_id=user_id, data=data, saved_at=clock.now()))
 
 
+def exists_for(task_id: Any) -> Any:
+    """A SQL flag: whether anyone saved a draft of the task."""
+    return db.select(TaskDraft.id).where(TaskDraft.task_id == task_id).exists().label("has_draft")
+
+
 def discard_for_task(task_id: int) -> None:
     """The task is done: its drafts have served; part of the caller's transaction."""
     db.session.execute(db.delete(TaskDraft).where(TaskDraft.task_id == task_id))

@@ -200,6 +200,16 @@ def resubmit(runtime: ProcessRuntime, data: dict[str, Any]) -> None:
         raise Conflict(_l("this application can no longer be resubmitted")) from err
 
 
+def pending_exists(instance_id: Any) -> Any:
+    """A SQL flag: whether the instance has a return still waiting to land (usually it has none)."""
+    return (
+        db.select(TaskReturn.id)
+        .where(TaskReturn.instance_id == instance_id, TaskReturn.resolved_at.is_(None))
+        .exists()
+        .label("return_pending")
+    )
+
+
 def _pending(instance: ProcessInstance) -> TaskReturn | None:
     return db.session.scalars(
         db.select(TaskReturn)

@@ -162,15 +162,23 @@ def complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
 @transactional
 def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     # The task, its instance and the version's content hash in one read: the hash finds the cached spec.
+    # The flags say whether the rare cases (a pending return, a draft, a delegated task) need their own reads.
     found = db.session.execute(
-        db.select(HumanTask, ProcessInstance, ProcessVersion.content_hash)
+        db.select(
+            HumanTask,
+            ProcessInstance,
+            ProcessVersion.content_hash,
+            returns.pending_exists(HumanTask.instance_id),
+            drafts.exists_for(HumanTask.id),
+            delegation.was_delegated(HumanTask.instance_id, HumanTask.id),
+        )
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
         .where(HumanTask.id == task_id)
     ).first()
     if found is None:
         raise NotFound(_l("task %(id)s does not exist", id=task_id))
-    task, instance, content_hash = found
+    task, instance, content_hash, return_pending, has_draft, delegated = found
     if task.status != "open":
         raise Conflict(_l("this task has already been handled"))
     if not may_act_on(user, task):
@@ -199,7 +207,7 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
             task_id=task.id,
             task_name=task.name,
             comment=clean.get("comment") or None,
-            details=_details(task, user, clean),
+            details=_details(task, user, clean, delegated),
         )
     )
     runtime = load_runtime(bundle_for_id(instance.process_version_id, content_hash), instance, step)
@@ -212,20 +220,23 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         raise Conflict(_l("this task has already been handled")) from err
     except EngineError as err:
         raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
-    pending_return = returns.fast_forward(instance, runtime, step)
+    pending_return = returns.fast_forward(instance, runtime, step) if return_pending else None
     returns.land(pending_return, instance, project(instance, runtime, step), step)
-    drafts.discard_for_task(task.id)
+    if has_draft:
+        drafts.discard_for_task(task.id)
     if task.escalation_level > 0:
         close_escalations([task.id], step)
     # No refresh: the commit that follows expires the row, and the caller reads it fresh.
     return task
 
 
-def _details(task: HumanTask, user: User, clean: dict[str, Any]) -> dict[str, Any]:
+def _details(task: HumanTask, user: User, clean: dict[str, Any], delegated: bool) -> dict[str, Any]:
     details = {k: v for k, v in clean.items() if k != "comment"}
-    absent = delegation.on_behalf_of(task, user)
-    if absent is not None:
-        details["on_behalf_of"] = absent
+    # Someone acts for another only on a task handed to them by a delegation, or from a shared queue.
+    if delegated or task.assignee_id is None:
+        absent = delegation.on_behalf_of(task, user)
+        if absent is not None:
+            details["on_behalf_of"] = absent
     return details
 
 
