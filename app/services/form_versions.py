@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from time import monotonic
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from .. import clock
 from ..extensions import db
@@ -29,13 +31,29 @@ def _latest_row(key: str) -> FormVersion | None:
 class VersionedFormRegistry(FormRegistry):
     """The forms folder, overlaid by the versions saved in the database (the newest wins)."""
 
+    # Which forms have saved versions is read again at most this often, so completing a task does
+    # not ask on every step; the worker that saves a form forgets at once, the others within this time.
+    SAVED_IDS_TTL_SECONDS = 5.0
+
     def __init__(self, directory: Any) -> None:
         super().__init__(directory)
         self._saved: dict[str, tuple[int, FormDef]] = {}
+        self._ids: tuple[float, dict[str, int]] | None = None
+
+    def forget_saved_ids(self) -> None:
+        self._ids = None
 
     def _saved_ids(self) -> dict[str, int]:
         if not has_app_context():
             return {}
+        cached = self._ids
+        if cached is not None and monotonic() - cached[0] < self.SAVED_IDS_TTL_SECONDS:
+            return cached[1]
+        ids = self._read_saved_ids()
+        self._ids = (monotonic(), ids)
+        return ids
+
+    def _read_saved_ids(self) -> dict[str, int]:
         try:
             rows = db.session.execute(
                 db.select(FormVersion.form_key, func.max(FormVersion.id)).group_by(FormVersion.form_key)
@@ -64,6 +82,26 @@ class VersionedFormRegistry(FormRegistry):
         form = parse_definition(key, row.definition, lambda parent: self._load(parent, (*chain, key))[0])
         self._saved[key] = (row_id, form)
         return form, ()
+
+
+def _forget_saved_ids() -> None:
+    registry = current_app.extensions.get("forms")
+    if isinstance(registry, VersionedFormRegistry):
+        registry.forget_saved_ids()
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_on_flush(session: Session, _context: object) -> None:
+    if has_app_context() and any(isinstance(row, FormVersion) for row in session.new):
+        session.info["form_saved"] = True
+        _forget_saved_ids()
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_on_commit(session: Session) -> None:
+    # Again after the commit: another thread may have read the ids between the flush and the commit.
+    if session.info.pop("form_saved", False) and has_app_context():
+        _forget_saved_ids()
 
 
 def check_definition(key: str, text: str) -> tuple[dict[str, Any], FormDef]:

@@ -232,8 +232,9 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
 
 def _details(task: HumanTask, user: User, clean: dict[str, Any], delegated: bool) -> dict[str, Any]:
     details = {k: v for k, v in clean.items() if k != "comment"}
-    # Someone acts for another only on a task handed to them by a delegation, or from a shared queue.
-    if delegated or task.assignee_id is None:
+    # Someone acts for another only on a task a delegation handed them, or from a queue of a role
+    # that is not their own.
+    if delegated or (task.assignee_id is None and task.role and not user.has_role(task.role)):
         absent = delegation.on_behalf_of(task, user)
         if absent is not None:
             details["on_behalf_of"] = absent
