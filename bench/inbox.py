@@ -31,12 +31,13 @@ os.environ.setdefault("SCHEDULER_ENABLED", "0")
 
 from flask import Flask, g  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+from sqlalchemy import event, insert, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import HumanTask, ProcessInstance, ProcessVersion, Role, User, user_roles  # noqa: E402
 from app.services import inbox  # noqa: E402
+from bench import workers  # noqa: E402
 
 USERS = 1_000
 ROLES = 50
@@ -272,21 +273,6 @@ def measure(
     return results
 
 
-@contextmanager
-def _postgres(server_url: str, name: str) -> Iterator[str]:
-    """A fresh database on the server, dropped afterwards."""
-    admin = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield f"{server_url}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-
 def _table(label: str, results: dict[str, tuple[float, float, float, float]], small: int, large: int) -> None:
     print(f"\n{label}\n")
     print(f"| request | p50 at {small:,} | p95 at {small:,} | p50 at {large:,} | p95 at {large:,} | p95 ratio |")
@@ -313,8 +299,8 @@ def main() -> None:
         print("\nPostgreSQL:", flush=True)
         pid = os.getpid()
         with (
-            _postgres(arguments.postgres, f"approvals_inbox_small_{pid}") as small_url,
-            _postgres(arguments.postgres, f"approvals_inbox_large_{pid}") as large_url,
+            workers.throwaway_postgres(arguments.postgres, f"approvals_inbox_small_{pid}") as small_url,
+            workers.throwaway_postgres(arguments.postgres, f"approvals_inbox_large_{pid}") as large_url,
         ):
             postgres = measure(small_url, large_url, arguments.small, arguments.tasks)
         _table("PostgreSQL, ms", postgres, arguments.small, arguments.tasks)

@@ -86,9 +86,9 @@ def api_completions(database_url: str, workers: int, task_ids: list[int], client
 
 
 @contextmanager
-def throwaway_postgres(server_url: str) -> Iterator[str]:
+def throwaway_postgres(server_url: str, name: str | None = None) -> Iterator[str]:
     """A fresh database on the given server (e.g. postgresql+psycopg://postgres@127.0.0.1:5432), dropped after."""
-    name = f"approvals_bench_{os.getpid()}"
+    name = name or f"approvals_bench_{os.getpid()}"
     admin = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
