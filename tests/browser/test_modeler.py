@@ -98,8 +98,8 @@ def test_the_owner_adds_a_task_deploys_and_it_reaches_the_right_inbox(
 
 
 EDITOR_WORDS = {
-    "zh_CN": {"start": "创建开始事件", "general": "常规", "append": "追加任务"},
-    "en": {"start": "Create start event", "general": "General", "append": "Append task"},
+    "zh_CN": {"start": "创建开始事件", "general": "常规", "toggle": "展开/收起", "append": "追加任务"},
+    "en": {"start": "Create start event", "general": "General", "toggle": "Toggle section", "append": "Append task"},
 }
 
 
@@ -118,6 +118,8 @@ def test_the_editor_speaks_the_owners_language(browser: WebDriver, live_server: 
         browser, '#bpmn-properties [data-group-id="group-general"] .bio-properties-panel-group-header-title'
     )
     assert header.text == words["general"]
+    toggle = f'#bpmn-properties [data-group-id="group-general"] [title="{words["toggle"]}"]'
+    assert browser.find_elements(By.CSS_SELECTOR, toggle)  # the section's own button, too
     browser.execute_script(
         "const m = window.approvalsModeler;"
         "m.get('selection').select(m.get('elementRegistry').get('flow_start').source);"

@@ -20,7 +20,7 @@ window.createApprovalsModeler = function (options) {
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule
-    ].concat(translateModules()),
+    ].concat(translateModules({ propertiesPanel: true })),
     moddleExtensions: Object.assign({ camunda: camundaModdle }, options.moddleExtensions || {})
   });
 };

@@ -20,8 +20,27 @@ export function translatorFor(dictionary) {
   };
 }
 
-// An additional module for bpmn-js / dmn-js, or none when the page is in English.
-export function translateModules() {
+// The properties panel draws its sections' own buttons ("Toggle section", "Create new list item")
+// with the translator a section is handed, and the providers hand none; the last provider in
+// line hands ours to every section that lacks one.
+function SectionTranslation(propertiesPanel, translate) {
+  propertiesPanel.registerProvider(1, {
+    getGroups: function () {
+      return function (groups) {
+        return groups.map(function (group) { return Object.assign({ translate: translate }, group); });
+      };
+    }
+  });
+}
+SectionTranslation.$inject = ["propertiesPanel", "translate"];
+
+// Additional modules for bpmn-js / dmn-js, or none when the page is in English.
+export function translateModules(options) {
   const dictionary = pageDictionary();
-  return dictionary ? [{ translate: ["value", translatorFor(dictionary)] }] : [];
+  if (!dictionary) { return []; }
+  const modules = [{ translate: ["value", translatorFor(dictionary)] }];
+  if (options && options.propertiesPanel) {
+    modules.push({ __init__: ["sectionTranslation"], sectionTranslation: ["type", SectionTranslation] });
+  }
+  return modules;
 }
