@@ -10,6 +10,7 @@ import {
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import "@bpmn-io/properties-panel/dist/assets/properties-panel.css";
 import { translateModules } from "./translate.js";
+import zh from "./translate-zh.js";
 
 // options: container and panelParent (elements), plus the page's own moddle extensions.
 window.createApprovalsModeler = function (options) {
@@ -20,7 +21,7 @@ window.createApprovalsModeler = function (options) {
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule
-    ].concat(translateModules({ propertiesPanel: true })),
+    ].concat(translateModules({ zh: zh }, { propertiesPanel: true })),
     moddleExtensions: Object.assign({ camunda: camundaModdle }, options.moddleExtensions || {})
   });
 };

@@ -1,12 +1,8 @@
 // The editors ask their `translate` service for every label they draw; replacing that service
 // shows them in the page's language. The page's <html lang> says which language that is.
-import zh from "./translate-zh.js";
 
-const DICTIONARIES = { zh: zh };
-
-export function pageDictionary() {
-  const lang = (document.documentElement.lang || "").toLowerCase();
-  return DICTIONARIES[lang.split("-")[0]] || null;
+function pageLanguage() {
+  return (document.documentElement.lang || "").toLowerCase().split("-")[0];
 }
 
 // A text the dictionary lacks stays in English; {name} placeholders are filled in either way.
@@ -34,9 +30,10 @@ function SectionTranslation(propertiesPanel, translate) {
 }
 SectionTranslation.$inject = ["propertiesPanel", "translate"];
 
-// Additional modules for bpmn-js / dmn-js, or none when the page is in English.
-export function translateModules(options) {
-  const dictionary = pageDictionary();
+// Additional modules for bpmn-js / dmn-js, or none when the page's language has no dictionary.
+// dictionaries: language ("zh") → { English text: translation }.
+export function translateModules(dictionaries, options) {
+  const dictionary = dictionaries[pageLanguage()];
   if (!dictionary) { return []; }
   const modules = [{ translate: ["value", translatorFor(dictionary)] }];
   if (options && options.propertiesPanel) {
