@@ -12,7 +12,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app.extensions import db
-from app.models import AuditEvent, HumanTask, ProcessVersion
+from app.models import AuditEvent, HumanTask, ProcessVersion, User
 
 from ..conftest import PASSWORD
 from ..support import ApiUser
@@ -95,6 +95,59 @@ def test_the_owner_adds_a_task_deploys_and_it_reaches_the_right_inbox(
     log_in(browser, live_server, "sales_manager")
     browser.get(f"{live_server}/tasks")
     assert "新增复核" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def _owner_speaks(locale: str) -> None:
+    owner = db.session.scalars(db.select(User).where(User.username == "process_owner")).one()
+    owner.locale = locale
+    db.session.commit()
+
+
+EDITOR_WORDS = {
+    "zh_CN": {"start": "创建开始事件", "general": "常规", "toggle": "展开/收起", "append": "追加任务"},
+    "en": {"start": "Create start event", "general": "General", "toggle": "Toggle section", "append": "Append task"},
+}
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_the_editor_speaks_the_owners_language(browser: WebDriver, live_server: str, locale: str) -> None:
+    _owner_speaks(locale)
+    log_in(browser, live_server, "process_owner")
+    browser.get(f"{live_server}/modeler/processes/credit_application")
+    assert _import_state(browser, "#canvas") == "ok"
+    words = EDITOR_WORDS[locale]
+    start = wait_for(browser, '#canvas .djs-palette .entry[data-action="create.start-event"]')
+    assert start.get_attribute("aria-label") == words["start"]  # its accessible name, shown on hover
+    header = wait_for(
+        browser, '#bpmn-properties [data-group-id="group-general"] .bio-properties-panel-group-header-title'
+    )
+    assert header.text == words["general"]
+    toggle = f'#bpmn-properties [data-group-id="group-general"] [title="{words["toggle"]}"]'
+    assert browser.find_elements(By.CSS_SELECTOR, toggle)  # the section's own button, too
+    browser.execute_script(
+        "const m = window.approvalsModeler;"
+        "m.get('selection').select(m.get('elementRegistry').get('flow_start').source);"
+    )
+    append = wait_for(browser, '#canvas .djs-context-pad .entry[data-action="append.append-task"]')
+    assert append.get_attribute("title") == words["append"]
+    assert browser.find_element(By.CSS_SELECTOR, "#canvas .bjs-powered-by").is_displayed()
+
+
+TABLE_WORDS = {"zh_CN": ("命中策略：", "当", "则"), "en": ("Hit policy:", "When", "Then")}
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_the_decision_table_speaks_the_owners_language(browser: WebDriver, live_server: str, locale: str) -> None:
+    _owner_speaks(locale)
+    log_in(browser, live_server, "process_owner")
+    browser.get(f"{live_server}/modeler/decisions/credit_policy.dmn")
+    assert _import_state(browser, "#dmn-canvas") == "ok"
+    shown = (
+        wait_for(browser, "#dmn-canvas .hit-policy .dms-label").text,
+        browser.find_element(By.CSS_SELECTOR, "#dmn-canvas .input-cell .clause").text,
+        browser.find_element(By.CSS_SELECTOR, "#dmn-canvas .output-cell .clause").text,
+    )
+    assert shown == TABLE_WORDS[locale]
 
 
 EXTRA_REVIEW_ASSIGNEE = (

@@ -9,6 +9,8 @@ import {
 } from "bpmn-js-properties-panel";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import "@bpmn-io/properties-panel/dist/assets/properties-panel.css";
+import { translateModules } from "./translate.js";
+import zh from "./translate-zh.js";
 
 // options: container and panelParent (elements), plus the page's own moddle extensions.
 window.createApprovalsModeler = function (options) {
@@ -19,7 +21,7 @@ window.createApprovalsModeler = function (options) {
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule
-    ],
+    ].concat(translateModules({ zh: zh }, { propertiesPanel: true })),
     moddleExtensions: Object.assign({ camunda: camundaModdle }, options.moddleExtensions || {})
   });
 };

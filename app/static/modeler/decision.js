@@ -2,7 +2,15 @@
 (function () {
   var C = window.ModelerCommon;
   var canvasEl = document.getElementById("dmn-canvas");
-  var modeler = new window.DmnJS({ container: canvasEl, common: { keyboard: { bindTo: document } } });
+  // Each view takes the page-language modules itself: dmn-js hands a view no modules from `common`.
+  var translation = window.approvalsDecisionTranslation || [];
+  var modeler = new window.DmnJS({
+    container: canvasEl,
+    common: { keyboard: { bindTo: document } },
+    drd: { additionalModules: translation },
+    decisionTable: { additionalModules: translation },
+    literalExpression: { additionalModules: translation }
+  });
   window.approvalsDecisionModeler = modeler;
 
   function send(url, done) {
