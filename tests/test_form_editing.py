@@ -70,8 +70,8 @@ def test_a_saved_form_is_a_new_version_and_is_served_to_tasks(app: Flask, owner:
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("{not json", "not valid JSON: line 1"),
-        ("[]", "must be a JSON object"),
+        ("{not json", "不是有效的 JSON：第 1 行"),
+        ("[]", "表单必须是 JSON 对象"),
         ('{"fields": [{"name": "x", "type": "rocket"}]}', "rocket"),
     ],
 )
@@ -94,7 +94,7 @@ def test_the_preview_renders_the_form_with_the_real_fields(owner: FlaskClient) -
     assert 'name="decision"' in answer.json["html"]
     answer = owner.post("/modeler/forms/credit_approval/preview", json={"definition": "{"}, headers=headers)
     assert answer.status_code == 422
-    assert "not valid JSON" in answer.json["errors"][0]
+    assert answer.json["errors"][0].startswith("不是有效的 JSON：第 1 行第 2 列")
     assert db.session.scalar(db.select(db.func.count(FormVersion.id))) == 0
 
 

@@ -59,9 +59,9 @@ def test_the_api_lists_pages_with_the_same_filters(app: Flask, instance_id: int)
     assert [t["title"] for t in second["tasks"]] == ["Api 2"] and second["next"] is None
     assert second["tasks"][0]["customer"] == "Acme"
     assert api.get("/api/v1/tasks?limit=0").status_code == 422
-    assert api.get("/api/v1/tasks?after=garbage").json["errors"] == {
-        "after": ["is not a valid page cursor for this order"]
-    }
+    assert api.get("/api/v1/tasks?after=garbage").json["errors"] == {"after": ["不是此排序方式下有效的翻页标记"]}
+    in_english = api.client.get("/api/v1/tasks?after=garbage", headers={**api.headers, "Accept-Language": "en"})
+    assert in_english.json["errors"] == {"after": ["is not a valid page cursor for this order"]}
     assert app.test_client().get("/api/v1/tasks").status_code == 401
     stranger = ApiUser(app.test_client(), "cs_director", PASSWORD)
     assert stranger.get("/api/v1/tasks?customer=acme").json["tasks"] == []

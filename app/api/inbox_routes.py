@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
 
 from ..models import HumanTask
 from ..services import bulk as bulk_service
@@ -24,7 +25,8 @@ def _limit() -> int:
     if raw is None or raw == "":
         return inbox_service.PAGE_SIZE
     if not raw.isdigit() or len(raw) > 4:
-        raise ValidationFailed({"limit": [f"must be a whole number from 1 to {inbox_service.MAX_PAGE_SIZE}"]})
+        too_big = _l("must be a whole number from 1 to %(max)s", max=inbox_service.MAX_PAGE_SIZE)
+        raise ValidationFailed({"limit": [too_big]})
     return int(raw)
 
 
@@ -61,7 +63,7 @@ def unclaim(task_id: int) -> Reply:
 def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationFailed({"body": ["must be a JSON object"]})
+        raise ValidationFailed({"body": [_l("must be a JSON object")]})
     return body
 
 

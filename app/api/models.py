@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
+from flask_babel import lazy_gettext as _l
 
 from ..engine import DiagramError
 from ..engine.parsing import MAX_XML_BYTES
@@ -18,7 +19,7 @@ Reply = tuple[Any, int]
 
 def _require_owner() -> None:
     if not api_user().has_role("process_owner"):
-        raise Forbidden("only a process owner may manage process models")
+        raise Forbidden(_l("only a process owner may manage process models"))
 
 
 def _errors(problems: list[tuple[str | None, str]]) -> Reply:

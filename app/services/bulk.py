@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, User
@@ -36,21 +37,21 @@ def _checked_input(task_ids: object, decision: object, comment: object) -> tuple
     errors: dict[str, list[str]] = {}
     ids: list[int] = []
     if not isinstance(task_ids, list) or not task_ids:
-        errors["task_ids"] = ["choose at least one task"]
+        errors["task_ids"] = [_l("choose at least one task")]
     elif len(task_ids) > MAX_TASKS:
-        errors["task_ids"] = [f"at most {MAX_TASKS} tasks at once"]
+        errors["task_ids"] = [_l("at most %(count)s tasks at once", count=MAX_TASKS)]
     elif not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in task_ids):
-        errors["task_ids"] = ["must be task ids"]
+        errors["task_ids"] = [_l("must be task ids")]
     else:
         ids = list(dict.fromkeys(task_ids))  # the same task twice is decided once
     if decision not in BULK_DECISIONS:
-        errors["decision"] = [f"must be one of {', '.join(BULK_DECISIONS)}"]
+        errors["decision"] = [_l("must be one of %(values)s", values=", ".join(BULK_DECISIONS))]
     if comment is not None and not isinstance(comment, str):
-        errors["comment"] = ["must be text"]
+        errors["comment"] = [_l("must be text")]
     elif isinstance(comment, str) and len(comment) > 2000:
-        errors["comment"] = ["must be at most 2000 characters"]
+        errors["comment"] = [_l("must be at most %(count)s characters", count=2000)]
     elif not (comment or "").strip():
-        errors["comment"] = ["an opinion is required to approve or reject"]
+        errors["comment"] = [_l("an opinion is required to approve or reject")]
     if errors:
         raise ValidationFailed(errors)
     return ids, str(decision), (comment or "").strip()
@@ -60,17 +61,17 @@ def _check_one(task_id: int, user: User, kind: str | None) -> HumanTask:
     """What bulk adds to the single-task rules: a bulk form, one kind, and never one's own application."""
     task = db.session.get(HumanTask, task_id)
     if task is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
     form_def = current_app.extensions["forms"].get(task.form_key) if task.form_key else None
     if form_def is None or not form_def.bulk:
-        raise Forbidden("this kind of task must be decided on its own page")
+        raise Forbidden(_l("this kind of task must be decided on its own page"))
     if kind is not None and task.form_key != kind:
-        raise Forbidden("a different kind of task from the others chosen")
+        raise Forbidden(_l("a different kind of task from the others chosen"))
     started_by = db.session.scalar(
         db.select(ProcessInstance.started_by_id).where(ProcessInstance.id == task.instance_id)
     )
     if started_by == user.id:
-        raise Forbidden("you filed this application and may not decide it")
+        raise Forbidden(_l("you filed this application and may not decide it"))
     return task
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
@@ -198,7 +199,7 @@ def _deploy(
     try:
         db.session.flush()
     except IntegrityError as err:
-        raise Conflict(f"someone deployed {bundle.process_key} at the same time; check again") from err
+        raise Conflict(_l("someone deployed %(key)s at the same time; check again", key=bundle.process_key)) from err
     db.session.add(
         AuditEvent(
             at=clock.now(),
@@ -261,7 +262,7 @@ def dmn_for(bpmn_xml: str, filename: str) -> dict[str, str]:
 
 def _require_owner(actor: User) -> None:
     if not actor.has_role("process_owner"):
-        raise Forbidden("only a process owner may deploy diagrams")
+        raise Forbidden(_l("only a process owner may deploy diagrams"))
 
 
 @transactional
@@ -293,7 +294,7 @@ def version_of(process_key: str, version: int) -> ProcessVersion:
         db.select(ProcessVersion).where(ProcessVersion.process_key == process_key, ProcessVersion.version == version)
     ).first()
     if row is None:
-        raise NotFound(f"process {process_key} has no version {version}")
+        raise NotFound(_l("process %(key)s has no version %(version)s", key=process_key, version=version))
     return row
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from ..extensions import db
@@ -103,7 +104,7 @@ def escalate(task_id: int) -> ProcessInstance | None:
     task = db.session.get(HumanTask, task_id)
     db.session.refresh(task)
     if latest_version(ESCALATION_PROCESS) is None:
-        raise DomainError(f"process '{ESCALATION_PROCESS}' is not deployed")
+        raise DomainError(_l("process '%(key)s' is not deployed", key=ESCALATION_PROCESS))
     data = {
         "original_task_id": task.id,
         "original_title": task.title,

@@ -7,6 +7,7 @@ from time import monotonic
 from typing import Any
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -107,17 +108,26 @@ def _forget_on_commit(session: Session) -> None:
 def check_definition(key: str, text: str) -> tuple[dict[str, Any], FormDef]:
     """The parsed JSON and form, or ValidationFailed naming what is wrong."""
     if not _NAME.match(key or ""):
-        raise ValidationFailed({"key": ["a form key is lower-case letters, digits and _ (at most 64)"]})
+        raise ValidationFailed({"key": [_l("a form key is lower-case letters, digits and _ (at most 64)")]})
     if len(text.encode()) > MAX_FORM_BYTES:
-        raise ValidationFailed({"definition": [f"the form is larger than {MAX_FORM_BYTES // 1024} KB"]})
+        raise ValidationFailed({"definition": [_l("the form is larger than %(size)s KB", size=MAX_FORM_BYTES // 1024)]})
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
         raise ValidationFailed(
-            {"definition": [f"not valid JSON: line {err.lineno}, column {err.colno}: {err.msg}"]}
+            {
+                "definition": [
+                    _l(
+                        "not valid JSON: line %(line)s, column %(column)s: %(reason)s",
+                        line=err.lineno,
+                        column=err.colno,
+                        reason=err.msg,
+                    )
+                ]
+            }
         ) from err
     if not isinstance(raw, dict):
-        raise ValidationFailed({"definition": ["the form must be a JSON object"]})
+        raise ValidationFailed({"definition": [_l("the form must be a JSON object")]})
     registry = current_app.extensions["forms"]
     try:
         form = parse_definition(key, raw, registry.get)
@@ -148,7 +158,7 @@ def versions(key: str) -> list[FormVersion]:
 @transactional
 def save(key: str, text: str, actor: User) -> FormVersion:
     if not actor.has_role("process_owner"):
-        raise Forbidden("only a process owner may change forms")
+        raise Forbidden(_l("only a process owner may change forms"))
     raw, _form = check_definition(key, text)
     latest = _latest_row(key)
     row = FormVersion(
@@ -162,7 +172,7 @@ def save(key: str, text: str, actor: User) -> FormVersion:
     try:
         db.session.flush()
     except IntegrityError as err:
-        raise Conflict("someone saved this form at the same time; reload and try again") from err
+        raise Conflict(_l("someone saved this form at the same time; reload and try again")) from err
     db.session.add(
         AuditEvent(
             at=clock.now(),

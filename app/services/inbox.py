@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, or_
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -81,14 +82,14 @@ def _text(raw: dict[str, Any], name: str, max_length: int, errors: dict[str, lis
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        errors[name] = ["must be text"]
+        errors[name] = [_l("must be text")]
         return None
     value = value.strip()
     if "\x00" in value:  # PostgreSQL cannot store or compare it: refused here, not failed there
-        errors[name] = ["must not contain NUL characters"]
+        errors[name] = [_l("must not contain NUL characters")]
         return None
     if len(value) > max_length:
-        errors[name] = [f"must be at most {max_length} characters"]
+        errors[name] = [_l("must be at most %(count)s characters", count=max_length)]
         return None
     return value or None
 
@@ -100,10 +101,10 @@ def _date(raw: dict[str, Any], name: str, errors: dict[str, list[str]]) -> date 
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        errors[name] = ["must be a date like 2026-11-23"]
+        errors[name] = [_l("must be a date like 2026-11-23")]
         return None
     if not 1900 <= day.year <= 9000:  # keeps the day-after arithmetic and the database in range
-        errors[name] = ["must be a year from 1900 to 9000"]
+        errors[name] = [_l("must be a year from 1900 to 9000")]
         return None
     return day
 
@@ -113,7 +114,7 @@ def _choice(
 ) -> str:
     value = raw.get(name) or default
     if value not in choices:
-        errors[name] = [f"must be one of {', '.join(choices)}"]
+        errors[name] = [_l("must be one of %(values)s", values=", ".join(choices))]
         return default
     return str(value)
 
@@ -123,7 +124,7 @@ def parse_query(raw: dict[str, Any]) -> InboxQuery:
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(raw) - set(FILTER_FIELDS))
     if unknown:
-        errors["filter"] = [f"unknown fields: {', '.join(unknown)}"]
+        errors["filter"] = [_l("unknown fields: %(fields)s", fields=", ".join(unknown))]
     query = InboxQuery(
         tab=_choice(raw, "tab", TABS, "all", errors),
         status=_choice(raw, "status", STATUSES, "open", errors),
@@ -135,7 +136,7 @@ def parse_query(raw: dict[str, Any]) -> InboxQuery:
         q=_text(raw, "q", 100, errors),
     )
     if query.due_from and query.due_to and query.due_from > query.due_to:
-        errors["due_to"] = ["must not be before due_from"]
+        errors["due_to"] = [_l("must not be before due_from")]
     if errors:
         raise ValidationFailed(errors)
     return query
@@ -173,7 +174,7 @@ def decode_cursor(token: str, sort: str, name: str) -> tuple[Any, int]:
                 raise ValueError
         return value, row_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
-        raise ValidationFailed({name: ["is not a valid page cursor for this order"]}) from None
+        raise ValidationFailed({name: [_l("is not a valid page cursor for this order")]}) from None
 
 
 # --- the queries -------------------------------------------------------------------------------
@@ -290,9 +291,9 @@ def list_page(
 ) -> InboxPage:
     """One page of the inbox. `after`/`before` are cursors from a previous page's next/prev."""
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE_SIZE:
-        raise ValidationFailed({"limit": [f"must be a whole number from 1 to {MAX_PAGE_SIZE}"]})
+        raise ValidationFailed({"limit": [_l("must be a whole number from 1 to %(max)s", max=MAX_PAGE_SIZE)]})
     if after and before:
-        raise ValidationFailed({"before": ["give either after or before, not both"]})
+        raise ValidationFailed({"before": [_l("give either after or before, not both")]})
     backward = bool(before)
     bound = (
         decode_cursor(before or after or "", query.sort, "before" if before else "after") if (after or before) else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from ..engine.progress import completed_spec_names
 from ..extensions import db
 from ..models import HumanTask, ProcessInstance, ProcessVersion, Timer, User
@@ -36,9 +38,9 @@ class InstanceDiagram:
 def for_instance(user: User, instance_id: int) -> InstanceDiagram:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(_l("instance %(id)s does not exist", id=instance_id))
     if not may_view_instance(user, instance):
-        raise Forbidden("you are not involved in this process instance")
+        raise Forbidden(_l("you are not involved in this process instance"))
     version = db.session.get(ProcessVersion, instance.process_version_id)
     tasks = db.session.execute(
         db.select(HumanTask.bpmn_id, HumanTask.status).where(HumanTask.instance_id == instance.id)

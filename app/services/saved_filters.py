@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -24,12 +25,12 @@ def list_for(user: User) -> list[SavedFilter]:
 
 def _name(raw: object) -> str:
     if not isinstance(raw, str) or not raw.strip():
-        raise ValidationFailed({"name": ["a name is required"]})
+        raise ValidationFailed({"name": [_l("a name is required")]})
     name = " ".join(raw.split())
     if "\x00" in name:
-        raise ValidationFailed({"name": ["must not contain NUL characters"]})
+        raise ValidationFailed({"name": [_l("must not contain NUL characters")]})
     if len(name) > 60:
-        raise ValidationFailed({"name": ["must be at most 60 characters"]})
+        raise ValidationFailed({"name": [_l("must be at most %(count)s characters", count=60)]})
     return name
 
 
@@ -38,7 +39,7 @@ def save(user: User, name: object, params: object) -> SavedFilter:
     """Store the filter under a name; the same name again replaces that user's filter of that name."""
     clean_name = _name(name)
     if not isinstance(params, dict):
-        raise ValidationFailed({"params": ["must be an object of filter fields"]})
+        raise ValidationFailed({"params": [_l("must be an object of filter fields")]})
     query = parse_query(params)
     existing = db.session.scalars(
         db.select(SavedFilter).where(SavedFilter.user_id == user.id, SavedFilter.name == clean_name)
@@ -48,22 +49,22 @@ def save(user: User, name: object, params: object) -> SavedFilter:
         return existing
     count = db.session.scalar(db.select(db.func.count(SavedFilter.id)).where(SavedFilter.user_id == user.id)) or 0
     if count >= MAX_PER_USER:
-        raise ValidationFailed({"name": [f"at most {MAX_PER_USER} saved filters; delete one first"]})
+        raise ValidationFailed({"name": [_l("at most %(count)s saved filters; delete one first", count=MAX_PER_USER)]})
     row = SavedFilter(user_id=user.id, name=clean_name, params=query.params(), created_at=clock.now())
     db.session.add(row)
     try:
         db.session.flush()
     except IntegrityError as err:  # the same name saved twice at once: one wins, the other is told
-        raise ValidationFailed({"name": ["a filter with this name was just saved; choose another"]}) from err
+        raise ValidationFailed({"name": [_l("a filter with this name was just saved; choose another")]}) from err
     return row
 
 
 def get_for(user: User, filter_id: int) -> SavedFilter:
     row = db.session.get(SavedFilter, filter_id)
     if row is None:
-        raise NotFound(f"saved filter {filter_id} does not exist")
+        raise NotFound(_l("saved filter %(id)s does not exist", id=filter_id))
     if row.user_id != user.id:
-        raise Forbidden("this saved filter belongs to someone else")
+        raise Forbidden(_l("this saved filter belongs to someone else"))
     return row
 
 

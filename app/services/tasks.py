@@ -110,11 +110,11 @@ def unclaim(task_id: int, user: User) -> HumanTask:
     """Put a task back in its role's queue: only its holder, and only if they took it from that queue."""
     task = db.session.get(HumanTask, task_id)
     if task is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
     if task.assignee_id != user.id:
-        raise Forbidden("only the person holding this task may give it back")
+        raise Forbidden(_l("only the person holding this task may give it back"))
     if task.status != "open":
-        raise Conflict("this task has already been handled")
+        raise Conflict(_l("this task has already been handled"))
     last = db.session.scalars(
         db.select(AuditEvent)
         .where(AuditEvent.task_id == task_id, AuditEvent.action.in_(_HOLDER_CHANGES))
@@ -122,14 +122,14 @@ def unclaim(task_id: int, user: User) -> HumanTask:
         .limit(1)
     ).first()
     if task.role is None or last is None or last.action != "claim" or last.actor_id != user.id:
-        raise Forbidden("only a task claimed from a role's queue can be given back")
+        raise Forbidden(_l("only a task claimed from a role's queue can be given back"))
     released = db.session.execute(
         update(HumanTask)
         .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee_id == user.id)
         .values(assignee_id=None)
     ).rowcount
     if released != 1:
-        raise Conflict("this task changed meanwhile; reload and try again")
+        raise Conflict(_l("the task changed meanwhile; reload and try again"))
     db.session.add(
         AuditEvent(
             at=clock.now(),

@@ -281,7 +281,7 @@ def test_a_decision_table_and_a_form_open_in_their_editors(browser: WebDriver, l
     WebDriverWait(browser, WAIT_SECONDS).until(
         lambda d: d.find_element(By.ID, "form-preview").get_attribute("data-state") == "error"
     )
-    assert "not valid JSON" in browser.find_element(By.ID, "preview-errors").text
+    assert "不是有效的 JSON" in browser.find_element(By.ID, "preview-errors").text
 
 
 def test_a_drawing_from_elsewhere_is_marked_executable_in_the_panel(browser: WebDriver, live_server: str) -> None:
