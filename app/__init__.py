@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from . import i18n
-from .clock import Clock
+from .clock import Clock, FixedClock
 from .config import PROJECT_ROOT, Config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -28,6 +29,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+
+
+def _configured_clock(at: str | None) -> Clock:
+    if not at:
+        return Clock()
+    try:
+        instant = datetime.fromisoformat(at)
+    except ValueError as err:
+        raise RuntimeError(f"CLOCK_AT must be an ISO 8601 instant with an offset, not {at!r}") from err
+    if instant.tzinfo is None:
+        raise RuntimeError(f"CLOCK_AT needs an offset such as +08:00: {at!r}")
+    return FixedClock(instant)
 
 
 def _secret_key(app: Flask) -> str:
@@ -68,7 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .services.form_versions import VersionedFormRegistry
 
-    app.extensions["clock"] = app.config.get("CLOCK") or Clock()
+    app.extensions["clock"] = app.config.get("CLOCK") or _configured_clock(app.config.get("CLOCK_AT"))
     app.extensions["forms"] = VersionedFormRegistry(app.config["FORMS_DIR"])
 
     from . import models  # noqa: F401 - registers the tables with the metadata

@@ -55,4 +55,7 @@ class Config:
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
     ATTACHMENT_DIR = Path(os.environ.get("ATTACHMENT_DIR", PROJECT_ROOT / "instance" / "attachments"))
     # Company total credit cap (第二十四条); None means no cap is configured.
+    # A fixed "now" (ISO 8601 with an offset) for a rehearsal or a test of real worker processes;
+    # unset, the app runs on the wall clock.
+    CLOCK_AT = os.environ.get("CLOCK_AT") or None
     CREDIT_TOTAL_CAP = float(os.environ["CREDIT_TOTAL_CAP"]) if os.environ.get("CREDIT_TOTAL_CAP") else None

@@ -86,3 +86,21 @@ def test_the_scheduler_ticks_only_in_serving_processes_and_never_in_tests(app: F
     finally:
         scheduler.shutdown(wait=False)
         app.testing = True
+
+
+def test_clock_at_fixes_the_apps_now_and_refuses_an_instant_without_offset(tmp_path: Any) -> None:
+    import pytest
+
+    from app import create_app
+    from app.clock import now
+
+    from .conftest import _config
+
+    config = {**_config(f"sqlite:///{tmp_path}/clock.db"), "CLOCK": None}
+    fixed = create_app({**config, "CLOCK_AT": "2026-10-09T18:30:00+08:00"})
+    with fixed.app_context():
+        assert now().isoformat() == "2026-10-09T10:30:00+00:00"
+    with pytest.raises(RuntimeError, match="CLOCK_AT needs an offset"):
+        create_app({**config, "CLOCK_AT": "2026-10-09T18:30:00"})
+    with pytest.raises(RuntimeError, match="CLOCK_AT must be an ISO 8601 instant"):
+        create_app({**config, "CLOCK_AT": "next tuesday"})

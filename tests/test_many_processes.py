@@ -21,7 +21,7 @@ from app.extensions import db
 from app.models import AuditEvent, Complaint, HumanTask, OutboxMail, Timer, User
 from app.services import deployment, instances
 
-from .conftest import PASSWORD, ROOT
+from .conftest import PASSWORD, ROOT, SHANGHAI
 from .support import application
 from .test_escalation import october_report_done  # noqa: F401 - autouse fixture
 from .test_outbox import free_port
@@ -42,6 +42,8 @@ def _env(app: Flask) -> dict[str, str]:
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(free_port()),
         "SMTP_TIMEOUT": "1",
+        # The workers' "now" is the tests' fixed instant, so numbers and deadlines do not follow the wall clock.
+        "CLOCK_AT": app.extensions["clock"].now().isoformat(),
     }
 
 
@@ -146,7 +148,8 @@ def test_four_workers_complete_each_task_once_and_number_complaints_without_gaps
     new_mails = db.session.scalar(db.select(db.func.count(OutboxMail.id))) - mails_before
     assert new_mails == TASKS + INTAKES
     numbers = sorted(db.session.scalars(db.select(Complaint.number)))
-    assert numbers == [f"261123{n:03d}" for n in range(1, INTAKES + 1)]
+    prefix = app.extensions["clock"].now().astimezone(SHANGHAI).strftime("%y%m%d")
+    assert numbers == [f"{prefix}{n:03d}" for n in range(1, INTAKES + 1)]
 
 
 def test_two_schedulers_fire_two_thousand_timers_once_each(app: Flask, tmp_path: Path) -> None:
