@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
@@ -11,6 +10,7 @@ from sqlalchemy.orm import lazyload
 from ..clock import to_company_iso
 from ..extensions import db
 from ..models import HumanTask, OutboxMail, Role, User, user_roles
+from . import rows
 
 
 def task_link(task_id: int) -> str:
@@ -62,28 +62,76 @@ ESCALATION_PROCESS = "overdue_escalation"
 
 def assignment(task: HumanTask, now: datetime) -> None:
     """Tell whoever may work on a new task: its assignee, or every holder of its role."""
-    recipients: Iterable[User]
-    if task.assignee_id is not None:
-        assignee = db.session.get(User, task.assignee_id)
-        recipients = [assignee] if assignee else []
-    else:
-        recipients = role_holders(task.role) if task.role else []
+    assignments([task], now)
+
+
+def _recipients(tasks: list[HumanTask]) -> dict[int, list[tuple[int, str]]]:
+    """For each task, the (user id, address) of its assignee or of every active holder of its role."""
+    assignee_ids = {t.assignee_id for t in tasks if t.assignee_id is not None}
+    roles = {t.role for t in tasks if t.assignee_id is None and t.role}
+    by_id: dict[int, tuple[int, str]] = {}
+    by_role: dict[str, list[tuple[int, str]]] = {}
+    if assignee_ids:
+        for user_id, email in db.session.execute(
+            db.select(User.id, User.email).where(User.id.in_(assignee_ids), User.active.is_(True))
+        ):
+            if email:
+                by_id[user_id] = (user_id, email)
+    if roles:
+        for role, user_id, email in db.session.execute(
+            db.select(Role.key, User.id, User.email)
+            .join(user_roles, user_roles.c.user_id == User.id)
+            .join(Role, Role.id == user_roles.c.role_id)
+            .where(Role.key.in_(roles), User.active.is_(True))
+            .order_by(User.username)
+        ):
+            if email:
+                by_role.setdefault(role, []).append((user_id, email))
+    return {
+        t.id: ([by_id[t.assignee_id]] if t.assignee_id in by_id else [])
+        if t.assignee_id is not None
+        else by_role.get(t.role or "", [])
+        for t in tasks
+    }
+
+
+def assignments(tasks: list[HumanTask], now: datetime) -> None:
+    """Queue the notices for new tasks, reading every recipient in one statement per kind."""
+    if not tasks:
+        return
+    recipients = _recipients(tasks)
+    mails = []
+    for task in tasks:
+        kind, subject, body = _assignment_text(task)
+        mails.extend(
+            {
+                "kind": kind,
+                "user_id": user_id,
+                "to_address": address,
+                "subject": subject[:300],
+                "body": body,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+            for user_id, address in recipients[task.id]
+        )
+    rows.queue_mails(mails)
+
+
+def _assignment_text(task: HumanTask) -> tuple[str, str, str]:
     due_zh, due_en = _due_text(task.due_at)
     link = task_link(task.id)
     if task.process_key == ESCALATION_PROCESS:
-        kind = "escalation"
-        subject = f"[督办 Escalation] {task.title}"
-        body = (
+        return (
+            "escalation",
+            f"[督办 Escalation] {task.title}",
             f"有任务逾期未办，请您督办：{task.title}（督办{due_zh}；逾期不办将再上报一级）。\n查看：{link}\n\n"
             f"An overdue task needs your attention: {task.title} ({due_en} for you; left undone it climbs "
-            f"one more level).\nOpen it: {link}\n"
+            f"one more level).\nOpen it: {link}\n",
         )
-    else:
-        kind = "assignment"
-        subject = f"[待办 To do] {task.title}"
-        body = (
-            f"您有一项新的待办任务：{task.title}（{due_zh}）。\n处理：{link}\n\n"
-            f"A new task is waiting for you: {task.title} ({due_en}).\nOpen it: {link}\n"
-        )
-    for user in recipients:
-        queue(user, kind, subject, body, now)
+    return (
+        "assignment",
+        f"[待办 To do] {task.title}",
+        f"您有一项新的待办任务：{task.title}（{due_zh}）。\n处理：{link}\n\n"
+        f"A new task is waiting for you: {task.title} ({due_en}).\nOpen it: {link}\n",
+    )

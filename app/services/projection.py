@@ -11,7 +11,7 @@ from .. import clock
 from ..engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, Timer, User
-from . import delegation, notify
+from . import delegation, notify, rows
 from .deadlines import DeadlineError, resolve_deadline, script_helpers
 from .errors import ProcessFailed
 from .operations import OPERATIONS, OperationContext
@@ -161,7 +161,7 @@ def _case_cap(due: datetime | None, instance: ProcessInstance) -> datetime | Non
 def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: list[PendingTimer], now: datetime) -> None:
     if not timers and not runtime.timer_ids_at_load:
         return  # timer rows mirror the state's pending timers: none then, none now
-    rows = {
+    timer_rows = {
         row.engine_task_id: row
         for row in db.session.scalars(
             db.select(Timer).where(Timer.instance_id == instance.id, Timer.status == "pending")
@@ -169,7 +169,7 @@ def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: lis
     }
     pending_ids = {t.task_id for t in timers}
     for timer in timers:
-        row = rows.get(timer.task_id)
+        row = timer_rows.get(timer.task_id)
         if row is None:
             db.session.add(
                 Timer(
@@ -182,7 +182,7 @@ def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: lis
             )
         elif row.fire_at != timer.fire_at:
             row.fire_at = timer.fire_at
-    for engine_id, row in rows.items():
+    for engine_id, row in timer_rows.items():
         if engine_id not in pending_ids:
             row.status = "fired" if runtime.timer_fired(engine_id) else "cancelled"
             row.fired_at = now if row.status == "fired" else None
@@ -196,55 +196,46 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     now = step.now
     ready = runtime.ready_tasks()
     timers = runtime.pending_timers()
-    open_rows = {
-        row.engine_task_id: row
-        for row in db.session.scalars(
-            db.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
-        )
-    }
-    created: list[HumanTask] = []
-    for task in ready:
-        if task.id in open_rows:
-            continue
-        title = _title(task, instance) or task.name
-        title_en = _title(task, instance, english=True)
-        customer = task.data.get("customer_name")
-        row = HumanTask(
-            instance_id=instance.id,
-            engine_task_id=task.id,
-            process_key=instance.process_key,
-            business_key=instance.business_key,
-            bpmn_id=task.bpmn_id,
-            name=task.name,
-            title=title,
-            customer=str(customer)[:200] if customer else None,
-            search_text=_search_text(title, title_en, instance.business_key),
-            name_en=(_english(task, "nameEn") or "")[:200] or None,
-            title_en=title_en,
-            form_key=task.form_key,
-            role=_role(task),
-            assignee_id=_user_id(_assignee_name(task)),
-            status="open",
-            created_at=now,
-            due_at=_due(task, timers, instance, step),
-        )
-        db.session.add(row)
-        created.append(row)
+    # Changes still held by the ORM (a row added or moved earlier in this use case) must be in the
+    # database before its task rows are compared with the engine's ready tasks.
+    if db.session.new or db.session.dirty:
+        db.session.flush()
+    open_rows = rows.open_tasks(instance.id)
+    new_rows = [_task_row(task, timers, instance, step) for task in ready if task.id not in open_rows]
     ready_ids = {t.id for t in ready}
-    gone = [row for engine_id, row in open_rows.items() if engine_id not in ready_ids]
-    for row in gone:
-        row.status = "cancelled"
-        row.completed_at = now
+    gone = [row_id for engine_id, row_id in open_rows.items() if engine_id not in ready_ids]
+    rows.cancel_tasks(gone, now)
     if gone:
-        close_escalations([row.id for row in gone], step)
+        close_escalations(gone, step)
     _sync_timers(instance, runtime, timers, now)
-    instance.state = runtime.dump()
-    instance.data = jsonable(runtime.data())
-    if runtime.completed and instance.status == "running":
-        instance.status = "completed"
-        instance.ended_at = now
-    db.session.flush()
+    status = "completed" if runtime.completed and instance.status == "running" else instance.status
+    ended_at = now if status == "completed" and instance.status == "running" else instance.ended_at
+    rows.store_state(instance, runtime.dump(), jsonable(runtime.data()), status, ended_at)
+    created = rows.insert_tasks(new_rows)
     delegation.route_new_tasks(created)
-    for row in created:
-        notify.assignment(row, now)
+    notify.assignments(created, now)
     return created
+
+
+def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInstance, step: Step) -> dict[str, Any]:
+    title = _title(task, instance) or task.name
+    title_en = _title(task, instance, english=True)
+    customer = task.data.get("customer_name")
+    return {
+        "instance_id": instance.id,
+        "engine_task_id": task.id,
+        "process_key": instance.process_key,
+        "business_key": instance.business_key,
+        "bpmn_id": task.bpmn_id,
+        "name": task.name,
+        "title": title,
+        "customer": str(customer)[:200] if customer else None,
+        "search_text": _search_text(title, title_en, instance.business_key),
+        "name_en": (_english(task, "nameEn") or "")[:200] or None,
+        "title_en": title_en,
+        "form_key": task.form_key,
+        "role": _role(task),
+        "assignee_id": _user_id(_assignee_name(task)),
+        "created_at": step.now,
+        "due_at": _due(task, timers, instance, step),
+    }

@@ -6,14 +6,14 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from .. import clock
 from ..engine import EngineError, TaskNotReady
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion, User
 from ..taskforms import validate_data
-from . import delegation, drafts, incidents, opinions, returns
+from . import delegation, drafts, incidents, opinions, returns, rows
 from .access import may_act_on, queue_roles_of
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from .escalation import close_escalations
@@ -159,6 +159,18 @@ def complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         raise
 
 
+_COMPLETE_TASK = (
+    update(HumanTask)
+    .where(HumanTask.id == bindparam("task_id"), HumanTask.status == "open")
+    .values(
+        status="completed",
+        completed_at=bindparam("at"),
+        completed_by_id=bindparam("user_id"),
+        assignee_id=bindparam("user_id"),
+    )
+)
+
+
 @transactional
 def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     # The task, its instance and the version's content hash in one read: the hash finds the cached spec.
@@ -190,25 +202,18 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     now = step.now
     # The conditional update is the claim: of two people completing at once,
     # exactly one changes the row; the other sees 0 rows and is told so.
-    done = db.session.execute(
-        update(HumanTask)
-        .where(HumanTask.id == task_id, HumanTask.status == "open")
-        .values(status="completed", completed_at=now, completed_by_id=user.id, assignee_id=user.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = db.session.connection().execute(_COMPLETE_TASK, {"task_id": task_id, "at": now, "user_id": user.id}).rowcount
     if done != 1:
         raise Conflict(_l("this task has already been handled"))
-    db.session.add(
-        AuditEvent(
-            at=now,
-            actor_id=user.id,
-            action=_action_of(task, clean),
-            instance_id=instance.id,
-            task_id=task.id,
-            task_name=task.name,
-            comment=clean.get("comment") or None,
-            details=_details(task, user, clean, delegated),
-        )
+    rows.audit(
+        at=now,
+        actor_id=user.id,
+        action=_action_of(task, clean),
+        instance_id=instance.id,
+        task_id=task.id,
+        task_name=task.name,
+        comment=clean.get("comment") or None,
+        details=_details(task, user, clean, delegated),
     )
     runtime = load_runtime(bundle_for_id(instance.process_version_id, content_hash), instance, step)
     try:
