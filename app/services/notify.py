@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import bindparam
 from sqlalchemy.orm import lazyload
 
 from ..clock import to_company_iso
@@ -65,26 +66,32 @@ def assignment(task: HumanTask, now: datetime) -> None:
     assignments([task], now)
 
 
+# Built once: a new task's notice is part of every step that opens one.
+_ADDRESSES_OF_USERS = db.select(User.id, User.email).where(
+    User.id.in_(bindparam("ids", expanding=True)), User.active.is_(True)
+)
+_ADDRESSES_OF_ROLES = (
+    db.select(Role.key, User.id, User.email)
+    .join(user_roles, user_roles.c.user_id == User.id)
+    .join(Role, Role.id == user_roles.c.role_id)
+    .where(Role.key.in_(bindparam("roles", expanding=True)), User.active.is_(True))
+    .order_by(User.username)
+)
+
+
 def _recipients(tasks: list[HumanTask]) -> dict[int, list[tuple[int, str]]]:
     """For each task, the (user id, address) of its assignee or of every active holder of its role."""
     assignee_ids = {t.assignee_id for t in tasks if t.assignee_id is not None}
     roles = {t.role for t in tasks if t.assignee_id is None and t.role}
     by_id: dict[int, tuple[int, str]] = {}
     by_role: dict[str, list[tuple[int, str]]] = {}
+    connection = db.session.connection()
     if assignee_ids:
-        for user_id, email in db.session.execute(
-            db.select(User.id, User.email).where(User.id.in_(assignee_ids), User.active.is_(True))
-        ):
+        for user_id, email in connection.execute(_ADDRESSES_OF_USERS, {"ids": sorted(assignee_ids)}):
             if email:
                 by_id[user_id] = (user_id, email)
     if roles:
-        for role, user_id, email in db.session.execute(
-            db.select(Role.key, User.id, User.email)
-            .join(user_roles, user_roles.c.user_id == User.id)
-            .join(Role, Role.id == user_roles.c.role_id)
-            .where(Role.key.in_(roles), User.active.is_(True))
-            .order_by(User.username)
-        ):
+        for role, user_id, email in connection.execute(_ADDRESSES_OF_ROLES, {"roles": sorted(roles)}):
             if email:
                 by_role.setdefault(role, []).append((user_id, email))
     return {
