@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import current_app
@@ -135,6 +136,24 @@ def complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         raise
 
 
+@functools.cache
+def _task_to_complete() -> Any:
+    """The task, its instance, its version's content hash and the rare-case flags: built once, bound per call."""
+    return (
+        db.select(
+            HumanTask,
+            ProcessInstance,
+            ProcessVersion.content_hash,
+            returns.pending_exists(HumanTask.instance_id),
+            drafts.exists_for(HumanTask.id),
+            delegation.was_delegated(HumanTask.instance_id, HumanTask.id),
+        )
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+        .where(HumanTask.id == bindparam("task_id"))
+    )
+
+
 _COMPLETE_TASK = (
     update(HumanTask)
     .where(HumanTask.id == bindparam("task_id"), HumanTask.status == "open")
@@ -151,19 +170,7 @@ _COMPLETE_TASK = (
 def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     # The task, its instance and the version's content hash in one read: the hash finds the cached spec.
     # The flags say whether the rare cases (a pending return, a draft, a delegated task) need their own reads.
-    found = db.session.execute(
-        db.select(
-            HumanTask,
-            ProcessInstance,
-            ProcessVersion.content_hash,
-            returns.pending_exists(HumanTask.instance_id),
-            drafts.exists_for(HumanTask.id),
-            delegation.was_delegated(HumanTask.instance_id, HumanTask.id),
-        )
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
-        .where(HumanTask.id == task_id)
-    ).first()
+    found = db.session.execute(_task_to_complete(), {"task_id": task_id}).first()
     if found is None:
         raise NotFound(_l("task %(id)s does not exist", id=task_id))
     task, instance, content_hash, return_pending, has_draft, delegated = found
