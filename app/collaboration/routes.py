@@ -16,7 +16,7 @@ from ..services import comments as comment_service
 from ..services import delegation as delegation_service
 from ..services import drafts as draft_service
 from ..services import returns as return_service
-from ..services.access import may_act_on
+from ..services.access import may_act_on, may_take_part
 from ..services.errors import DomainError, ValidationFailed
 from ..views import run_action
 from . import bp
@@ -170,6 +170,12 @@ def cancel_delegation(delegation_id: int) -> Response | tuple[str, int]:
 def collaboration_timeline(instance: ProcessInstance) -> list[comment_service.TimelineEntry]:
     """For the instance page's timeline partial; the page itself has checked who may see it."""
     return comment_service.timeline(instance)
+
+
+@bp.app_template_global()
+def collaboration_may_contribute(instance: ProcessInstance) -> bool:
+    """Whether to offer comment, upload and copy-to: a copied colleague only reads and downloads."""
+    return may_take_part(current_user, instance)  # type: ignore[arg-type]
 
 
 @bp.app_template_global()
