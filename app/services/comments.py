@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..extensions import db
@@ -71,7 +72,10 @@ class TimelineEntry:
 
 def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
     """History, remarks and files in the order they happened; the caller has checked who may see it."""
-    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.instance_id == instance.id))
+    # The tasks come along in one query: each event names its task in the reader's language.
+    events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.instance_id == instance.id).options(selectinload(AuditEvent.task))
+    )
     notes = db.session.scalars(db.select(InstanceComment).where(InstanceComment.instance_id == instance.id))
     files = db.session.scalars(db.select(InstanceAttachment).where(InstanceAttachment.instance_id == instance.id))
     entries = [TimelineEntry(e.at, "event", e) for e in events]
