@@ -79,13 +79,23 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
     return rows
 
 
-def run_action(action: Callable[[], object], done: str) -> None:
-    """Run one use case for a form post: flash the outcome; refusals of who-may-act become 403/404 pages."""
+def describe(err: ValidationFailed) -> str:
+    """The refusal as one line that names each field."""
+    return "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in err.errors.items())
+
+
+def run_action(action: Callable[[], object], done: str, raise_invalid: bool = False) -> None:
+    """Run one use case for a form post: flash the outcome; refusals of who-may-act become 403/404 pages.
+
+    With `raise_invalid` a ValidationFailed goes back to the caller, to answer with the page and 422.
+    """
     try:
         action()
         flash(done, "info")
     except ValidationFailed as err:
-        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
+        if raise_invalid:
+            raise
+        flash(describe(err), "error")
     except DomainError as err:
         if err.status in (403, 404):
             abort(err.status)

@@ -78,8 +78,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "processes.index": ("GET", 302, everyone(200)),
     "processes.start": ("GET", 302, allowed(SALES, 200)),
     "processes.instance": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
-    "processes.withdraw": ("POST", 302, allowed({"salesperson"}, 302)),
-    "processes.copy_to": ("POST", 302, allowed(INSTANCE_VIEWERS, 302)),
+    "processes.withdraw": ("POST", 302, allowed({"salesperson"}, 422)),  # no opinion given
+    "processes.copy_to": ("POST", 302, allowed(INSTANCE_VIEWERS, 422)),
     "supervision.index": ("GET", 302, everyone(200)),
     "processes.incidents": ("GET", 302, allowed({"process_owner"}, 200)),
     "processes.retry": ("POST", 302, allowed({"process_owner"}, 302)),
