@@ -49,14 +49,25 @@ def _tick(browser: WebDriver, *task_ids: int) -> None:
         browser.find_element(By.CSS_SELECTOR, f'input[name=task_ids][value="{task_id}"]').click()
 
 
-# (locale, customer to filter on, a word only that language's list shows, summary, outcome of a row)
+# (locale, customer to filter on, a word only that language's list shows, summary, outcome of a row,
+#  the task's title in that language, the other language's)
 BULK_APPROVAL = [
-    ("zh_CN", "华东贸易", "岗位待认领", "已处理 2 项", "已同意"),
-    ("en", "Eastern Trading", "My roles", "2 of 2 tasks decided.", "Approved"),
+    ("zh_CN", "华东贸易", "岗位待认领", "已处理 2 项", "已同意", "营销部经理审批", "Sales manager approval"),
+    (
+        "en",
+        "Eastern Trading",
+        "My roles",
+        "2 of 2 tasks decided.",
+        "Approved",
+        "Sales manager approval",
+        "营销部经理审批",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("locale", "customer", "marker", "summary_text", "outcome"), BULK_APPROVAL)
+@pytest.mark.parametrize(
+    ("locale", "customer", "marker", "summary_text", "outcome", "title", "other_title"), BULK_APPROVAL
+)
 def test_filter_then_bulk_approve(
     browser: WebDriver,
     live_server: str,
@@ -66,6 +77,8 @@ def test_filter_then_bulk_approve(
     marker: str,
     summary_text: str,
     outcome: str,
+    title: str,
+    other_title: str,
 ) -> None:
     _user("sales_manager").locale = locale
     db.session.commit()
@@ -83,7 +96,8 @@ def test_filter_then_bulk_approve(
     summary = wait_for(browser, "#bulk-summary")
     assert summary_text in summary.text
     assert len(browser.find_elements(By.CSS_SELECTOR, "tr.bulk-ok")) == 2
-    assert outcome in browser.find_element(By.CSS_SELECTOR, "table.bulk-results").text
+    results = browser.find_element(By.CSS_SELECTOR, "table.bulk-results").text
+    assert outcome in results and title in results and other_title not in results
     db.session.expire_all()
     assert [db.session.get(HumanTask, i).status for i in (first, second, other)] == ["completed", "completed", "open"]
 
