@@ -9,7 +9,7 @@ from flask import abort, flash
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from .i18n import current_locale, format_number_local
+from .i18n import current_locale, format_cny, format_number_local
 from .models import ProcessInstance
 from .services import instances as instance_service
 from .services.errors import DomainError, ValidationFailed
@@ -27,13 +27,15 @@ DERIVED_LABELS = {
     "decision": _l("Decision"),
     "rejection_reason": _l("Rejection reason"),
 }
+# The derived values that are amounts in yuan (the filed ones say so in their form with "money").
+DERIVED_MONEY = {"limit_cap", "approved_limit"}
 
 
 def _label(field_label: dict[str, str], name: str) -> str:
     return field_label.get(current_locale()) or field_label.get("en") or name
 
 
-def _display(value: Any, choices: dict[str, str] | None = None) -> str | Markup:
+def _display(value: Any, choices: dict[str, str] | None = None, money: bool = False) -> str | Markup:
     if isinstance(value, bool):
         return str(_l("Yes") if value else _l("No"))
     if isinstance(value, list):
@@ -41,6 +43,8 @@ def _display(value: Any, choices: dict[str, str] | None = None) -> str | Markup:
         return separator.join(_display(v, choices) for v in value) or "—"
     if value is None or value == "":
         return "—"
+    if money and isinstance(value, int | float):
+        return format_cny(value)
     if isinstance(value, float):
         return format_number_local(value, 2)
     if choices and str(value) in choices:
@@ -63,7 +67,7 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
         for field in form.fields:
             if field.name in data:
                 choices = {value: _label(label, value) for value, label in field.choices}
-                rows.append((_label(field.label, field.name), _display(data[field.name], choices)))
+                rows.append((_label(field.label, field.name), _display(data[field.name], choices, field.money)))
     else:
         # A process started by the system has no start form: show its plain values as they are.
         for key, value in data.items():
@@ -71,17 +75,27 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
                 rows.append((key, _display(value)))
     for key, label in DERIVED_LABELS.items():
         if key in data:
-            rows.append((str(label), _display(data[key])))
+            rows.append((str(label), _display(data[key], money=key in DERIVED_MONEY)))
     return rows
 
 
-def run_action(action: Callable[[], object], done: str) -> None:
-    """Run one use case for a form post: flash the outcome; refusals of who-may-act become 403/404 pages."""
+def describe(err: ValidationFailed) -> str:
+    """The refusal as one line that names each field."""
+    return "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in err.errors.items())
+
+
+def run_action(action: Callable[[], object], done: str, raise_invalid: bool = False) -> None:
+    """Run one use case for a form post: flash the outcome; refusals of who-may-act become 403/404 pages.
+
+    With `raise_invalid` a ValidationFailed goes back to the caller, to answer with the page and 422.
+    """
     try:
         action()
         flash(done, "info")
     except ValidationFailed as err:
-        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in err.errors.items()), "error")
+        if raise_invalid:
+            raise
+        flash(describe(err), "error")
     except DomainError as err:
         if err.status in (403, 404):
             abort(err.status)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 from app.extensions import db
-from app.models import AuditEvent, OutboxMail, Role, User
+from app.models import AuditEvent, HumanTask, InstanceWatcher, OutboxMail, ProcessInstance, Role, User
 from app.services.users import hash_password
 
 from .conftest import PASSWORD
@@ -157,7 +159,97 @@ def test_withdraw_and_copy_to_from_the_instance_page(app: Flask) -> None:
     response = filer.post(f"/instances/{instance_id}/withdraw", data={"comment": "填错了", "csrf_token": token})
     assert response.status_code == 302
     db.session.expire_all()
-    from app.models import ProcessInstance
-
     assert db.session.get(ProcessInstance, instance_id).status == "withdrawn"
     assert b'id="withdraw"' not in filer.get(f"/instances/{instance_id}").data
+
+
+def _browser(app: Flask, username: str) -> tuple[Any, str]:
+    from .conftest import csrf_token, login
+
+    client = app.test_client()
+    login(client, username)
+    return client, csrf_token(client.get("/tasks").data)
+
+
+def _count(model: Any, *where: Any) -> int:
+    db.session.expire_all()
+    return db.session.scalar(db.select(db.func.count()).select_from(model).where(*where))
+
+
+def test_copy_to_needs_an_opinion_and_the_audit_keeps_it(app: Flask) -> None:
+    sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="CO1").json["id"]
+    url = f"/api/v1/instances/{instance_id}/copy-to"
+    for body in (
+        {"user": "credit_controller", "comment": ""},
+        {"user": "credit_controller", "comment": "  "},
+        {"user": "credit_controller"},
+    ):
+        refused = sales.post(url, body)
+        assert refused.status_code == 422 and list(refused.json["errors"]) == ["comment"], body
+    filer, token = _browser(app, "salesperson")
+    page = filer.post(
+        f"/instances/{instance_id}/copy-to", data={"user": "credit_controller", "comment": "", "csrf_token": token}
+    )
+    assert page.status_code == 422 and "comment: 必须填写意见" in page.get_data(as_text=True)
+    assert _count(InstanceWatcher) == 0 and _count(AuditEvent, AuditEvent.action == "copy_to") == 0
+
+    assert sales.post(url, {"user": "credit_controller", "comment": " 供信用控制参考 "}).status_code == 200
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "copy_to")).one()
+    assert (event.actor.username, event.comment, event.details, event.instance_id) == (
+        "salesperson",
+        "供信用控制参考",
+        {"user": "credit_controller"},
+        instance_id,
+    )
+
+
+def test_the_pages_refuse_whoever_may_not_transfer_urge_withdraw_or_copy(app: Flask) -> None:
+    second_manager(app)
+    sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="RF1").json["id"]
+    manager = ApiUser(app.test_client(), "sales_manager", PASSWORD)
+    task_id = manager.only_task()["id"]
+    manager.post(f"/api/v1/tasks/{task_id}/claim")
+    mails_before = _count(OutboxMail)
+
+    def refused(username: str, url: str, data: dict[str, str]) -> None:
+        client, token = _browser(app, username)
+        assert client.post(url, data={**data, "csrf_token": token}).status_code == 403, (username, url)
+
+    transfer = {"assignee": "sales_manager2", "comment": "请代批"}
+    for outsider in ("sales_manager2", "finance_director", "salesperson"):  # only the holder transfers
+        refused(outsider, f"/tasks/{task_id}/transfer", transfer)
+    for outsider in ("salesperson2", "finance_director", "credit_controller"):  # not the filer, no supervisor
+        refused(outsider, f"/tasks/{task_id}/urge", {"comment": "快点"})
+    for outsider in ("salesperson2", "sales_manager", "sales_vp"):  # only the filer withdraws
+        refused(outsider, f"/instances/{instance_id}/withdraw", {"comment": "撤回"})
+    for outsider in ("finance_director", "credit_controller", "salesperson2"):  # not involved
+        refused(outsider, f"/instances/{instance_id}/copy-to", {"user": "admin", "comment": "看看"})
+
+    db.session.expire_all()
+    task = db.session.get(HumanTask, task_id)
+    assert (task.status, task.assignee.username) == ("open", "sales_manager")
+    assert db.session.get(ProcessInstance, instance_id).status == "running"
+    acted = AuditEvent.action.in_(("transfer", "urge", "withdraw", "copy_to"))
+    assert _count(AuditEvent, acted) == 0 and _count(InstanceWatcher) == 0
+    assert _count(OutboxMail) == mails_before
+
+
+def test_a_single_task_is_rejected_through_its_form(app: Flask) -> None:
+    sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="RJ1").json["id"]
+    task_id = ApiUser(app.test_client(), "sales_manager", PASSWORD).only_task()["id"]
+    browser, token = _browser(app, "sales_manager")
+    browser.post(f"/tasks/{task_id}/claim", data={"csrf_token": token})
+    response = browser.post(
+        f"/tasks/{task_id}", data={"decision": "reject", "comment": "回款记录不足", "csrf_token": token}
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/tasks")
+    db.session.expire_all()
+    task = db.session.get(HumanTask, task_id)
+    assert (task.status, task.completed_by.username) == ("completed", "sales_manager")
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "reject")).one()
+    assert (event.actor.username, event.comment, event.task_id) == ("sales_manager", "回款记录不足", task_id)
+    assert _count(HumanTask, HumanTask.instance_id == instance_id, HumanTask.status == "open") == 0
+    assert db.session.get(ProcessInstance, instance_id).status == "completed"

@@ -78,8 +78,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "processes.index": ("GET", 302, everyone(200)),
     "processes.start": ("GET", 302, allowed(SALES, 200)),
     "processes.instance": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
-    "processes.withdraw": ("POST", 302, allowed({"salesperson"}, 302)),
-    "processes.copy_to": ("POST", 302, allowed(INSTANCE_VIEWERS, 302)),
+    "processes.withdraw": ("POST", 302, allowed({"salesperson"}, 422)),  # no opinion given
+    "processes.copy_to": ("POST", 302, allowed(INSTANCE_VIEWERS, 422)),
     "supervision.index": ("GET", 302, everyone(200)),
     "processes.incidents": ("GET", 302, allowed({"process_owner"}, 200)),
     "processes.retry": ("POST", 302, allowed({"process_owner"}, 302)),
@@ -113,7 +113,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.return_task": ("POST", 401, allowed(TASK_HOLDER, 422)),
     "api.delegations": ("GET", 401, everyone(200)),
     "api.create_delegation": ("POST", 401, everyone(422)),
-    "api.cancel_delegation": ("DELETE", 401, allowed({DELEGATOR}, 200)),  # before the page's cancel
+    "api.cancel_delegation": ("DELETE", 401, allowed({DELEGATOR}, 422)),  # no reason given
     "api.comments": ("GET", 401, allowed(INSTANCE_VIEWERS, 200)),
     "api.add_comment": ("POST", 401, allowed(INSTANCE_VIEWERS, 422)),
     "api.attachments": ("GET", 401, allowed(INSTANCE_VIEWERS, 200)),
@@ -127,8 +127,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "collaboration.upload": ("POST", 302, allowed(INSTANCE_VIEWERS, 302)),
     "collaboration.download": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
     "collaboration.delegations": ("GET", 302, everyone(200)),
-    "collaboration.create_delegation": ("POST", 302, everyone(302)),
-    "collaboration.cancel_delegation": ("POST", 302, allowed({DELEGATOR}, 302)),
+    "collaboration.create_delegation": ("POST", 302, everyone(422)),  # nothing filled in
+    "collaboration.cancel_delegation": ("POST", 302, allowed({DELEGATOR}, 422)),  # no reason given
     "modeler.vendor": ("GET", 302, everyone(200)),
     "modeler.index": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.model": ("GET", 302, allowed({"process_owner"}, 200)),
@@ -166,7 +166,10 @@ def objects(app: Flask) -> dict[str, Any]:
     ).json["id"]
     delegation_id = (
         ApiUser(app.test_client(), DELEGATOR, PASSWORD)
-        .post("/api/v1/delegations", {"delegate": "admin", "starts_at": "2027-06-01T09:00", "ends_at": "2027-06-02"})
+        .post(
+            "/api/v1/delegations",
+            {"delegate": "admin", "starts_at": "2027-06-01T09:00", "ends_at": "2027-06-02", "reason": "休假"},
+        )
         .json["id"]
     )
     return {

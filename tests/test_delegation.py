@@ -38,7 +38,12 @@ def test_an_active_delegation_moves_open_tasks_and_the_delegate_acts_on_behalf(a
     now = clock.now()
     made = manager.post(
         "/api/v1/delegations",
-        {"delegate": "sales_vp", "starts_at": now.isoformat(), "ends_at": (now + timedelta(days=3)).isoformat()},
+        {
+            "delegate": "sales_vp",
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(days=3)).isoformat(),
+            "reason": "出差",
+        },
     )
     assert made.status_code == 201, made.json
     assert holder(task_id) == "sales_vp"
@@ -55,7 +60,12 @@ def test_the_tick_hands_out_when_the_period_begins_and_brings_back_when_it_ends(
     start = clock.now() + timedelta(hours=1)
     manager.post(
         "/api/v1/delegations",
-        {"delegate": "sales_vp", "starts_at": start.isoformat(), "ends_at": (start + timedelta(days=1)).isoformat()},
+        {
+            "delegate": "sales_vp",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(days=1)).isoformat(),
+            "reason": "休假",
+        },
     )
     assert holder(task_id) == "sales_manager"  # not yet
     clock.set(start + timedelta(minutes=1))
@@ -74,7 +84,12 @@ def test_a_new_task_for_someone_away_goes_to_the_delegate(app: Flask, clock: Any
     sales = ApiUser(client, "salesperson", PASSWORD)
     instance_id = sales.start_credit(customer_code="DG3").json["id"]
     now = clock.now()
-    away = {"delegate": "salesperson2", "starts_at": now.isoformat(), "ends_at": (now + timedelta(days=5)).isoformat()}
+    away = {
+        "delegate": "salesperson2",
+        "starts_at": now.isoformat(),
+        "ends_at": (now + timedelta(days=5)).isoformat(),
+        "reason": "年假",
+    }
     assert sales.post("/api/v1/delegations", away).status_code == 201
     manager = ApiUser(client, "sales_manager", PASSWORD)
     # The diagram sends the correction to the filer by name; the filer is away.
@@ -101,6 +116,7 @@ def test_the_delegate_sees_the_delegators_role_queue_only_while_it_lasts(app: Fl
             "delegate": "finance_director",
             "starts_at": now.isoformat(),
             "ends_at": (now + timedelta(hours=4)).isoformat(),
+            "reason": "下午开会",
         },
     )
     assert [t["role"] for t in finance.tasks("queue")] == ["sales_manager"]
@@ -113,14 +129,54 @@ def test_cancel_brings_tasks_back_and_only_the_delegator_may_cancel(app: Flask, 
     now = clock.now()
     made = manager.post(
         "/api/v1/delegations",
-        {"delegate": "sales_vp", "starts_at": now.isoformat(), "ends_at": (now + timedelta(days=3)).isoformat()},
+        {
+            "delegate": "sales_vp",
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(days=3)).isoformat(),
+            "reason": "出差",
+        },
     ).json
+    url = f"/api/v1/delegations/{made['id']}"
     vp = ApiUser(manager.client, "sales_vp", PASSWORD)
-    assert vp.client.delete(f"/api/v1/delegations/{made['id']}", headers=vp.headers).status_code == 403
-    assert manager.client.delete(f"/api/v1/delegations/{made['id']}", headers=manager.headers).status_code == 200
+    assert vp.client.delete(url, json={"reason": "我来取消"}, headers=vp.headers).status_code == 403
+    for body in (None, {}, {"reason": "  "}, {"reason": 7}):
+        refused = manager.client.delete(url, json=body, headers=manager.headers)
+        assert refused.status_code == 422 and list(refused.json["errors"]) == ["reason"], body
+    assert holder(task_id) == "sales_vp"  # a refused cancel changes nothing
+    done = manager.client.delete(url, json={"reason": "提前回来了"}, headers=manager.headers)
+    assert done.status_code == 200 and done.json["cancelled_at"]
     assert holder(task_id) == "sales_manager"
-    again = manager.client.delete(f"/api/v1/delegations/{made['id']}", headers=manager.headers)
+    again = manager.client.delete(url, json={"reason": "再取消"}, headers=manager.headers)
     assert again.status_code == 409
+
+
+def test_creating_and_cancelling_are_audited_with_the_actor_and_the_reason(app: Flask, clock: Any) -> None:
+    manager = ApiUser(app.test_client(), "sales_manager", PASSWORD)
+    now = clock.now()
+    made = manager.post(
+        "/api/v1/delegations",
+        {
+            "delegate": "sales_vp",
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(days=2)).isoformat(),
+            "reason": " 出差北京 ",
+        },
+    )
+    assert made.status_code == 201 and made.json["reason"] == "出差北京"
+    assert db.session.get(Delegation, made.json["id"]).reason == "出差北京"
+    manager.client.delete(
+        f"/api/v1/delegations/{made.json['id']}", json={"reason": "行程取消"}, headers=manager.headers
+    )
+    events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.subject == f"delegation:{made.json['id']}").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.action, e.actor.username, e.comment) for e in events] == [
+        ("delegation_created", "sales_manager", "出差北京"),
+        ("delegation_cancelled", "sales_manager", "行程取消"),
+    ]
+    assert events[0].details["delegate"] == "sales_vp"
+    listed = manager.get("/api/v1/delegations").json["delegations"]
+    assert [d["reason"] for d in listed] == ["出差北京"]
 
 
 def test_bad_delegations_are_refused_naming_the_field(app: Flask, clock: Any) -> None:
@@ -129,12 +185,14 @@ def test_bad_delegations_are_refused_naming_the_field(app: Flask, clock: Any) ->
     later = (now + timedelta(days=1)).isoformat()
 
     def errors(**body: Any) -> list[str]:
-        answer = manager.post("/api/v1/delegations", {"starts_at": now.isoformat(), "ends_at": later, **body})
+        answer = manager.post(
+            "/api/v1/delegations", {"starts_at": now.isoformat(), "ends_at": later, "reason": "出差", **body}
+        )
         assert answer.status_code == 422
         return list(answer.json["errors"])
 
     assert errors(delegate="sales_manager") == ["delegate"]
-    to_self = {"delegate": "sales_manager", "starts_at": now.isoformat(), "ends_at": later}
+    to_self = {"delegate": "sales_manager", "starts_at": now.isoformat(), "ends_at": later, "reason": "出差"}
     assert manager.post("/api/v1/delegations", to_self).json["errors"] == {"delegate": ["不能委托给自己"]}
     english = manager.client.post(
         "/api/v1/delegations", json=to_self, headers={**manager.headers, "Accept-Language": "en"}
@@ -143,38 +201,67 @@ def test_bad_delegations_are_refused_naming_the_field(app: Flask, clock: Any) ->
     assert errors(delegate="nobody") == ["delegate"]
     assert errors(delegate="sales_vp", ends_at=now.isoformat()) == ["ends_at"]
     assert errors(delegate="sales_vp", starts_at="yesterday") == ["starts_at"]
-    assert (
-        manager.post(
-            "/api/v1/delegations", {"delegate": "sales_vp", "starts_at": now.isoformat(), "ends_at": later}
-        ).status_code
-        == 201
-    )
+    assert errors(delegate="sales_vp", reason="") == ["reason"]
+    assert errors(delegate="sales_vp", reason="   ") == ["reason"]
+    assert errors(delegate="sales_vp", reason=["出差"]) == ["reason"]
+    assert errors(delegate="sales_vp", reason="长" * 2001) == ["reason"]
+    no_reason = {"delegate": "sales_vp", "starts_at": now.isoformat(), "ends_at": later}
+    assert manager.post("/api/v1/delegations", no_reason).json["errors"] == {"reason": ["必须说明原因"]}
+    assert db.session.scalar(db.select(db.func.count(Delegation.id))) == 0
+    audited = db.select(db.func.count(AuditEvent.id)).where(AuditEvent.subject.like("delegation:%"))
+    assert db.session.scalar(audited) == 0
+    assert manager.post("/api/v1/delegations", {**no_reason, "reason": "出差"}).status_code == 201
     assert errors(delegate="general_manager") == ["starts_at"]  # overlaps
     assert db.session.scalar(db.select(db.func.count(Delegation.id))) == 1
 
 
-def test_the_delegations_page_creates_and_cancels(app: Flask, client: Any) -> None:
+def test_the_delegations_page_creates_and_cancels_with_a_reason(app: Flask, client: Any) -> None:
     login(client, "sales_manager")
     page = client.get("/delegations")
     assert page.status_code == 200
     token = csrf_token(page.data)
-    client.post(
-        "/delegations",
-        data={
-            "delegate": "sales_vp",
-            "starts_at": "2026-11-24T09:00",
-            "ends_at": "2026-11-25T18:00",
-            "csrf_token": token,
-        },
-    )
+    form = {"delegate": "sales_vp", "starts_at": "2026-11-24T09:00", "ends_at": "2026-11-25T18:00", "csrf_token": token}
+    refused = client.post("/delegations", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'data-field="reason"' in html and "必须说明原因" in html
+    assert 'value="sales_vp"' in html  # what was typed stays
+    assert db.session.scalar(db.select(db.func.count(Delegation.id))) == 0
+    assert client.post("/delegations", data={**form, "reason": "去上海出差"}).status_code == 302
     made = db.session.scalars(db.select(Delegation)).one()
-    assert made.delegate.username == "sales_vp"
+    assert (made.delegate.username, made.reason) == ("sales_vp", "去上海出差")
+    assert "去上海出差" in client.get("/delegations").get_data(as_text=True)
     login(other := app.test_client(), "sales_vp")
     other_token = csrf_token(other.get("/delegations").data)
-    assert other.post(f"/delegations/{made.id}/cancel", data={"csrf_token": other_token}).status_code == 403
-    assert client.post(f"/delegations/{made.id}/cancel", data={"csrf_token": token}).status_code == 302
+    cancel = f"/delegations/{made.id}/cancel"
+    assert other.post(cancel, data={"csrf_token": other_token, "reason": "x"}).status_code == 403
+    no_reason = client.post(cancel, data={"csrf_token": token})
+    assert no_reason.status_code == 422 and 'data-field="reason"' in no_reason.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Delegation, made.id).cancelled_at is None
+    assert client.post(cancel, data={"csrf_token": token, "reason": "行程推迟"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Delegation, made.id).cancelled_at is not None
+    cancelled = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "delegation_cancelled")).one()
+    assert (cancelled.actor.username, cancelled.comment) == ("sales_manager", "行程推迟")
+
+
+def test_the_delegations_page_speaks_english(app: Flask, client: Any) -> None:
+    user("sales_manager").locale = "en"
+    db.session.commit()
+    login(client, "sales_manager")
+    token = csrf_token(client.get("/delegations").data)
+    form = {"delegate": "sales_vp", "starts_at": "2026-11-24T09:00", "ends_at": "2026-11-25T18:00", "csrf_token": token}
+    html = client.post("/delegations", data=form).get_data(as_text=True)
+    assert "Reason" in html and "a reason is required" in html
+
+
+def test_the_delegation_model_and_its_migration_agree(app: Flask) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert [d for d in differences if "delegations" in str(d)] == []
 
 
 def test_the_openapi_document_describes_the_collaboration_endpoints(app: Flask) -> None:
@@ -198,6 +285,7 @@ def test_a_delegate_works_the_queue_but_does_not_gain_the_delegators_other_right
             "delegate": "finance_director",
             "starts_at": now.isoformat(),
             "ends_at": (now + timedelta(days=1)).isoformat(),
+            "reason": "外出培训",
         },
     )
     assert made.status_code == 201

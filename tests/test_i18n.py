@@ -20,7 +20,7 @@ from app.extensions import db
 from app.i18n import format_cny, format_date_local, format_datetime_local, format_number_local
 from app.models import HumanTask, User
 
-from .conftest import csrf_token, login
+from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,6 +175,34 @@ def test_dates_numbers_and_yuan_per_locale(app: Flask, locale: str, expected: tu
             format_cny(-5),
         )
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "requested", "shipment", "plain"),
+    [("zh_CN", "¥90,000.00", "¥100,000.00", "24"), ("en", "CN¥90,000.00", "CN¥100,000.00", "24")],
+)
+def test_amounts_on_task_and_instance_pages_are_yuan_in_the_readers_format(
+    app: Flask, client: FlaskClient, locale: str, requested: str, shipment: str, plain: str
+) -> None:
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code="MY1").json["id"]
+    task_id = db.session.scalars(db.select(HumanTask.id).where(HumanTask.instance_id == instance_id)).one()
+    manager = db.session.scalars(db.select(User).where(User.username == "sales_manager")).one()
+    manager.locale = locale
+    db.session.commit()
+    browser = app.test_client()
+    login(browser, "sales_manager")
+    for url in (f"/tasks/{task_id}", f"/instances/{instance_id}"):
+        facts = browser.get(url).get_data(as_text=True).split('<dl class="facts">', 1)[1].split("</dl>", 1)[0]
+        cells = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", facts))
+        requested_label = "申请额度(元)" if locale == "zh_CN" else "Requested limit (CNY)"
+        months_label = "合作月数" if locale == "zh_CN" else "Months of cooperation"
+        assert cells[requested_label] == requested, url
+        assert shipment in cells.values(), url
+        assert cells[months_label] == plain, url  # a count, not money
+        limit_cap = "额度上限" if locale == "zh_CN" else "Limit cap"
+        if limit_cap in cells:
+            assert cells[limit_cap].startswith(requested.split("9")[0]), url
 
 
 def test_templates_use_the_filters(app: Flask) -> None:

@@ -103,6 +103,8 @@ def test_an_unknown_form_is_reported_like_a_missing_key(registry: FormRegistry) 
         ([{"name": "x", "colour": 1}], "field 'x' has unknown settings: colour"),
         ([{"name": "x", "required_if": {"y": ["1"]}}], "field 'x' depends on unknown field 'y'"),
         ([{"name": "x", "min": 1}], "min does not apply to a string field"),
+        ([{"name": "x", "money": True}], "money does not apply to a string field"),
+        ([{"name": "x", "type": "decimal", "money": "yes"}], "money must be true or false"),
         ([{"name": "x", "type": "integer", "min": 5, "max": 1}], "min is greater than max"),
         ([{"name": "x", "type": "integer", "max": 1.5}], "max must be a whole number"),
         ([{"name": "x", "required": "yes"}], "required must be true or false"),

@@ -39,6 +39,7 @@ def delegation_json(d: Delegation) -> dict[str, Any]:
         "ends_at": to_company_iso(d.ends_at),
         "created_at": to_company_iso(d.created_at),
         "cancelled_at": to_company_iso(d.cancelled_at),
+        "reason": d.reason,
     }
 
 
@@ -82,14 +83,19 @@ def delegations() -> Reply:
 @token_required
 def create_delegation() -> Reply:
     body = _body()
-    made = delegation_service.create(api_user(), body.get("delegate"), body.get("starts_at"), body.get("ends_at"))
+    made = delegation_service.create(
+        api_user(), body.get("delegate"), body.get("starts_at"), body.get("ends_at"), body.get("reason")
+    )
     return jsonify(delegation_json(made)), 201
 
 
 @bp.delete("/delegations/<id:delegation_id>")
 @token_required
 def cancel_delegation(delegation_id: int) -> Reply:
-    return jsonify(delegation_json(delegation_service.cancel(delegation_id, api_user()))), 200
+    # The reason comes in the body; without one the service still answers 403/404/409 before 422.
+    body = request.get_json(silent=True)
+    reason = body.get("reason") if isinstance(body, dict) else None
+    return jsonify(delegation_json(delegation_service.cancel(delegation_id, api_user(), reason))), 200
 
 
 @bp.get("/instances/<id:instance_id>/comments")

@@ -53,7 +53,7 @@ def collaboration_paths(
             "get": {"security": secured, "responses": answers(200, _OBJECT, 401)},
             "post": {
                 "security": secured,
-                "requestBody": text_body("delegate", "starts_at", "ends_at"),
+                "requestBody": text_body("delegate", "starts_at", "ends_at", "reason", required=True),
                 "responses": answers(201, _OBJECT, 401, 422),
             },
         },
@@ -61,7 +61,8 @@ def collaboration_paths(
             "delete": {
                 "security": secured,
                 "parameters": [row_id("delegation_id")],
-                "responses": answers(200, _OBJECT, 401, 403, 404, 409),
+                "requestBody": text_body("reason", required=True),
+                "responses": answers(200, _OBJECT, 401, 403, 404, 409, 422),
             }
         },
         "/instances/{instance_id}/comments": {

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -16,8 +16,8 @@ from ..services import comments as comment_service
 from ..services import delegation as delegation_service
 from ..services import drafts as draft_service
 from ..services import returns as return_service
-from ..services.access import may_act_on
-from ..services.errors import DomainError
+from ..services.access import may_act_on, may_take_part
+from ..services.errors import DomainError, ValidationFailed
 from ..views import run_action
 from . import bp
 
@@ -39,6 +39,11 @@ class DelegationForm(FlaskForm):
     delegate = StringField(validators=[Optional(), Length(max=64)])
     starts_at = StringField(validators=[Optional(), Length(max=40)])
     ends_at = StringField(validators=[Optional(), Length(max=40)])
+    reason = TextAreaField(validators=[Optional(), Length(max=2000)])
+
+
+class CancelDelegationForm(FlaskForm):
+    reason = StringField(validators=[Optional(), Length(max=2000)])
 
 
 class ActionForm(FlaskForm):
@@ -110,33 +115,54 @@ def download(attachment_id: int) -> Response:
         abort(err.status)
 
 
-@bp.route("/delegations")
-@login_required
-def delegations() -> str:
+def _delegations_page(
+    form: DelegationForm | None = None, errors: dict[str, list[str]] | None = None, cancelling: int | None = None
+) -> str:
     return render_template(
         "collaboration/delegations.html",
         delegations=delegation_service.mine(current_user),
-        form=DelegationForm(),
-        action_form=ActionForm(),
+        form=form or DelegationForm(formdata=None),
+        cancel_form=CancelDelegationForm(formdata=None),
+        errors=errors or {},
+        cancelling=cancelling,
     )
+
+
+@bp.route("/delegations")
+@login_required
+def delegations() -> str:
+    return _delegations_page()
 
 
 @bp.route("/delegations", methods=["POST"])
 @login_required
-def create_delegation() -> Response:
+def create_delegation() -> Response | tuple[str, int]:
     form = _csrf_checked(DelegationForm())
-    run_action(
-        lambda: delegation_service.create(current_user, form.delegate.data, form.starts_at.data, form.ends_at.data),
-        _("Delegation saved"),
-    )
+    try:
+        delegation_service.create(
+            current_user, form.delegate.data, form.starts_at.data, form.ends_at.data, form.reason.data or ""
+        )
+    except ValidationFailed as err:
+        # The page again, with what was typed and the error beside its field.
+        return _delegations_page(form=form, errors=err.errors), 422  # type: ignore[arg-type]
+    flash(_("Delegation saved"), "info")
     return redirect(url_for("collaboration.delegations"))
 
 
 @bp.route("/delegations/<id:delegation_id>/cancel", methods=["POST"])
 @login_required
-def cancel_delegation(delegation_id: int) -> Response:
-    _csrf_checked(ActionForm())
-    run_action(lambda: delegation_service.cancel(delegation_id, current_user), _("Delegation cancelled"))
+def cancel_delegation(delegation_id: int) -> Response | tuple[str, int]:
+    form = _csrf_checked(CancelDelegationForm())
+    try:
+        delegation_service.cancel(delegation_id, current_user, form.reason.data or "")
+    except ValidationFailed as err:
+        return _delegations_page(errors=err.errors, cancelling=delegation_id), 422
+    except DomainError as err:
+        if err.status in (403, 404):
+            abort(err.status)
+        flash(err.message, "error")
+        return redirect(url_for("collaboration.delegations"))
+    flash(_("Delegation cancelled"), "info")
     return redirect(url_for("collaboration.delegations"))
 
 
@@ -144,6 +170,12 @@ def cancel_delegation(delegation_id: int) -> Response:
 def collaboration_timeline(instance: ProcessInstance) -> list[comment_service.TimelineEntry]:
     """For the instance page's timeline partial; the page itself has checked who may see it."""
     return comment_service.timeline(instance)
+
+
+@bp.app_template_global()
+def collaboration_may_contribute(instance: ProcessInstance) -> bool:
+    """Whether to offer comment, upload and copy-to: a copied colleague only reads and downloads."""
+    return may_take_part(current_user, instance)  # type: ignore[arg-type]
 
 
 @bp.app_template_global()

@@ -25,6 +25,8 @@ class Delegation(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why the work is handed over; the audit trail keeps it too, with the reason for any cancellation.
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Set by the tick once the open tasks went back to the delegator, so it does that once.
     ended_handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -142,6 +142,14 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+    task: Mapped[HumanTask | None] = relationship()
+
+    @property
+    def display_task_name(self) -> str | None:
+        """The task's name in the reader's language; `task_name` keeps the diagram's own name as recorded."""
+        if self.task is not None and self.task.name_en and _reads_english():
+            return self.task.name_en
+        return self.task_name
 
 
 class InstanceWatcher(db.Model):

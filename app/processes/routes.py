@@ -18,7 +18,7 @@ from ..services import incidents as incident_service
 from ..services import instances as instance_service
 from ..services.errors import ProcessFailed, ValidationFailed
 from ..taskforms import build_form_class, form_to_data
-from ..views import data_rows, run_action
+from ..views import data_rows, describe, run_action
 from . import bp
 
 
@@ -101,16 +101,23 @@ class InstanceActionForm(FlaskForm):
     comment = StringField(validators=[Optional(), Length(max=2000)])
 
 
-def _instance_action(instance_id: int, action: Callable[[InstanceActionForm], object], done: str) -> Response:
+def _instance_action(
+    instance_id: int, action: Callable[[InstanceActionForm], object], done: str
+) -> Response | tuple[str, int]:
     form = InstanceActionForm()
     form.validate_on_submit()  # the service checks who may act first, then what was given
-    run_action(lambda: action(form), done)
+    try:
+        run_action(lambda: action(form), done, raise_invalid=True)
+    except ValidationFailed as err:
+        # The instance page again, telling which field was missing or wrong; nothing was changed.
+        flash(describe(err), "error")
+        return instance(instance_id), 422
     return redirect(url_for("processes.instance", instance_id=instance_id))
 
 
 @bp.route("/instances/<id:instance_id>/withdraw", methods=["POST"])
 @login_required
-def withdraw(instance_id: int) -> Response:
+def withdraw(instance_id: int) -> Response | tuple[str, int]:
     return _instance_action(
         instance_id,
         lambda f: action_service.withdraw(instance_id, current_user, f.comment.data or ""),
@@ -120,7 +127,7 @@ def withdraw(instance_id: int) -> Response:
 
 @bp.route("/instances/<id:instance_id>/copy-to", methods=["POST"])
 @login_required
-def copy_to(instance_id: int) -> Response:
+def copy_to(instance_id: int) -> Response | tuple[str, int]:
     return _instance_action(
         instance_id,
         lambda f: action_service.copy_to(instance_id, current_user, f.user.data or "", f.comment.data or ""),

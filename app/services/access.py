@@ -102,16 +102,25 @@ def involved_user_ids(instance: ProcessInstance) -> set[int]:
     return ids
 
 
-def may_view_instance(user: User, instance: ProcessInstance) -> bool:
-    copied = db.session.scalar(
-        db.select(InstanceWatcher.id).where(
-            InstanceWatcher.instance_id == instance.id, InstanceWatcher.user_id == user.id
+def is_copied_on(user: User, instance: ProcessInstance) -> bool:
+    return bool(
+        db.session.scalar(
+            db.select(InstanceWatcher.id).where(
+                InstanceWatcher.instance_id == instance.id, InstanceWatcher.user_id == user.id
+            )
         )
     )
-    if copied:
-        return True
+
+
+def may_take_part(user: User, instance: ProcessInstance) -> bool:
+    """Who may add to an instance (comment, attach, copy someone in): the filer, whoever holds or held
+    one of its tasks or may claim an open one, and their supervisors. A copied colleague only reads."""
     involved = involved_user_ids(instance)
     return user.id in involved or user.id in _supervisor_chain(involved)
+
+
+def may_view_instance(user: User, instance: ProcessInstance) -> bool:
+    return is_copied_on(user, instance) or may_take_part(user, instance)
 
 
 def may_view_credit_file(user: User, filed_by_ids: set[int]) -> bool:

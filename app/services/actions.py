@@ -126,13 +126,9 @@ def withdraw(instance_id: int, actor: User, comment: object) -> ProcessInstance:
 @transactional
 def copy_to(instance_id: int, actor: User, username: object, comment: object) -> InstanceWatcher:
     """Copy a colleague on an instance (抄送): they may read it and its history, never act on it."""
-    from .access import may_view_instance
+    from .comments import open_to_contributions
 
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFound(_l("instance %(id)s does not exist", id=instance_id))
-    if not may_view_instance(actor, instance):
-        raise Forbidden(_l("you are not involved in this process instance"))
+    instance = open_to_contributions(actor, instance_id)
     opinion = _opinion(comment)
     if not isinstance(username, str) or not username.strip():
         raise ValidationFailed({"user": [_l("whom to copy is required")]})

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from .. import clock
 from ..extensions import db
 from ..models import InstanceAttachment, User
-from .comments import visible_instance
+from .comments import open_to_contributions, visible_instance
 from .errors import NotFound, ValidationFailed
 from .transactions import transactional
 
@@ -85,7 +85,7 @@ def _safe_filename(name: object) -> str:
 
 def upload(instance_id: int, user: User, filename: object, stream: BinaryIO | None) -> InstanceAttachment:
     """Read at most the size limit (plus one byte to notice more), then store it in one transaction."""
-    visible_instance(user, instance_id)
+    open_to_contributions(user, instance_id)
     if stream is None:
         raise ValidationFailed({"file": [_l("choose a file to upload")]})
     limit = int(current_app.config["ATTACHMENT_MAX_BYTES"])
@@ -99,7 +99,7 @@ def upload(instance_id: int, user: User, filename: object, stream: BinaryIO | No
 
 @transactional
 def _store(instance_id: int, user: User, filename: object, content: bytes) -> InstanceAttachment:
-    instance = visible_instance(user, instance_id)
+    instance = open_to_contributions(user, instance_id)
     content_type = sniff(content)
     if content_type is None:
         raise ValidationFailed({"file": [_l("only these kinds of file are accepted: %(types)s", types=ALLOWED_TYPES)]})

@@ -85,7 +85,7 @@ def decide(user: User, task_ids: object, decision: object, comment: object = "")
         title = None
         try:
             task = _check_one(task_id, user, kind)
-            kind, title = task.form_key, task.title
+            kind, title = task.form_key, task.display_title
             task_service.complete(task_id, user, dict(data))
             results.append(BulkResult(task_id, True, 200, title=title))
         except ValidationFailed as err:

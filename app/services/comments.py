@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..extensions import db
 from ..models import AuditEvent, InstanceAttachment, InstanceComment, ProcessInstance, User
-from .access import may_view_instance
+from .access import is_copied_on, may_take_part, may_view_instance
 from .errors import Forbidden, NotFound, ValidationFailed
 from .transactions import transactional
 
@@ -26,9 +27,21 @@ def visible_instance(user: User, instance_id: int) -> ProcessInstance:
     return instance
 
 
+def open_to_contributions(user: User, instance_id: int) -> ProcessInstance:
+    """The instance, if this person may add to it; a copied colleague may read it and nothing more."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(_l("instance %(id)s does not exist", id=instance_id))
+    if not may_take_part(user, instance):
+        if is_copied_on(user, instance):
+            raise Forbidden(_l("you were copied on this instance: you may read it, but not add to it"))
+        raise Forbidden(_l("you are not involved in this process instance"))
+    return instance
+
+
 @transactional
 def add(instance_id: int, author: User, body: object) -> InstanceComment:
-    instance = visible_instance(author, instance_id)
+    instance = open_to_contributions(author, instance_id)
     if not isinstance(body, str) or not body.strip():
         raise ValidationFailed({"body": [_l("a comment needs some text")]})
     if len(body) > MAX_COMMENT:
@@ -59,7 +72,10 @@ class TimelineEntry:
 
 def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
     """History, remarks and files in the order they happened; the caller has checked who may see it."""
-    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.instance_id == instance.id))
+    # The tasks come along in one query: each event names its task in the reader's language.
+    events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.instance_id == instance.id).options(selectinload(AuditEvent.task))
+    )
     notes = db.session.scalars(db.select(InstanceComment).where(InstanceComment.instance_id == instance.id))
     files = db.session.scalars(db.select(InstanceAttachment).where(InstanceAttachment.instance_id == instance.id))
     entries = [TimelineEntry(e.at, "event", e) for e in events]

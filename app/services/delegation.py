@@ -17,6 +17,7 @@ from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .transactions import transactional
 
 _SUBJECT = "delegation:{}"
+MAX_REASON = 2000
 
 
 def _subject(delegation: Delegation) -> str:
@@ -127,8 +128,37 @@ def _parse_time(value: object, field: str) -> datetime:
     return parsed
 
 
+def _reason(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed({"reason": [_l("a reason is required")]})
+    if len(value) > MAX_REASON:
+        raise ValidationFailed({"reason": [_l("at most %(count)s characters", count=MAX_REASON)]})
+    return value.strip()
+
+
+def _audit(delegation: Delegation, actor: User, action: str, reason: str) -> None:
+    # No instance: the event belongs to the delegation, found again through its subject.
+    db.session.add(
+        AuditEvent(
+            at=clock.now(),
+            actor_id=actor.id,
+            action=action,
+            subject=_subject(delegation),
+            comment=reason,
+            details={
+                "delegator": delegation.delegator.username,
+                "delegate": delegation.delegate.username,
+                "starts_at": delegation.starts_at.isoformat(),
+                "ends_at": delegation.ends_at.isoformat(),
+            },
+        )
+    )
+
+
 @transactional
-def create(delegator: User, delegate_username: object, starts_at: object, ends_at: object) -> Delegation:
+def create(
+    delegator: User, delegate_username: object, starts_at: object, ends_at: object, reason: object
+) -> Delegation:
     if not isinstance(delegate_username, str) or not delegate_username.strip():
         raise ValidationFailed({"delegate": [_l("whom to delegate to is required")]})
     delegate = db.session.scalars(db.select(User).where(User.username == delegate_username.strip())).first()
@@ -137,6 +167,7 @@ def create(delegator: User, delegate_username: object, starts_at: object, ends_a
     if delegate.id == delegator.id:
         raise ValidationFailed({"delegate": [_l("you cannot delegate to yourself")]})
     start, end = _parse_time(starts_at, "starts_at"), _parse_time(ends_at, "ends_at")
+    why = _reason(reason)
     now = clock.now()
     if end <= start:
         raise ValidationFailed({"ends_at": [_l("must be after the start")]})
@@ -155,17 +186,18 @@ def create(delegator: User, delegate_username: object, starts_at: object, ends_a
     if active_for(delegate.id, start) is not None:
         raise ValidationFailed({"delegate": [_l("%(name)s has delegated their own work then", name=delegate.username)]})
     delegation = Delegation(
-        delegator_id=delegator.id, delegate_id=delegate.id, starts_at=start, ends_at=end, created_at=now
+        delegator_id=delegator.id, delegate_id=delegate.id, starts_at=start, ends_at=end, created_at=now, reason=why
     )
     db.session.add(delegation)
     db.session.flush()
+    _audit(delegation, delegator, "delegation_created", why)
     if start <= now:
         _hand_out(delegation)
     return delegation
 
 
 @transactional
-def cancel(delegation_id: int, user: User) -> Delegation:
+def cancel(delegation_id: int, user: User, reason: object) -> Delegation:
     delegation = db.session.get(Delegation, delegation_id)
     if delegation is None:
         raise NotFound(_l("delegation %(id)s does not exist", id=delegation_id))
@@ -173,7 +205,9 @@ def cancel(delegation_id: int, user: User) -> Delegation:
         raise Forbidden(_l("only the person who delegated may cancel it"))
     if delegation.cancelled_at is not None or delegation.ended_handled_at is not None:
         raise Conflict(_l("this delegation has already ended"))
+    why = _reason(reason)
     delegation.cancelled_at = clock.now()
+    _audit(delegation, user, "delegation_cancelled", why)
     _bring_back(delegation)
     return delegation
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ..engine import evaluate
 from ..extensions import db
@@ -135,7 +136,10 @@ def get_for(user: User, instance_id: int) -> ProcessInstance:
 def history(instance: ProcessInstance) -> list[AuditEvent]:
     return list(
         db.session.scalars(
-            db.select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.at, AuditEvent.id)
+            db.select(AuditEvent)
+            .where(AuditEvent.instance_id == instance.id)
+            .options(selectinload(AuditEvent.task))
+            .order_by(AuditEvent.at, AuditEvent.id)
         )
     )
 

@@ -37,6 +37,7 @@ _FIELD_KEYS = {
     "max_from",
     "readonly",
     "not_after_now",
+    "money",
 }
 # Settings that only make sense for some types; anywhere else they are a mistake in the definition.
 _ONLY_FOR = {
@@ -46,6 +47,7 @@ _ONLY_FOR = {
     "max_from": NUMERIC,
     "max_length": ("string", "text"),
     "not_after_now": ("date", "datetime"),
+    "money": NUMERIC,
 }
 
 
@@ -79,6 +81,7 @@ class FieldDef:
     readonly: bool = False
     help: dict[str, str] | None = None
     not_after_now: bool = False
+    money: bool = False  # an amount in yuan: pages write it as the reader's currency format
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ def _field_def(key: str, raw: Any) -> FieldDef:
     for setting, kinds in _ONLY_FOR.items():
         if setting in raw and kind not in kinds:
             raise FormDefinitionError(key, f"field '{name}': {setting} does not apply to a {kind} field")
-    for flag in ("required", "readonly", "not_after_now"):
+    for flag in ("required", "readonly", "not_after_now", "money"):
         if not isinstance(raw.get(flag, False), bool):
             raise FormDefinitionError(key, f"field '{name}': {flag} must be true or false")
     for bound in ("min", "max"):
@@ -213,6 +216,7 @@ def _field_def(key: str, raw: Any) -> FieldDef:
         readonly=raw.get("readonly", False),
         help=_texts(key, raw["help"], f"the help of field '{name}'") if "help" in raw else None,
         not_after_now=raw.get("not_after_now", False),
+        money=raw.get("money", False),
     )
     if field.default is not None:
         _check_default(key, field)

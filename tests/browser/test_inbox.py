@@ -49,22 +49,55 @@ def _tick(browser: WebDriver, *task_ids: int) -> None:
         browser.find_element(By.CSS_SELECTOR, f'input[name=task_ids][value="{task_id}"]').click()
 
 
-def test_filter_then_bulk_approve_in_chinese(browser: WebDriver, live_server: str, app: Flask) -> None:
-    first, second = _file("BRA1", "华东贸易"), _file("BRA2", "华东贸易")
+# (locale, customer to filter on, a word only that language's list shows, summary, outcome of a row,
+#  the task's title in that language, the other language's)
+BULK_APPROVAL = [
+    ("zh_CN", "华东贸易", "岗位待认领", "已处理 2 项", "已同意", "营销部经理审批", "Sales manager approval"),
+    (
+        "en",
+        "Eastern Trading",
+        "My roles",
+        "2 of 2 tasks decided.",
+        "Approved",
+        "Sales manager approval",
+        "营销部经理审批",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("locale", "customer", "marker", "summary_text", "outcome", "title", "other_title"), BULK_APPROVAL
+)
+def test_filter_then_bulk_approve(
+    browser: WebDriver,
+    live_server: str,
+    app: Flask,
+    locale: str,
+    customer: str,
+    marker: str,
+    summary_text: str,
+    outcome: str,
+    title: str,
+    other_title: str,
+) -> None:
+    _user("sales_manager").locale = locale
+    db.session.commit()
+    first, second = _file("BRA1", customer), _file("BRA2", customer)
     other = _file("BRB1", "南方机械")
     log_in(browser, live_server, "sales_manager")
     browser.get(f"{live_server}/tasks")
     wait_for(browser, "table.inbox-list")
-    assert "岗位待认领" in browser.page_source
-    _filter(browser, "customer", "华东")
+    assert marker in browser.page_source
+    _filter(browser, "customer", customer.split()[0][:2])
     assert sorted(_rows(browser)) == sorted([str(first), str(second)])
     _tick(browser, first, second)
-    browser.find_element(By.CSS_SELECTOR, "#bulk-form input[name=comment]").send_keys("符合政策")
+    browser.find_element(By.CSS_SELECTOR, "#bulk-form input[name=comment]").send_keys("符合政策 / within policy")
     browser.find_element(By.ID, "bulk-approve").click()
     summary = wait_for(browser, "#bulk-summary")
-    assert "已处理 2 项" in summary.text
+    assert summary_text in summary.text
     assert len(browser.find_elements(By.CSS_SELECTOR, "tr.bulk-ok")) == 2
-    assert "已同意" in browser.find_element(By.CSS_SELECTOR, "table.bulk-results").text
+    results = browser.find_element(By.CSS_SELECTOR, "table.bulk-results").text
+    assert outcome in results and title in results and other_title not in results
     db.session.expire_all()
     assert [db.session.get(HumanTask, i).status for i in (first, second, other)] == ["completed", "completed", "open"]
 
