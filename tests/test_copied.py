@@ -112,3 +112,16 @@ def test_the_filer_holders_past_and_present_and_their_supervisors_may_add(app: F
     assert (
         sales.post(f"/api/v1/instances/{instance_id}/copy-to", {"user": "admin", "comment": "知悉"}).status_code == 200
     )
+
+
+def test_only_the_filer_is_offered_the_reminder_button_not_a_copied_colleague(app: Flask) -> None:
+    _, instance_id, _ = copied_instance(app, "CP9")
+    pages = {}
+    for username in ("salesperson", "credit_controller"):
+        client = app.test_client()
+        login(client, username)
+        page = client.get(f"/instances/{instance_id}")
+        assert page.status_code == 200
+        pages[username] = page.get_data(as_text=True)
+    assert 'class="inline urge"' in pages["salesperson"]
+    assert 'class="inline urge"' not in pages["credit_controller"]

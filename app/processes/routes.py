@@ -60,11 +60,13 @@ def start(process_key: str) -> str | Response | tuple[str, int]:
 def instance(instance_id: int) -> str:
     row = instance_service.get_for(current_user, instance_id)
     complaint = complaint_service.for_instance(row.id)
+    tasks = instance_service.tasks_of(row)
     return render_template(
         "processes/instance.html",
         instance=row,
         rows=data_rows(row),
-        tasks=instance_service.tasks_of(row),
+        tasks=tasks,
+        urgeable={t.id for t in tasks if t.status == "open" and action_service.may_urge(t, current_user)},
         history=instance_service.history(row),
         complaint=complaint,
         links=complaint_service.linked(complaint) if complaint else None,

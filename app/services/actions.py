@@ -44,15 +44,25 @@ def transfer(task_id: int, actor: User, assignee_username: object, comment: obje
     return hand_over(task, actor, new, "transfer", opinion, {"to": new.username})
 
 
+def _holders(task: HumanTask) -> list[User]:
+    return [task.assignee] if task.assignee else notify.role_holders(task.role or "")
+
+
+def may_urge(task: HumanTask, actor: User, holders: list[User] | None = None) -> bool:
+    """Only the filer, or a supervisor of whoever holds the task, may remind its holder."""
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    if instance is not None and instance.started_by_id == actor.id:
+        return True
+    holders = _holders(task) if holders is None else holders
+    return bool({h.id for h in holders if h} & subordinate_ids(actor))
+
+
 @transactional
 def urge(task_id: int, actor: User, comment: object) -> HumanTask:
     """The filer or a supervisor of the holder reminds the holder; the reminder goes out by mail."""
     task = _open_task(task_id)
-    instance = db.session.get(ProcessInstance, task.instance_id)
-    holders = [task.assignee] if task.assignee else notify.role_holders(task.role or "")
-    is_filer = instance is not None and instance.started_by_id == actor.id
-    supervises = bool({h.id for h in holders if h} & subordinate_ids(actor))
-    if not (is_filer or supervises):
+    holders = _holders(task)
+    if not may_urge(task, actor, holders):
         raise Forbidden(_l("only the filer or a supervisor of the holder may urge this task"))
     if task.status != "open":
         raise Conflict(_l("this task has already been handled"))
