@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..engine import DiagramError
 from ..engine.parsing import MAX_XML_BYTES
-from ..services import deployment, process_models
+from ..services import deployment, process_models, uploads
 from ..services.errors import Forbidden
 from . import bp
 from .auth import api_user, token_required
@@ -26,21 +26,21 @@ def _errors(problems: list[tuple[str | None, str]]) -> Reply:
     return jsonify(errors=[{"element_id": el or None, "message": msg} for el, msg in problems]), 422
 
 
-def _upload() -> tuple[str, str] | None:
-    """(file name, XML) from a multipart file or a raw XML body; None when neither was sent."""
+def _upload() -> tuple[str | None, str] | None:
+    """(file name if one was given, XML) from a multipart file or a raw XML body; None when neither was sent."""
     upload = request.files.get("file")
     if upload is not None:
         raw = upload.read(MAX_XML_BYTES + 1)
-        filename = upload.filename or "upload.bpmn"
+        filename = upload.filename or None
     elif request.mimetype in ("application/xml", "text/xml"):
         raw = request.get_data(cache=False)
-        filename = request.args.get("filename") or "upload.bpmn"
+        filename = request.args.get("filename") or None
     else:
         return None
     if len(raw) > MAX_XML_BYTES:
         raise DiagramError([(None, f"the file is larger than {MAX_XML_BYTES // 1024} KB")])
     try:
-        return filename[:200], raw.decode("utf-8")
+        return (filename[:200] if filename else None), raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise DiagramError([(None, "the file is not UTF-8 text")]) from err
 
@@ -57,7 +57,7 @@ def upload_model() -> Reply:
             return _errors(
                 [(None, "send the BPMN or DMN XML as the body (Content-Type: application/xml) or as 'file'")]
             )
-        results = deployment.deploy_upload(*sent, api_user())
+        results = uploads.deploy_upload(*sent, api_user())
     except DiagramError as err:
         return _errors(err.problems)
     first = results[0]

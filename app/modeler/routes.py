@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from ..config import PROJECT_ROOT
 from ..engine import DiagramError
-from ..services import deployment, instance_diagram, process_models
+from ..services import deployment, instance_diagram, process_models, uploads
 from ..services.errors import DomainError
 from . import bp
 from .access import body_within_limit, owner_required
@@ -125,7 +125,7 @@ def _problems(problems: list[tuple[str | None, str]]) -> list[dict[str, Any]]:
 def check() -> tuple[Response, int]:
     try:
         filename, xml = _upload()
-        kind = deployment.document_kind(xml, filename)
+        kind = uploads.document_kind(xml, filename)
         problems = deployment.check_upload(kind, filename, xml)
     except _Refusal as refusal:
         return jsonify(ok=False, errors=refusal.errors), 422
@@ -139,7 +139,7 @@ def check() -> tuple[Response, int]:
 def deploy() -> tuple[Response, int]:
     try:
         filename, xml = _upload()
-        results = deployment.deploy_upload(filename, xml, current_user)
+        results = uploads.deploy_upload(filename, xml, current_user)
     except _Refusal as refusal:
         return jsonify(errors=refusal.errors), 422
     except DiagramError as err:

@@ -224,18 +224,7 @@ def sync_directory(directory: Path, actor: User | None = None) -> list[DeployRes
     return [_deploy(name, xml, dmn, actor) for name, xml, dmn in bundle_sources(directory)]
 
 
-def document_kind(xml: str, filename: str = "upload") -> str:
-    """'bpmn' or 'dmn', read from the root element; anything else is refused."""
-    root = parse_xml(xml, filename)
-    namespace = etree.QName(root).namespace or ""
-    if namespace == BPMN.strip("{}"):
-        return "bpmn"
-    if "DMN" in namespace.upper():
-        return "dmn"
-    raise DiagramError([(None, say("%(file)s is neither a BPMN nor a DMN document", file=filename))])
-
-
-def _deployed_dmn() -> dict[str, tuple[str, str]]:
+def deployed_dmn() -> dict[str, tuple[str, str]]:
     """decision id -> (file name, XML), from the newest deployed versions, then the bpmn/ folder."""
     found: dict[str, tuple[str, str]] = {}
     versions = db.session.scalars(db.select(ProcessVersion).order_by(ProcessVersion.id.desc()))
@@ -256,7 +245,7 @@ def dmn_for(bpmn_xml: str, filename: str) -> dict[str, str]:
         refs = decision_refs(parse_xml(bpmn_xml, filename))
     except DiagramError:
         return {}
-    known = _deployed_dmn() if refs else {}
+    known = deployed_dmn() if refs else {}
     return dict(known[ref] for ref in sorted(refs) if ref in known)
 
 
@@ -343,10 +332,3 @@ def _with_dmn(latest: ProcessVersion, filename: str, xml: str, decisions: set[st
     dmn = {n: x for n, x in latest.dmn_xml.items() if not set(decision_ids(parse_xml(x, n))) & decisions}
     dmn[filename] = xml
     return dmn
-
-
-def deploy_upload(filename: str, xml: str, actor: User) -> list[DeployResult]:
-    """A BPMN or DMN upload deployed; a DMN file redeploys every process that uses it."""
-    if document_kind(xml, filename) == "dmn":
-        return deploy_dmn(filename, xml, actor)
-    return [deploy_bpmn(filename, xml, actor)]
