@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..engine import DiagramError
@@ -38,11 +39,11 @@ def _upload() -> tuple[str | None, str] | None:
     else:
         return None
     if len(raw) > MAX_XML_BYTES:
-        raise DiagramError([(None, f"the file is larger than {MAX_XML_BYTES // 1024} KB")])
+        raise DiagramError([(None, _("the file is larger than %(kb)s KB", kb=MAX_XML_BYTES // 1024))])
     try:
         return (filename[:200] if filename else None), raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise DiagramError([(None, "the file is not UTF-8 text")]) from err
+        raise DiagramError([(None, _("the file is not UTF-8 text"))]) from err
 
 
 @bp.post("/process-models")
@@ -50,12 +51,12 @@ def _upload() -> tuple[str | None, str] | None:
 def upload_model() -> Reply:
     _require_owner()
     if (request.content_length or 0) > MAX_XML_BYTES + 64 * 1024:
-        return _errors([(None, f"the upload is larger than {MAX_XML_BYTES // 1024} KB")])
+        return _errors([(None, _("the upload is larger than %(kb)s KB", kb=MAX_XML_BYTES // 1024))])
     try:
         sent = _upload()
         if sent is None:
             return _errors(
-                [(None, "send the BPMN or DMN XML as the body (Content-Type: application/xml) or as 'file'")]
+                [(None, _("send the BPMN or DMN XML as the body (Content-Type: application/xml) or as 'file'"))]
             )
         results = uploads.deploy_upload(*sent, api_user())
     except DiagramError as err:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..engine import DiagramError, decision_ids, parse_xml
+from ..engine import DiagramError, decision_ids
 from ..engine.parsing import BPMN_NS, DMN_NAMESPACES, executable_process_ids
 from ..models import User
 from .deployment import DeployResult, deploy_bpmn, deploy_dmn, deployed_dmn
 from .specs import latest_version
-from .wording import say
+from .wording import parsed, say
 
 
 def document_kind(xml: str, filename: str = "upload") -> str:
     """'bpmn' or 'dmn', read from the root element's namespace; anything else is refused."""
-    root = parse_xml(xml, filename)
+    root = parsed(xml, filename)
     namespace = etree.QName(root).namespace or ""
     if namespace == BPMN_NS and etree.QName(root).localname == "definitions":
         return "bpmn"
@@ -29,7 +29,7 @@ def upload_name(kind: str, xml: str) -> str:
     A decision table takes the name of the deployed file holding the same decision (that file is what
     the decision-table editor and the diff read); a diagram takes the name its process was deployed under.
     """
-    root = parse_xml(xml)
+    root = parsed(xml)
     if kind == "dmn":
         decisions = decision_ids(root)
         known = deployed_dmn() if decisions else {}
