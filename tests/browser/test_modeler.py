@@ -3,6 +3,7 @@ and see where an instance stands."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -249,20 +250,44 @@ def test_every_miwg_diagram_opens_without_an_import_error(
     assert viewer_error is None
 
 
-def test_the_instance_page_highlights_the_current_task(app: Flask, browser: WebDriver, live_server: str) -> None:
+def _box(browser: WebDriver, css: str) -> dict[str, float]:
+    return browser.execute_script(
+        "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return {left: r.left, top: r.top, bottom: r.bottom};",
+        css,
+    )
+
+
+def test_from_the_supervisor_desk_to_the_instance_diagram_beside_its_history(
+    app: Flask, browser: WebDriver, live_server: str
+) -> None:
     sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
     instance_id = sales.start_credit(customer_code="BM2").json["id"]
-    log_in(browser, live_server, "sales_vp")  # a supervisor, from the desk
-    browser.get(f"{live_server}/instances/{instance_id}")
+    task = db.session.scalars(db.select(HumanTask).where(HumanTask.instance_id == instance_id)).one()
+    clock = app.extensions["clock"]
+    clock.set(task.due_at + timedelta(days=1))  # the sales manager's review is now overdue
+    log_in(browser, live_server, "sales_vp")  # a supervisor
+    browser.get(f"{live_server}/supervision")
+    wait_for(browser, f'tr.overdue[data-task-id="{task.id}"] a').click()
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.current_url.endswith(f"/instances/{instance_id}"))
     assert _import_state(browser, "#instance-diagram") == "ok"
-    current = browser.find_elements(
+    assert browser.find_elements(
         By.CSS_SELECTOR, '#instance-diagram .step-current[data-element-id="review_sales_manager"]'
     )
-    assert current
     assert not browser.find_elements(
         By.CSS_SELECTOR, '#instance-diagram .step-current[data-element-id="propose_limit"]'
     )
     assert browser.find_elements(By.CSS_SELECTOR, '#instance-diagram .step-done[data-element-id="assess_grade"]')
+    history, diagram = _box(browser, "#history"), _box(browser, "#diagram")
+    assert diagram["top"] == history["top"] and diagram["left"] > history["left"]  # side by side
+
+    size = browser.get_window_size()
+    browser.set_window_size(375, 812)
+    try:
+        history, diagram = _box(browser, "#history"), _box(browser, "#diagram")
+        assert diagram["top"] >= history["bottom"] and diagram["left"] == history["left"]  # stacked on a phone
+    finally:
+        browser.set_window_size(size["width"], size["height"])
 
 
 def test_a_decision_table_and_a_form_open_in_their_editors(browser: WebDriver, live_server: str) -> None:
