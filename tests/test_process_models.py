@@ -354,3 +354,16 @@ def test_concurrent_deploys_never_share_a_version_number(app: Flask) -> None:
         db.select(AuditEvent).where(AuditEvent.action == "deploy", AuditEvent.subject == "process:credit_application")
     ).all()
     assert len(deploys) == len(numbers)
+
+
+def test_a_version_opens_read_only_in_the_instance_viewer(app: Flask, owner: FlaskClient) -> None:
+    page = owner.get("/modeler/processes/credit_application/versions/1/view")
+    assert page.status_code == 200
+    html = page.data.decode()
+    assert "modeler/instance-diagram.js" in html and "/modeler/processes/credit_application/versions/1/diagram" in html
+    state = owner.get("/modeler/processes/credit_application/versions/1/diagram").json
+    assert state == {"xml": CREDIT, "completed": [], "current": [], "timers": []}
+    assert owner.get("/modeler/processes/credit_application/versions/7/view").status_code == 404
+    sales = app.test_client()
+    login(sales, "salesperson")
+    assert sales.get("/modeler/processes/credit_application/versions/1/diagram").status_code in (302, 403)

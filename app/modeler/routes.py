@@ -68,6 +68,21 @@ def version_xml(process_key: str, version: int) -> Response:
     return Response(row.bpmn_xml, mimetype="application/xml")
 
 
+@bp.get("/modeler/processes/<process_key>/versions/<int:version>/view")
+@owner_required
+def version_view(process_key: str, version: int) -> str:
+    deployment.version_of(process_key, version)
+    return render_template("modeler/version.html", process_key=process_key, version=version)
+
+
+@bp.get("/modeler/processes/<process_key>/versions/<int:version>/diagram")
+@owner_required
+def version_diagram(process_key: str, version: int) -> Response:
+    """The version's diagram in the shape the instance viewer reads, with no progress to mark."""
+    row = deployment.version_of(process_key, version)
+    return jsonify(xml=row.bpmn_xml, completed=[], current=[], timers=[])
+
+
 @bp.post("/modeler/processes/<process_key>/versions/<int:version>/restore")
 @owner_required
 def restore(process_key: str, version: int) -> Response:
