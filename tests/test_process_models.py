@@ -367,3 +367,33 @@ def test_a_version_opens_read_only_in_the_instance_viewer(app: Flask, owner: Fla
     sales = app.test_client()
     login(sales, "salesperson")
     assert sales.get("/modeler/processes/credit_application/versions/1/diagram").status_code in (302, 403)
+
+
+def test_each_versions_changes_are_listed_on_the_page_and_in_the_api(app: Flask, owner: FlaskClient) -> None:
+    api = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    answer = api.client.post(
+        "/api/v1/process-models", data=with_extra_task(), content_type="application/xml", headers=api.headers
+    )
+    assert answer.status_code == 201
+    event = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "deploy").order_by(AuditEvent.id.desc())
+    ).first()
+    recorded = event.details["changes"]
+    assert recorded["added"] == ["extra_check", "flow_extra"] and recorded["removed"] == []
+
+    listed = {m["process_key"]: m for m in api.get("/api/v1/process-models").json}
+    versions = listed["credit_application"]["versions"]
+    assert [v["version"] for v in versions] == [2, 1]
+    assert versions[0]["changes"] == {**recorded, "restored_from": None}
+    assert "credit_application" in versions[1]["changes"]["added"]  # the first version added everything
+
+    token = csrf_of(owner, "/modeler/processes/credit_application?version=1")
+    owner.post("/modeler/processes/credit_application/versions/1/restore", data={"csrf_token": token})
+    page = owner.get("/modeler/processes/credit_application").data.decode()
+    cells = dict(re.findall(r'<td class="version-changes" data-version="(\d+)">(.*?)</td>', page, re.S))
+    assert f"2 added, 0 removed, {len(recorded['changed'])} changed" in cells["2"]
+    assert "<code>extra_check, flow_extra</code>" in cells["2"]
+    assert "restored from version 1" in cells["3"]
+    assert "0 added, 2 removed" in cells["3"] and "<code>extra_check, flow_extra</code>" in cells["3"]
+    listed = {m["process_key"]: m for m in api.get("/api/v1/process-models").json}
+    assert listed["credit_application"]["versions"][0]["changes"]["restored_from"] == 1

@@ -75,6 +75,7 @@ def upload_model() -> Reply:
 @token_required
 def list_models() -> Reply:
     _require_owner()
+    changes = process_models.all_changes()
     return jsonify(
         [
             {
@@ -84,6 +85,11 @@ def list_models() -> Reply:
                 "deployed_at": m.deployed_at.isoformat(),
                 "deployed_by": m.deployed_by,
                 "running_by_version": {str(v): n for v, n in sorted(m.running.items())},
+                # Version numbers run from 1 without gaps; changes is null where none was recorded.
+                "versions": [
+                    {"version": n, "changes": c.as_json() if (c := changes.get((m.process_key, n))) else None}
+                    for n in range(m.version, 0, -1)
+                ],
             }
             for m in process_models.overview()
         ]

@@ -57,7 +57,12 @@ def model(process_key: str) -> str:
     if shown not in {v.version for v, _n in versions}:
         abort(404)
     return render_template(
-        "modeler/model.html", process_key=process_key, versions=versions, shown=shown, latest=versions[0][0].version
+        "modeler/model.html",
+        process_key=process_key,
+        versions=versions,
+        changes=process_models.changes_by_version(process_key),
+        shown=shown,
+        latest=versions[0][0].version,
     )
 
 
