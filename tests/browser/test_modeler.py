@@ -19,6 +19,7 @@ from app.models import AuditEvent, HumanTask, ProcessVersion, User
 
 from ..conftest import PASSWORD
 from ..support import ApiUser
+from ..test_process_models import with_extra_task
 from .conftest import WAIT_SECONDS, log_in, wait_for
 
 MIWG_FILES = sorted(Path("/work/shared/conformance/miwg").glob("*.bpmn"))
@@ -293,6 +294,38 @@ def test_from_the_supervisor_desk_to_the_instance_diagram_beside_its_history(
         assert diagram["top"] >= history["bottom"] and diagram["left"] == history["left"]  # stacked on a phone
     finally:
         browser.set_window_size(size["width"], size["height"])
+
+
+def test_the_owner_restores_an_earlier_version_from_the_versions_list(
+    app: Flask, browser: WebDriver, live_server: str
+) -> None:
+    owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    deployed = owner.client.post(
+        "/api/v1/process-models", data=with_extra_task(), content_type="application/xml", headers=owner.headers
+    )
+    assert deployed.json["version"] == 2
+    log_in(browser, live_server, "process_owner")
+    browser.get(f"{live_server}/modeler/processes/credit_application")
+    assert _import_state(browser, "#canvas") == "ok"
+    assert not browser.find_elements(By.ID, "restore-form")  # the newest version has nothing to restore
+    browser.find_element(By.LINK_TEXT, "v1").click()
+    assert _import_state(browser, "#canvas") == "ok"
+    assert not browser.execute_script("return !!window.approvalsModeler.get('elementRegistry').get('extra_check');")
+    wait_for(browser, "#restore-form button").click()
+    flash = wait_for(browser, ".flash.info")
+    assert flash.text == "版本 1 已重新部署为版本 3"
+    assert browser.find_element(By.CSS_SELECTOR, "h1 small").text == "版本 3"
+    restored = browser.find_element(By.CSS_SELECTOR, '.version-changes[data-version="3"]')
+    assert "由版本 1 恢复" in restored.text
+
+    db.session.expire_all()
+    newest = db.session.scalars(
+        db.select(ProcessVersion).where(ProcessVersion.process_key == "credit_application", ProcessVersion.version == 3)
+    ).one()
+    first = db.session.scalars(
+        db.select(ProcessVersion).where(ProcessVersion.process_key == "credit_application", ProcessVersion.version == 1)
+    ).one()
+    assert newest.bpmn_xml == first.bpmn_xml and "extra_check" not in newest.bpmn_xml
 
 
 def test_a_decision_table_and_a_form_open_in_their_editors(browser: WebDriver, live_server: str) -> None:
