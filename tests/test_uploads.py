@@ -127,3 +127,16 @@ def test_api_upload_refusals_are_in_chinese_for_a_chinese_caller(app: Flask) -> 
     assert answer.json["errors"][0]["message"] == "文件不是 UTF-8 文本"
     answer = api.client.post("/api/v1/process-models", json={"xml": CREDIT}, headers=chinese)
     assert answer.json["errors"][0]["message"].startswith("请将 BPMN 或 DMN XML 作为请求正文")
+
+
+def test_a_pretty_printed_decision_table_checks_like_the_compact_one(owner: FlaskClient) -> None:
+    # dmn-js saves with each entry's <text> on its own indented line.
+    dmn = (BPMN_DIR / "credit_policy.dmn").read_text(encoding="utf-8")
+    pretty = re.sub(r"(<(?:inputEntry|outputEntry|inputExpression)[^>]*>)(<text>)", r"\1\n          \2", dmn)
+    pretty = re.sub(r"(</text>)(</(?:inputEntry|outputEntry|inputExpression)>)", r"\1\n        \2", pretty)
+    assert pretty != dmn and "\n          <text>&lt;= 0</text>" in pretty
+    token = csrf_of(owner, "/modeler/processes/credit_application")
+    answer = owner.post(
+        "/modeler/check", json={"xml": pretty, "filename": "credit_policy.dmn"}, headers={"X-CSRFToken": token}
+    )
+    assert answer.json == {"ok": True, "kind": "dmn", "errors": []}

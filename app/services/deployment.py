@@ -123,7 +123,8 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
                 "outputEntry",
                 "inputExpression",
             ):
-                text = "".join(entry.itertext())
+                # A pretty-printed table (as dmn-js saves it) indents the text inside each entry.
+                text = "".join(entry.itertext()).strip()
                 reason = _dmn_cell_problem(text)
                 if reason:
                     problems.append(
