@@ -133,6 +133,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "modeler.index": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.model": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.version_xml": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.version_view": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.version_diagram": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.restore": ("POST", 302, allowed({"process_owner"}, 302)),
     "modeler.decision": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.decision_xml": ("GET", 302, allowed({"process_owner"}, 200)),

@@ -296,7 +296,14 @@ def test_an_oversized_upload_is_refused(app: Flask) -> None:
         "/api/v1/process-models", data=huge, content_type="application/xml", headers=owner.headers
     )
     assert answer.status_code == 422
-    assert "larger than" in answer.json["errors"][0]["message"]
+    assert answer.json["errors"][0]["message"] == "上传内容超过 2048 KB"
+    answer = owner.client.post(
+        "/api/v1/process-models",
+        data=huge,
+        content_type="application/xml",
+        headers={**owner.headers, "Accept-Language": "en"},
+    )
+    assert answer.json["errors"][0]["message"] == "the upload is larger than 2048 KB"
 
 
 def test_the_diff_ignores_layout_and_names_changed_elements() -> None:
@@ -347,3 +354,46 @@ def test_concurrent_deploys_never_share_a_version_number(app: Flask) -> None:
         db.select(AuditEvent).where(AuditEvent.action == "deploy", AuditEvent.subject == "process:credit_application")
     ).all()
     assert len(deploys) == len(numbers)
+
+
+def test_a_version_opens_read_only_in_the_instance_viewer(app: Flask, owner: FlaskClient) -> None:
+    page = owner.get("/modeler/processes/credit_application/versions/1/view")
+    assert page.status_code == 200
+    html = page.data.decode()
+    assert "modeler/instance-diagram.js" in html and "/modeler/processes/credit_application/versions/1/diagram" in html
+    state = owner.get("/modeler/processes/credit_application/versions/1/diagram").json
+    assert state == {"xml": CREDIT, "completed": [], "current": [], "timers": []}
+    assert owner.get("/modeler/processes/credit_application/versions/7/view").status_code == 404
+    sales = app.test_client()
+    login(sales, "salesperson")
+    assert sales.get("/modeler/processes/credit_application/versions/1/diagram").status_code == 403
+
+
+def test_each_versions_changes_are_listed_on_the_page_and_in_the_api(app: Flask, owner: FlaskClient) -> None:
+    api = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    answer = api.client.post(
+        "/api/v1/process-models", data=with_extra_task(), content_type="application/xml", headers=api.headers
+    )
+    assert answer.status_code == 201
+    event = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "deploy").order_by(AuditEvent.id.desc())
+    ).first()
+    recorded = event.details["changes"]
+    assert recorded["added"] == ["extra_check", "flow_extra"] and recorded["removed"] == []
+
+    listed = {m["process_key"]: m for m in api.get("/api/v1/process-models").json}
+    versions = listed["credit_application"]["versions"]
+    assert [v["version"] for v in versions] == [2, 1]
+    assert versions[0]["changes"] == {**recorded, "restored_from": None}
+    assert "credit_application" in versions[1]["changes"]["added"]  # the first version added everything
+
+    token = csrf_of(owner, "/modeler/processes/credit_application?version=1")
+    owner.post("/modeler/processes/credit_application/versions/1/restore", data={"csrf_token": token})
+    page = owner.get("/modeler/processes/credit_application").data.decode()
+    cells = dict(re.findall(r'<td class="version-changes" data-version="(\d+)">(.*?)</td>', page, re.S))
+    assert f"2 added, 0 removed, {len(recorded['changed'])} changed" in cells["2"]
+    assert "<code>extra_check, flow_extra</code>" in cells["2"]
+    assert "restored from version 1" in cells["3"]
+    assert "0 added, 2 removed" in cells["3"] and "<code>extra_check, flow_extra</code>" in cells["3"]
+    listed = {m["process_key"]: m for m in api.get("/api/v1/process-models").json}
+    assert listed["credit_application"]["versions"][0]["changes"]["restored_from"] == 1

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..engine import DiagramError
 from ..engine.parsing import MAX_XML_BYTES
-from ..services import deployment, process_models
+from ..services import deployment, process_models, uploads
 from ..services.errors import Forbidden
 from . import bp
 from .auth import api_user, token_required
@@ -26,23 +27,23 @@ def _errors(problems: list[tuple[str | None, str]]) -> Reply:
     return jsonify(errors=[{"element_id": el or None, "message": msg} for el, msg in problems]), 422
 
 
-def _upload() -> tuple[str, str] | None:
-    """(file name, XML) from a multipart file or a raw XML body; None when neither was sent."""
+def _upload() -> tuple[str | None, str] | None:
+    """(file name if one was given, XML) from a multipart file or a raw XML body; None when neither was sent."""
     upload = request.files.get("file")
     if upload is not None:
         raw = upload.read(MAX_XML_BYTES + 1)
-        filename = upload.filename or "upload.bpmn"
+        filename = upload.filename or None
     elif request.mimetype in ("application/xml", "text/xml"):
         raw = request.get_data(cache=False)
-        filename = request.args.get("filename") or "upload.bpmn"
+        filename = request.args.get("filename") or None
     else:
         return None
     if len(raw) > MAX_XML_BYTES:
-        raise DiagramError([(None, f"the file is larger than {MAX_XML_BYTES // 1024} KB")])
+        raise DiagramError([(None, _("the file is larger than %(kb)s KB", kb=MAX_XML_BYTES // 1024))])
     try:
-        return filename[:200], raw.decode("utf-8")
+        return (filename[:200] if filename else None), raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise DiagramError([(None, "the file is not UTF-8 text")]) from err
+        raise DiagramError([(None, _("the file is not UTF-8 text"))]) from err
 
 
 @bp.post("/process-models")
@@ -50,14 +51,14 @@ def _upload() -> tuple[str, str] | None:
 def upload_model() -> Reply:
     _require_owner()
     if (request.content_length or 0) > MAX_XML_BYTES + 64 * 1024:
-        return _errors([(None, f"the upload is larger than {MAX_XML_BYTES // 1024} KB")])
+        return _errors([(None, _("the upload is larger than %(kb)s KB", kb=MAX_XML_BYTES // 1024))])
     try:
         sent = _upload()
         if sent is None:
             return _errors(
-                [(None, "send the BPMN or DMN XML as the body (Content-Type: application/xml) or as 'file'")]
+                [(None, _("send the BPMN or DMN XML as the body (Content-Type: application/xml) or as 'file'"))]
             )
-        results = deployment.deploy_upload(*sent, api_user())
+        results = uploads.deploy_upload(*sent, api_user())
     except DiagramError as err:
         return _errors(err.problems)
     first = results[0]
@@ -74,6 +75,7 @@ def upload_model() -> Reply:
 @token_required
 def list_models() -> Reply:
     _require_owner()
+    changes = process_models.all_changes()
     return jsonify(
         [
             {
@@ -83,6 +85,11 @@ def list_models() -> Reply:
                 "deployed_at": m.deployed_at.isoformat(),
                 "deployed_by": m.deployed_by,
                 "running_by_version": {str(v): n for v, n in sorted(m.running.items())},
+                # Version numbers run from 1 without gaps; changes is null where none was recorded.
+                "versions": [
+                    {"version": n, "changes": c.as_json() if (c := changes.get((m.process_key, n))) else None}
+                    for n in range(m.version, 0, -1)
+                ],
             }
             for m in process_models.overview()
         ]

@@ -115,7 +115,11 @@ def _process_model_paths(secured: list[dict[str, list[str]]]) -> dict[str, Any]:
                     **refused,
                 },
             },
-            "get": {"security": secured, "responses": _answers(200, {"type": "array"}, 401, 403)},
+            "get": {
+                "security": secured,
+                "description": "Every deployed process, with each version's added, removed and changed elements.",
+                "responses": _answers(200, {"type": "array"}, 401, 403),
+            },
         },
         "/process-models/{process_key}/versions/{version}/xml": {
             "get": {

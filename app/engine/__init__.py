@@ -1,6 +1,6 @@
 """The only part of the application that talks to SpiffWorkflow."""
 
-from .parsing import DiagramError, SpecBundle, build_bundle, decision_ids, decision_refs, parse_xml
+from .parsing import DiagramError, SpecBundle, XmlRefused, build_bundle, decision_ids, decision_refs, parse_xml
 from .runtime import EngineError, PendingTimer, ProcessRuntime, ReadyTask, TaskNotReady
 from .scripting import ExpressionError, check_expression, check_script, evaluate
 
@@ -13,6 +13,7 @@ __all__ = [
     "ReadyTask",
     "SpecBundle",
     "TaskNotReady",
+    "XmlRefused",
     "build_bundle",
     "check_expression",
     "check_script",

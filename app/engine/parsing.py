@@ -61,6 +61,22 @@ class DiagramError(Exception):
         self.problems = problems
 
 
+class XmlRefused(DiagramError):
+    """An upload refused before it was read. The engine words it in English for logs; `reason` and
+    `params` let the service word it in the reader's language (the engine knows nothing of requests)."""
+
+    ENGLISH = {
+        "too_large": "%(file)s is larger than %(kb)s KB",
+        "doctype": "%(file)s contains a DOCTYPE or entity declaration, which is not allowed",
+        "not_well_formed": "%(file)s is not well-formed XML: %(detail)s",
+    }
+
+    def __init__(self, reason: str, **params: object) -> None:
+        super().__init__([(None, self.ENGLISH[reason] % params)])
+        self.reason = reason
+        self.params = params
+
+
 _SAFE_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
 )
@@ -69,13 +85,13 @@ _SAFE_PARSER = etree.XMLParser(
 def parse_xml(content: bytes | str, filename: str = "upload") -> etree._Element:
     raw = content.encode("utf-8") if isinstance(content, str) else content
     if len(raw) > MAX_XML_BYTES:
-        raise DiagramError([(None, f"{filename} is larger than {MAX_XML_BYTES // 1024} KB")])
+        raise XmlRefused("too_large", file=filename, kb=MAX_XML_BYTES // 1024)
     if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
-        raise DiagramError([(None, f"{filename} contains a DOCTYPE or entity declaration, which is not allowed")])
+        raise XmlRefused("doctype", file=filename)
     try:
         root = etree.fromstring(raw, parser=_SAFE_PARSER)
     except etree.XMLSyntaxError as err:
-        raise DiagramError([(None, f"{filename} is not well-formed XML: {err}")]) from err
+        raise XmlRefused("not_well_formed", file=filename, detail=str(err)) from err
     return root
 
 

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from ..config import PROJECT_ROOT
 from ..engine import DiagramError
-from ..services import deployment, instance_diagram, process_models
+from ..services import deployment, instance_diagram, process_models, uploads
 from ..services.errors import DomainError
 from . import bp
 from .access import body_within_limit, owner_required
@@ -57,7 +57,12 @@ def model(process_key: str) -> str:
     if shown not in {v.version for v, _n in versions}:
         abort(404)
     return render_template(
-        "modeler/model.html", process_key=process_key, versions=versions, shown=shown, latest=versions[0][0].version
+        "modeler/model.html",
+        process_key=process_key,
+        versions=versions,
+        changes=process_models.changes_by_version(process_key),
+        shown=shown,
+        latest=versions[0][0].version,
     )
 
 
@@ -66,6 +71,21 @@ def model(process_key: str) -> str:
 def version_xml(process_key: str, version: int) -> Response:
     row = deployment.version_of(process_key, version)
     return Response(row.bpmn_xml, mimetype="application/xml")
+
+
+@bp.get("/modeler/processes/<process_key>/versions/<int:version>/view")
+@owner_required
+def version_view(process_key: str, version: int) -> str:
+    deployment.version_of(process_key, version)
+    return render_template("modeler/version.html", process_key=process_key, version=version)
+
+
+@bp.get("/modeler/processes/<process_key>/versions/<int:version>/diagram")
+@owner_required
+def version_diagram(process_key: str, version: int) -> Response:
+    """The version's diagram in the shape the instance viewer reads, with no progress to mark."""
+    row = deployment.version_of(process_key, version)
+    return jsonify(xml=row.bpmn_xml, completed=[], current=[], timers=[])
 
 
 @bp.post("/modeler/processes/<process_key>/versions/<int:version>/restore")
@@ -125,7 +145,7 @@ def _problems(problems: list[tuple[str | None, str]]) -> list[dict[str, Any]]:
 def check() -> tuple[Response, int]:
     try:
         filename, xml = _upload()
-        kind = deployment.document_kind(xml, filename)
+        kind = uploads.document_kind(xml, filename)
         problems = deployment.check_upload(kind, filename, xml)
     except _Refusal as refusal:
         return jsonify(ok=False, errors=refusal.errors), 422
@@ -139,7 +159,7 @@ def check() -> tuple[Response, int]:
 def deploy() -> tuple[Response, int]:
     try:
         filename, xml = _upload()
-        results = deployment.deploy_upload(filename, xml, current_user)
+        results = uploads.deploy_upload(filename, xml, current_user)
     except _Refusal as refusal:
         return jsonify(errors=refusal.errors), 422
     except DiagramError as err:

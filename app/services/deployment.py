@@ -12,7 +12,7 @@ from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
-from ..engine import DiagramError, build_bundle, check_expression, check_script, decision_ids, decision_refs, parse_xml
+from ..engine import DiagramError, XmlRefused, build_bundle, check_expression, check_script, decision_ids, decision_refs
 from ..extensions import db
 from ..models import AuditEvent, ProcessVersion, User
 from . import diagram_rules
@@ -23,7 +23,7 @@ from .errors import Conflict, Forbidden, NotFound
 from .operations import OPERATIONS
 from .specs import latest_version
 from .transactions import transactional
-from .wording import say
+from .wording import parsed, refusal_words, say
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
@@ -61,7 +61,7 @@ def _dmn_cell_problem(text: str) -> str | None:
 def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
     """Every reason this diagram cannot run here, in words a process owner understands."""
     try:
-        root = parse_xml(bpmn_xml, filename)
+        root = parsed(bpmn_xml, filename)
     except DiagramError as err:
         return [Problem(el or None, msg) for el, msg in err.problems]
     drawing_only = diagram_rules.not_executable(root)
@@ -74,6 +74,8 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
     ]
     try:
         bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
+    except XmlRefused as err:
+        return problems + [Problem(None, refusal_words(err))]
     except DiagramError as err:
         return problems + [Problem(el or None, _engine_words(msg)) for el, msg in err.problems]
     forms = current_app.extensions["forms"]
@@ -115,13 +117,14 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
         if node.get("id") not in OPERATIONS:
             problems.append(Problem(_owner_id(node), say("unknown service operation '%(name)s'", name=node.get("id"))))
     for name, xml in dmn_xml.items():
-        for entry in parse_xml(xml, name).iter():
+        for entry in parsed(xml, name).iter():
             if isinstance(entry.tag, str) and etree.QName(entry).localname in (
                 "inputEntry",
                 "outputEntry",
                 "inputExpression",
             ):
-                text = "".join(entry.itertext())
+                # A pretty-printed table (as dmn-js saves it) indents the text inside each entry.
+                text = "".join(entry.itertext()).strip()
                 reason = _dmn_cell_problem(text)
                 if reason:
                     problems.append(
@@ -156,13 +159,13 @@ def bundle_sources(directory: Path) -> list[tuple[str, str, dict[str, str]]]:
     dmn_by_decision: dict[str, tuple[str, str]] = {}
     for path in sorted(directory.glob("*.dmn")):
         xml = path.read_text(encoding="utf-8")
-        for decision in decision_ids(parse_xml(xml, path.name)):
+        for decision in decision_ids(parsed(xml, path.name)):
             dmn_by_decision[decision] = (path.name, xml)
     sources = []
     for path in sorted(directory.glob("*.bpmn")):
         xml = path.read_text(encoding="utf-8")
         dmn: dict[str, str] = {}
-        for ref in sorted(decision_refs(parse_xml(xml, path.name))):
+        for ref in sorted(decision_refs(parsed(xml, path.name))):
             if ref in dmn_by_decision:
                 name, dmn_text = dmn_by_decision[ref]
                 dmn[name] = dmn_text
@@ -224,28 +227,17 @@ def sync_directory(directory: Path, actor: User | None = None) -> list[DeployRes
     return [_deploy(name, xml, dmn, actor) for name, xml, dmn in bundle_sources(directory)]
 
 
-def document_kind(xml: str, filename: str = "upload") -> str:
-    """'bpmn' or 'dmn', read from the root element; anything else is refused."""
-    root = parse_xml(xml, filename)
-    namespace = etree.QName(root).namespace or ""
-    if namespace == BPMN.strip("{}"):
-        return "bpmn"
-    if "DMN" in namespace.upper():
-        return "dmn"
-    raise DiagramError([(None, say("%(file)s is neither a BPMN nor a DMN document", file=filename))])
-
-
-def _deployed_dmn() -> dict[str, tuple[str, str]]:
+def deployed_dmn() -> dict[str, tuple[str, str]]:
     """decision id -> (file name, XML), from the newest deployed versions, then the bpmn/ folder."""
     found: dict[str, tuple[str, str]] = {}
     versions = db.session.scalars(db.select(ProcessVersion).order_by(ProcessVersion.id.desc()))
     for version in versions:
         for name, xml in (version.dmn_xml or {}).items():
-            for decision in decision_ids(parse_xml(xml, name)):
+            for decision in decision_ids(parsed(xml, name)):
                 found.setdefault(decision, (name, xml))
     for path in sorted(Path(current_app.config["BPMN_DIR"]).glob("*.dmn")):
         xml = path.read_text(encoding="utf-8")
-        for decision in decision_ids(parse_xml(xml, path.name)):
+        for decision in decision_ids(parsed(xml, path.name)):
             found.setdefault(decision, (path.name, xml))
     return found
 
@@ -253,10 +245,10 @@ def _deployed_dmn() -> dict[str, tuple[str, str]]:
 def dmn_for(bpmn_xml: str, filename: str) -> dict[str, str]:
     """The DMN files holding the decisions a BPMN diagram calls, as deployed now."""
     try:
-        refs = decision_refs(parse_xml(bpmn_xml, filename))
+        refs = decision_refs(parsed(bpmn_xml, filename))
     except DiagramError:
         return {}
-    known = _deployed_dmn() if refs else {}
+    known = deployed_dmn() if refs else {}
     return dict(known[ref] for ref in sorted(refs) if ref in known)
 
 
@@ -276,7 +268,7 @@ def deploy_bpmn(filename: str, bpmn_xml: str, actor: User) -> DeployResult:
 def deploy_dmn(filename: str, dmn_xml: str, actor: User) -> list[DeployResult]:
     """A changed decision-table file: every process that uses it gets a new version with it."""
     _require_owner(actor)
-    decisions = set(decision_ids(parse_xml(dmn_xml, filename)))
+    decisions = set(decision_ids(parsed(dmn_xml, filename)))
     if not decisions:
         raise DiagramError([(None, say("%(file)s holds no decision table", file=filename))])
     results = []
@@ -318,7 +310,7 @@ def check_upload(kind: str, filename: str, xml: str) -> list[Problem]:
     """The check behind the Check button, for a BPMN diagram or a decision-table file."""
     if kind == "bpmn":
         return check_diagram(xml, dmn_for(xml, filename), filename)
-    decisions = set(decision_ids(parse_xml(xml, filename)))
+    decisions = set(decision_ids(parsed(xml, filename)))
     if not decisions:
         return [Problem(None, say("%(file)s holds no decision table", file=filename))]
     problems = []
@@ -334,19 +326,12 @@ def _keys_using(decisions: set[str]) -> list[str]:
     using = []
     for key in keys:
         latest = latest_version(key)
-        if decision_refs(parse_xml(latest.bpmn_xml, latest.source_name)) & decisions:
+        if decision_refs(parsed(latest.bpmn_xml, latest.source_name)) & decisions:
             using.append(key)
     return using
 
 
 def _with_dmn(latest: ProcessVersion, filename: str, xml: str, decisions: set[str]) -> dict[str, str]:
-    dmn = {n: x for n, x in latest.dmn_xml.items() if not set(decision_ids(parse_xml(x, n))) & decisions}
+    dmn = {n: x for n, x in latest.dmn_xml.items() if not set(decision_ids(parsed(x, n))) & decisions}
     dmn[filename] = xml
     return dmn
-
-
-def deploy_upload(filename: str, xml: str, actor: User) -> list[DeployResult]:
-    """A BPMN or DMN upload deployed; a DMN file redeploys every process that uses it."""
-    if document_kind(xml, filename) == "dmn":
-        return deploy_dmn(filename, xml, actor)
-    return [deploy_bpmn(filename, xml, actor)]

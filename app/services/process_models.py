@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 
 from ..extensions import db
-from ..models import ProcessInstance, ProcessVersion, User
+from ..models import AuditEvent, ProcessInstance, ProcessVersion, User
 
 
 @dataclass
@@ -74,3 +74,50 @@ def versions(process_key: str) -> list[tuple[ProcessVersion, int]]:
         .order_by(ProcessVersion.version.desc())
     ).all()
     return [(version, count) for version, count in rows]
+
+
+@dataclass(frozen=True)
+class VersionChanges:
+    """What a deployment changed against the version before it, as its audit event recorded."""
+
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+    restored_from: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+            "restored_from": self.restored_from,
+        }
+
+
+def changes_by_version(process_key: str) -> dict[int, VersionChanges]:
+    """Version number -> its deployment's changes; a version deployed before changes were recorded has none."""
+    return {version: c for (_key, version), c in _changes(AuditEvent.subject == f"process:{process_key}").items()}
+
+
+def all_changes() -> dict[tuple[str, int], VersionChanges]:
+    """(process key, version) -> its deployment's changes, for every process, in one query."""
+    return _changes(AuditEvent.subject.like("process:%"))
+
+
+def _changes(subject_filter: ColumnElement[bool]) -> dict[tuple[str, int], VersionChanges]:
+    events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "deploy", subject_filter).order_by(AuditEvent.id)
+    )
+    found: dict[tuple[str, int], VersionChanges] = {}
+    for event in events:
+        details = event.details or {}
+        changes = details.get("changes")
+        if not isinstance(details.get("version"), int) or not isinstance(changes, dict):
+            continue
+        found[(event.subject.removeprefix("process:"), details["version"])] = VersionChanges(
+            added=list(changes.get("added", [])),
+            removed=list(changes.get("removed", [])),
+            changed=list(changes.get("changed", [])),
+            restored_from=details.get("restored_from"),
+        )
+    return found

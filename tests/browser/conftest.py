@@ -1,14 +1,13 @@
 """Browser tests: the app served on a loopback port, driven by a real headless Chromium.
 
-A failing test leaves a screenshot and the page's HTML in test-artifacts/ for CI to keep.
+A test that fails (in its body or while its fixtures are set up) leaves a screenshot and the page's
+HTML in test-artifacts/browser-<database>/ for CI to keep (see artifacts.py).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -21,18 +20,16 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from ..conftest import PASSWORD
+from .artifacts import (  # noqa: F401 - hooks, registered by being named here
+    pytest_collection_modifyitems,
+    pytest_runtest_makereport,
+    pytest_terminal_summary,
+    remember,
+)
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT_SECONDS = 20
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
-    setattr(item, f"report_{report.when}", report)
 
 
 @pytest.fixture
@@ -48,13 +45,14 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def _driver() -> Iterator[WebDriver]:
+def _driver(pytestconfig: pytest.Config) -> Iterator[WebDriver]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.set_page_load_timeout(WAIT_SECONDS)
+    remember(pytestconfig, driver)
     try:
         yield driver
     finally:
@@ -62,18 +60,11 @@ def _driver() -> Iterator[WebDriver]:
 
 
 @pytest.fixture
-def browser(_driver: WebDriver, live_server: str, request: pytest.FixtureRequest) -> Iterator[WebDriver]:
+def browser(_driver: WebDriver, live_server: str) -> Iterator[WebDriver]:
     # Cookies ignore the port, so a session from an earlier test's server would follow us here.
     _driver.get(f"{live_server}/healthz")
     _driver.delete_all_cookies()
     yield _driver
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
-        _driver.save_screenshot(str(ARTIFACTS / f"{stem}.png"))
-        (ARTIFACTS / f"{stem}.html").write_text(_driver.page_source, encoding="utf-8")
-        print(f"screenshot kept: {ARTIFACTS / stem}.png")
     _driver.delete_all_cookies()
 
 

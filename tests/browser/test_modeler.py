@@ -3,6 +3,8 @@ and see where an instance stands."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,11 +13,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from app import clock as app_clock
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, ProcessVersion, User
 
 from ..conftest import PASSWORD
 from ..support import ApiUser
+from ..test_process_models import with_extra_task
 from .conftest import WAIT_SECONDS, log_in, wait_for
 
 MIWG_FILES = sorted(Path("/work/shared/conformance/miwg").glob("*.bpmn"))
@@ -227,42 +231,101 @@ def test_every_miwg_diagram_opens_without_an_import_error(
     browser.find_element(By.ID, "check-button").click()
     _status(browser, "ok", "problems")  # a verdict, never a crash
     assert browser.find_elements(By.CSS_SELECTOR, "#problems li")
-    # The read-only viewer of the instance pages opens it too.
-    viewer_error = browser.execute_async_script(
-        """
-        const done = arguments[arguments.length - 1];
-        const xml = arguments[0];
-        const script = document.createElement('script');
-        script.src = arguments[1];
-        script.onload = () => {
-          const box = document.createElement('div');
-          box.style.height = '300px';
-          document.body.appendChild(box);
-          const viewer = new window.BpmnJS({container: box});
-          viewer.importXML(xml).then(() => done(null)).catch((err) => done(String(err)));
-        };
-        document.head.appendChild(script);
-        """,
-        path.read_text(encoding="utf-8"),
-        f"{live_server}/vendor/bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+    # The instance pages' read-only viewer draws it too: the version view runs the same script.
+    _store_as_a_version(path)
+    browser.get(f"{live_server}/modeler/processes/miwg_{path.stem}/versions/1/view")
+    assert _import_state(browser, "#instance-diagram") == "ok", browser.find_element(By.ID, "instance-diagram").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#instance-diagram .djs-shape")) > 0
+
+
+def _store_as_a_version(path: Path) -> None:
+    """A drawing kept as a version as it is: most MIWG files are not executable, so none could be deployed."""
+    xml = path.read_text(encoding="utf-8")
+    db.session.add(
+        ProcessVersion(
+            process_key=f"miwg_{path.stem}",
+            version=1,
+            name=path.stem,
+            source_name=path.name,
+            bpmn_xml=xml,
+            dmn_xml={},
+            content_hash=hashlib.sha256(xml.encode()).hexdigest(),
+            deployed_at=app_clock.now(),
+        )
     )
-    assert viewer_error is None
+    db.session.commit()
 
 
-def test_the_instance_page_highlights_the_current_task(app: Flask, browser: WebDriver, live_server: str) -> None:
+def _box(browser: WebDriver, css: str) -> dict[str, float]:
+    return browser.execute_script(
+        "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return {left: r.left, top: r.top, bottom: r.bottom};",
+        css,
+    )
+
+
+def test_from_the_supervisor_desk_to_the_instance_diagram_beside_its_history(
+    app: Flask, browser: WebDriver, live_server: str
+) -> None:
     sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
     instance_id = sales.start_credit(customer_code="BM2").json["id"]
-    log_in(browser, live_server, "sales_vp")  # a supervisor, from the desk
-    browser.get(f"{live_server}/instances/{instance_id}")
+    task = db.session.scalars(db.select(HumanTask).where(HumanTask.instance_id == instance_id)).one()
+    clock = app.extensions["clock"]
+    clock.set(task.due_at + timedelta(days=1))  # the sales manager's review is now overdue
+    log_in(browser, live_server, "sales_vp")  # a supervisor
+    browser.get(f"{live_server}/supervision")
+    wait_for(browser, f'tr.overdue[data-task-id="{task.id}"] a').click()
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.current_url.endswith(f"/instances/{instance_id}"))
     assert _import_state(browser, "#instance-diagram") == "ok"
-    current = browser.find_elements(
+    assert browser.find_elements(
         By.CSS_SELECTOR, '#instance-diagram .step-current[data-element-id="review_sales_manager"]'
     )
-    assert current
     assert not browser.find_elements(
         By.CSS_SELECTOR, '#instance-diagram .step-current[data-element-id="propose_limit"]'
     )
     assert browser.find_elements(By.CSS_SELECTOR, '#instance-diagram .step-done[data-element-id="assess_grade"]')
+    history, diagram = _box(browser, "#history"), _box(browser, "#diagram")
+    assert diagram["top"] == history["top"] and diagram["left"] > history["left"]  # side by side
+
+    size = browser.get_window_size()
+    browser.set_window_size(375, 812)
+    try:
+        history, diagram = _box(browser, "#history"), _box(browser, "#diagram")
+        assert diagram["top"] >= history["bottom"] and diagram["left"] == history["left"]  # stacked on a phone
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
+def test_the_owner_restores_an_earlier_version_from_the_versions_list(
+    app: Flask, browser: WebDriver, live_server: str
+) -> None:
+    owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    deployed = owner.client.post(
+        "/api/v1/process-models", data=with_extra_task(), content_type="application/xml", headers=owner.headers
+    )
+    assert deployed.json["version"] == 2
+    log_in(browser, live_server, "process_owner")
+    browser.get(f"{live_server}/modeler/processes/credit_application")
+    assert _import_state(browser, "#canvas") == "ok"
+    assert not browser.find_elements(By.ID, "restore-form")  # the newest version has nothing to restore
+    browser.find_element(By.LINK_TEXT, "v1").click()
+    assert _import_state(browser, "#canvas") == "ok"
+    assert not browser.execute_script("return !!window.approvalsModeler.get('elementRegistry').get('extra_check');")
+    wait_for(browser, "#restore-form button").click()
+    flash = wait_for(browser, ".flash.info")
+    assert flash.text == "版本 1 已重新部署为版本 3"
+    assert browser.find_element(By.CSS_SELECTOR, "h1 small").text == "版本 3"
+    restored = browser.find_element(By.CSS_SELECTOR, '.version-changes[data-version="3"]')
+    assert "由版本 1 恢复" in restored.text
+
+    db.session.expire_all()
+    newest = db.session.scalars(
+        db.select(ProcessVersion).where(ProcessVersion.process_key == "credit_application", ProcessVersion.version == 3)
+    ).one()
+    first = db.session.scalars(
+        db.select(ProcessVersion).where(ProcessVersion.process_key == "credit_application", ProcessVersion.version == 1)
+    ).one()
+    assert newest.bpmn_xml == first.bpmn_xml and "extra_check" not in newest.bpmn_xml
 
 
 def test_a_decision_table_and_a_form_open_in_their_editors(browser: WebDriver, live_server: str) -> None:

@@ -13,12 +13,67 @@
   });
   window.approvalsDecisionModeler = modeler;
 
+  // The table is redrawn on every edit, so marks live in a style sheet keyed by id, not on the cells.
+  var problemStyle = document.createElement("style");
+  document.head.appendChild(problemStyle);
+
+  function quoted(id) { return '"' + (window.CSS && CSS.escape ? CSS.escape(id) : id) + '"'; }
+
+  function columnOfExpression(id) {
+    // A header's expression is not drawn as a cell of its own: find the input column that holds it.
+    var viewer = modeler.getActiveViewer();
+    var root;
+    try { root = viewer && viewer.get("sheet").getRoot(); } catch (err) { return null; }
+    var cols = (root && root.cols) || [];
+    for (var i = 0; i < cols.length; i++) {
+      var expression = cols[i].businessObject && cols[i].businessObject.inputExpression;
+      if (expression && expression.id === id) { return cols[i].id; }
+    }
+    return null;
+  }
+
+  function markProblems(errors) {
+    var cells = [], rows = [], cols = [];
+    errors.forEach(function (problem) {
+      var id = problem.element_id;
+      if (!id) { return; }
+      var cell = canvasEl.querySelector("td[data-element-id=" + quoted(id) + "]");
+      if (cell) {
+        cells.push(id);
+        if (cell.dataset.rowId && rows.indexOf(cell.dataset.rowId) < 0) { rows.push(cell.dataset.rowId); }
+        if (cell.dataset.colId && cols.indexOf(cell.dataset.colId) < 0) { cols.push(cell.dataset.colId); }
+        return;
+      }
+      var col = columnOfExpression(id);
+      if (col && cols.indexOf(col) < 0) { cols.push(col); }
+    });
+    problemStyle.textContent = [
+      cells.map(function (id) { return "#dmn-canvas td[data-element-id=" + quoted(id) + "]"; }).join(",") +
+        (cells.length ? " { outline: 3px solid #d32f2f; outline-offset: -3px; background: #fdecea; }" : ""),
+      rows.map(function (id) { return "#dmn-canvas td[data-row-id=" + quoted(id) + "]"; }).join(",") +
+        (rows.length ? " { background-color: #fff5f5; }" : ""),
+      cols.map(function (id) { return "#dmn-canvas th[data-col-id=" + quoted(id) + "]"; }).join(",") +
+        (cols.length ? " { box-shadow: inset 0 -4px 0 #d32f2f; }" : "")
+    ].join("\n");
+    canvasEl.dataset.problemCells = cells.join(" ");
+    canvasEl.dataset.problemRows = rows.join(" ");
+    canvasEl.dataset.problemCols = cols.join(" ");
+  }
+
+  function pick(id) {
+    var target = canvasEl.querySelector("td[data-element-id=" + quoted(id) + "]");
+    var col = target ? null : columnOfExpression(id);
+    if (col) { target = canvasEl.querySelector("th[data-col-id=" + quoted(col) + "]"); }
+    if (target) { target.scrollIntoView({ block: "center", inline: "center" }); }
+  }
+
   function send(url, done) {
     C.setStatus("…", "busy");
     modeler.saveXML({ format: true }).then(function (saved) {
       return C.post(url, canvasEl.dataset.csrf, { xml: saved.xml, filename: canvasEl.dataset.filename });
     }).then(function (answer) {
-      C.showProblems(answer.data.errors || [], null);
+      C.showProblems(answer.data.errors || [], pick);
+      markProblems(answer.data.errors || []);
       done(answer);
     }).catch(function (err) { C.setStatus(err.message, "error"); });
   }
