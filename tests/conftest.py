@@ -131,3 +131,20 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
     page = client.get("/login").data
     response = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(page)})
     assert response.status_code == 302, response.data[:500]
+
+
+def english_owner() -> None:
+    """The process owner reads the app in English, so assertions can quote the sentences."""
+    from app.models import User
+
+    db.session.scalars(db.select(User).where(User.username == "process_owner")).one().locale = "en"
+    db.session.commit()
+
+
+@pytest.fixture
+def owner(app: Flask) -> FlaskClient:
+    """The process owner's logged-in client, reading English."""
+    english_owner()
+    client = app.test_client()
+    login(client, "process_owner")
+    return client

@@ -16,9 +16,8 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import HumanTask
 
-from .conftest import PASSWORD, login
+from .conftest import PASSWORD
 from .support import ApiUser
-from .test_process_models import english_owner
 
 MIWG = Path("/work/shared/conformance/miwg")
 MIWG_FILES = sorted(MIWG.glob("*.bpmn"))
@@ -39,14 +38,6 @@ CAMUNDA_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
-
-
-@pytest.fixture
-def owner(app: Flask) -> FlaskClient:
-    english_owner()
-    client = app.test_client()
-    login(client, "process_owner")
-    return client
 
 
 def check(client: FlaskClient, xml: str, filename: str) -> object:

@@ -52,22 +52,6 @@ def csrf_of(client: FlaskClient, url: str = "/modeler") -> str:
     return match.group(1)
 
 
-def english_owner() -> None:
-    """The process owner reads the app in English here, so the assertions can quote the sentences."""
-    from app.models import User
-
-    db.session.scalars(db.select(User).where(User.username == "process_owner")).one().locale = "en"
-    db.session.commit()
-
-
-@pytest.fixture
-def owner(app: Flask) -> FlaskClient:
-    english_owner()
-    client = app.test_client()
-    login(client, "process_owner")
-    return client
-
-
 def post_json(client: FlaskClient, url: str, body: dict) -> object:
     return client.post(
         url, json=body, headers={"X-CSRFToken": csrf_of(client, "/modeler/processes/credit_application")}

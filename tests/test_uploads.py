@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -14,17 +13,9 @@ from app.models import AuditEvent, ProcessVersion
 
 from .conftest import PASSWORD, login
 from .support import ApiUser
-from .test_process_models import BPMN_DIR, CREDIT, csrf_of, english_owner
+from .test_process_models import BPMN_DIR, CREDIT, csrf_of
 
 DOCTYPE = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + CREDIT.split("?>", 1)[1]
-
-
-@pytest.fixture
-def owner(app: Flask) -> FlaskClient:
-    english_owner()
-    client = app.test_client()
-    login(client, "process_owner")
-    return client
 
 
 def _changed_policy() -> str:
