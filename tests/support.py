@@ -8,6 +8,8 @@ from typing import Any
 from app.engine import SpecBundle, build_bundle
 
 BPMN = Path(__file__).resolve().parent.parent / "bpmn"
+# The BPMN MIWG reference diagrams, in the shared folder that sits beside the project.
+MIWG = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance" / "miwg"
 
 
 def credit_bundle() -> SpecBundle:

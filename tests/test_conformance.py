@@ -17,9 +17,8 @@ from app.extensions import db
 from app.models import HumanTask
 
 from .conftest import PASSWORD
-from .support import ApiUser
+from .support import MIWG, ApiUser
 
-MIWG = Path("/work/shared/conformance/miwg")
 MIWG_FILES = sorted(MIWG.glob("*.bpmn"))
 ROOT = Path(__file__).resolve().parent.parent
 

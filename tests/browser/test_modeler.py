@@ -18,11 +18,11 @@ from app.extensions import db
 from app.models import AuditEvent, HumanTask, ProcessVersion, User
 
 from ..conftest import PASSWORD
-from ..support import ApiUser
+from ..support import MIWG, ApiUser
 from ..test_process_models import with_extra_task
 from .conftest import WAIT_SECONDS, log_in, wait_for
 
-MIWG_FILES = sorted(Path("/work/shared/conformance/miwg").glob("*.bpmn"))
+MIWG_FILES = sorted(MIWG.glob("*.bpmn"))
 
 # Inserts a user task between the start event and the first step, through the modeler's own API.
 ADD_TASK = """
