@@ -133,6 +133,8 @@ def _reason(value: object) -> str:
         raise ValidationFailed({"reason": [_l("a reason is required")]})
     if len(value) > MAX_REASON:
         raise ValidationFailed({"reason": [_l("at most %(count)s characters", count=MAX_REASON)]})
+    if "\x00" in value:  # PostgreSQL cannot store it: refused here, not failed there
+        raise ValidationFailed({"reason": [_l("must not contain NUL characters")]})
     return value.strip()
 
 
@@ -161,6 +163,8 @@ def create(
 ) -> Delegation:
     if not isinstance(delegate_username, str) or not delegate_username.strip():
         raise ValidationFailed({"delegate": [_l("whom to delegate to is required")]})
+    if "\x00" in delegate_username:
+        raise ValidationFailed({"delegate": [_l("must not contain NUL characters")]})
     delegate = db.session.scalars(db.select(User).where(User.username == delegate_username.strip())).first()
     if delegate is None or not delegate.active:
         raise ValidationFailed({"delegate": [_l("no active user '%(name)s'", name=delegate_username)]})
