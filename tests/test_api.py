@@ -32,6 +32,8 @@ def row_counts() -> dict[str, int]:
 def test_token_needs_the_right_password(client: FlaskClient) -> None:
     assert client.post("/api/v1/auth/token", json={"username": "salesperson", "password": "nope"}).status_code == 401
     assert client.post("/api/v1/auth/token", json={"username": "ghost", "password": PASSWORD}).status_code == 401
+    # No name holds a NUL; PostgreSQL cannot even compare one, so it must not reach the database.
+    assert client.post("/api/v1/auth/token", json={"username": "sales\x00", "password": PASSWORD}).status_code == 401
     assert client.get("/api/v1/tasks").status_code == 401
     assert client.get("/api/v1/tasks", headers={"Authorization": "Bearer forged"}).status_code == 401
 
@@ -265,3 +267,15 @@ def test_malformed_bodies_are_clear_errors(as_user: Any, client: FlaskClient) ->
     assert response.status_code == 422 and "body" in response.json["errors"]
     assert sales.post("/api/v1/processes/credit_application/instances", {"data": [1, 2]}).status_code == 422
     assert sales.get("/api/v1/tasks?scope=everything").status_code == 422
+
+
+def test_a_nul_in_a_colleagues_name_is_refused_by_field_name(as_user: Any) -> None:
+    sales = as_user("salesperson")
+    instance_id = sales.start_credit(customer_code="NUL1").json["id"]
+    copied = sales.post(f"/api/v1/instances/{instance_id}/copy-to", {"user": "credit\x00", "comment": "供参考"})
+    assert (copied.status_code, list(copied.json["errors"])) == (422, ["user"])
+    manager = as_user("sales_manager")
+    task_id = manager.only_task()["id"]
+    assert manager.post(f"/api/v1/tasks/{task_id}/claim", {}).status_code == 200
+    moved = manager.post(f"/api/v1/tasks/{task_id}/transfer", {"assignee": "sales_manager2\x00", "comment": "出差"})
+    assert (moved.status_code, list(moved.json["errors"])) == (422, ["assignee"])

@@ -12,6 +12,7 @@ from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .handover import hand_over, new_holder
 from .supervision import subordinate_ids
 from .transactions import transactional
+from .users import user_named
 
 
 def _open_task(task_id: int) -> HumanTask:
@@ -142,7 +143,7 @@ def copy_to(instance_id: int, actor: User, username: object, comment: object) ->
     opinion = _opinion(comment)
     if not isinstance(username, str) or not username.strip():
         raise ValidationFailed({"user": [_l("whom to copy is required")]})
-    colleague = db.session.scalars(db.select(User).where(User.username == username.strip())).first()
+    colleague = user_named(username.strip())
     if colleague is None or not colleague.active:
         raise ValidationFailed({"user": [_l("no active user '%(name)s'", name=username)]})
     existing = db.session.scalars(

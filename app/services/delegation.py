@@ -15,6 +15,7 @@ from ..models import AuditEvent, Delegation, HumanTask, User
 from . import notify
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .transactions import transactional
+from .users import user_named
 
 _SUBJECT = "delegation:{}"
 MAX_REASON = 2000
@@ -163,9 +164,7 @@ def create(
 ) -> Delegation:
     if not isinstance(delegate_username, str) or not delegate_username.strip():
         raise ValidationFailed({"delegate": [_l("whom to delegate to is required")]})
-    if "\x00" in delegate_username:
-        raise ValidationFailed({"delegate": [_l("must not contain NUL characters")]})
-    delegate = db.session.scalars(db.select(User).where(User.username == delegate_username.strip())).first()
+    delegate = user_named(delegate_username.strip())
     if delegate is None or not delegate.active:
         raise ValidationFailed({"delegate": [_l("no active user '%(name)s'", name=delegate_username)]})
     if delegate.id == delegator.id:

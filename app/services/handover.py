@@ -12,13 +12,14 @@ from ..extensions import db
 from ..models import AuditEvent, HumanTask, User
 from . import notify
 from .errors import Conflict, ValidationFailed
+from .users import user_named
 
 
 def new_holder(task: HumanTask, username: object) -> User:
     """The active user named to take the task, who must hold its role; refused with the field named."""
     if not isinstance(username, str) or not username.strip():
         raise ValidationFailed({"assignee": [_l("whom to give the task to is required")]})
-    user = db.session.scalars(db.select(User).where(User.username == username.strip())).first()
+    user = user_named(username.strip())
     if user is None or not user.active:
         raise ValidationFailed({"assignee": [_l("no active user '%(name)s'", name=username)]})
     if task.role and not user.has_role(task.role):

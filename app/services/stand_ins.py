@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import AuditEvent, RoleStandIn, User
 from .errors import Forbidden, ValidationFailed
 from .transactions import transactional
+from .users import user_named
 
 
 def require_may_name(actor: User, role: str) -> None:
@@ -22,7 +23,7 @@ def require_may_name(actor: User, role: str) -> None:
 def name_stand_in(actor: User, role: str, username: str, starts_at: datetime, ends_at: datetime) -> RoleStandIn:
     require_may_name(actor, role)
     errors: dict[str, list[str]] = {}
-    user = db.session.scalars(db.select(User).where(User.username == username)).first()
+    user = user_named(username)
     if user is None or not user.active:
         errors["user"] = [_l("no active user '%(name)s'", name=username)]
     if ends_at <= starts_at:

@@ -24,8 +24,15 @@ MIN_PASSWORD_LENGTH = 8
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
+def user_named(username: str) -> User | None:
+    """The account with this user name, if any. No name holds a NUL, and PostgreSQL cannot compare one."""
+    if "\x00" in username:
+        return None
+    return db.session.scalars(db.select(User).where(User.username == username)).first()
+
+
 def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalars(db.select(User).where(User.username == username)).first()
+    user = user_named(username)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
@@ -133,7 +140,7 @@ def set_locale(user_id: int, locale: str) -> None:
 def set_active(actor: User, username: str, active: bool) -> User:
     if not actor.has_role("admin"):
         raise Forbidden(_l("only an administrator may enable or disable users"))
-    user = db.session.scalars(db.select(User).where(User.username == username)).first()
+    user = user_named(username)
     if user is None:
         raise NotFound(_l("no user '%(name)s'", name=username))
     user.active = active
