@@ -154,6 +154,8 @@ def test_supervisor_desk_and_reassign_with_reason(app: Flask, people: dict[str, 
     assert [t["id"] for t in filtered] == [first["id"]]
     nul = people["sales_vp"].get("/api/v1/supervision/overdue?person=%00&process=credit_application")
     assert nul.status_code == 200 and nul.json["tasks"] == []  # PostgreSQL would refuse to compare a NUL
+    nul_process = people["sales_vp"].get("/api/v1/supervision/overdue?process=%00")
+    assert nul_process.status_code == 200 and (nul_process.json["tasks"], nul_process.json["cases_at_risk"]) == ([], [])
 
     url = f"/api/v1/tasks/{first['id']}/reassign"
     assert people["finance_director"].post(url, {"assignee": "sales_manager", "reason": "x"}).status_code == 403

@@ -118,9 +118,11 @@ def desk(user: User, process: str | None = None, role: str | None = None, person
         .order_by(HumanTask.due_at, HumanTask.id)
         .limit(500)
     )
-    if any("\x00" in value for value in (process, role, person) if value):
-        # No key or name holds a NUL, and PostgreSQL refuses to compare one: nothing matches.
+    # No key or name holds a NUL, and PostgreSQL refuses even to be sent one: nothing matches.
+    matches_nothing = any("\x00" in value for value in (process, role, person) if value)
+    if matches_nothing:
         query = query.where(db.false())
+        process = role = person = None
     if process:
         query = query.where(HumanTask.process_key == process)
     if role:
@@ -156,7 +158,7 @@ def desk(user: User, process: str | None = None, role: str | None = None, person
     on_time = sum(1 for done, due in finished if done <= due)
     return Desk(
         rows=rows,
-        cases_at_risk=_cases_at_risk(team, now, process),
+        cases_at_risk=[] if matches_nothing else _cases_at_risk(team, now, process),
         counts_by_department={d: counts[d] for d in sorted(counts, key=lambda k: (-counts[k], k))},
         on_time_rate_last_month=(on_time / len(finished)) if finished else None,
         completed_last_month=len(finished),
