@@ -29,16 +29,18 @@ def stored_files(app: Flask) -> list[Path]:
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
+def attach(user: ApiUser, instance_id: int, name: str) -> Any:
+    return user.client.post(
+        f"/api/v1/instances/{instance_id}/attachments", data={"file": (io.BytesIO(PDF), name)}, headers=user.headers
+    )
+
+
 def copied_instance(app: Flask, code: str) -> tuple[ApiUser, int, int]:
     """The filer comments, attaches a file and copies the credit controller, who is otherwise not involved."""
     sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
     instance_id = sales.start_credit(customer_code=code).json["id"]
     assert sales.post(f"/api/v1/instances/{instance_id}/comments", {"body": "营业执照已附"}).status_code == 201
-    attachment = sales.client.post(
-        f"/api/v1/instances/{instance_id}/attachments",
-        data={"file": (io.BytesIO(PDF), "licence.pdf")},
-        headers=sales.headers,
-    )
+    attachment = attach(sales, instance_id, "licence.pdf")
     assert attachment.status_code == 201
     copied = sales.post(f"/api/v1/instances/{instance_id}/copy-to", {"user": "credit_controller", "comment": "供参考"})
     assert copied.status_code == 200
@@ -61,11 +63,7 @@ def test_through_the_api_a_copied_colleague_reads_and_downloads_but_adds_nothing
     before, files = counts(), stored_files(app)
     comment = colleague.post(f"/api/v1/instances/{instance_id}/comments", {"body": "我也说一句"})
     assert comment.status_code == 403 and "抄送" in comment.json["error"]
-    upload = colleague.client.post(
-        f"/api/v1/instances/{instance_id}/attachments",
-        data={"file": (io.BytesIO(PDF), "mine.pdf")},
-        headers=colleague.headers,
-    )
+    upload = attach(colleague, instance_id, "mine.pdf")
     assert upload.status_code == 403
     copy = colleague.post(f"/api/v1/instances/{instance_id}/copy-to", {"user": "admin", "comment": "转给你看"})
     assert copy.status_code == 403

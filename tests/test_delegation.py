@@ -19,6 +19,19 @@ def user(name: str) -> User:
     return db.session.scalars(db.select(User).where(User.username == name)).one()
 
 
+def delegate(delegator: ApiUser, to: str, starts_at: Any, length: timedelta, reason: str) -> Any:
+    """Ask for a delegation through the API, as the delegator would."""
+    return delegator.post(
+        "/api/v1/delegations",
+        {
+            "delegate": to,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + length).isoformat(),
+            "reason": reason,
+        },
+    )
+
+
 def claimed_task(app: Flask, code: str) -> tuple[ApiUser, int]:
     client = app.test_client()
     ApiUser(client, "salesperson", PASSWORD).start_credit(customer_code=code)
@@ -36,15 +49,7 @@ def holder(task_id: int) -> str:
 def test_an_active_delegation_moves_open_tasks_and_the_delegate_acts_on_behalf(app: Flask, clock: Any) -> None:
     manager, task_id = claimed_task(app, "DG1")
     now = clock.now()
-    made = manager.post(
-        "/api/v1/delegations",
-        {
-            "delegate": "sales_vp",
-            "starts_at": now.isoformat(),
-            "ends_at": (now + timedelta(days=3)).isoformat(),
-            "reason": "出差",
-        },
-    )
+    made = delegate(manager, "sales_vp", now, timedelta(days=3), "出差")
     assert made.status_code == 201, made.json
     assert holder(task_id) == "sales_vp"
     assert manager.tasks() == []
@@ -58,15 +63,7 @@ def test_an_active_delegation_moves_open_tasks_and_the_delegate_acts_on_behalf(a
 def test_the_tick_hands_out_when_the_period_begins_and_brings_back_when_it_ends(app: Flask, clock: Any) -> None:
     manager, task_id = claimed_task(app, "DG2")
     start = clock.now() + timedelta(hours=1)
-    manager.post(
-        "/api/v1/delegations",
-        {
-            "delegate": "sales_vp",
-            "starts_at": start.isoformat(),
-            "ends_at": (start + timedelta(days=1)).isoformat(),
-            "reason": "休假",
-        },
-    )
+    delegate(manager, "sales_vp", start, timedelta(days=1), "休假")
     assert holder(task_id) == "sales_manager"  # not yet
     clock.set(start + timedelta(minutes=1))
     assert scheduling.tick().delegated_tasks_moved == 1
@@ -110,15 +107,7 @@ def test_the_delegate_sees_the_delegators_role_queue_only_while_it_lasts(app: Fl
     finance = ApiUser(client, "finance_director", PASSWORD)
     assert finance.tasks() == []
     now = clock.now()
-    manager.post(
-        "/api/v1/delegations",
-        {
-            "delegate": "finance_director",
-            "starts_at": now.isoformat(),
-            "ends_at": (now + timedelta(hours=4)).isoformat(),
-            "reason": "下午开会",
-        },
-    )
+    delegate(manager, "finance_director", now, timedelta(hours=4), "下午开会")
     assert [t["role"] for t in finance.tasks("queue")] == ["sales_manager"]
     clock.set(now + timedelta(hours=5))
     assert finance.tasks() == []
@@ -127,15 +116,7 @@ def test_the_delegate_sees_the_delegators_role_queue_only_while_it_lasts(app: Fl
 def test_cancel_brings_tasks_back_and_only_the_delegator_may_cancel(app: Flask, clock: Any) -> None:
     manager, task_id = claimed_task(app, "DG5")
     now = clock.now()
-    made = manager.post(
-        "/api/v1/delegations",
-        {
-            "delegate": "sales_vp",
-            "starts_at": now.isoformat(),
-            "ends_at": (now + timedelta(days=3)).isoformat(),
-            "reason": "出差",
-        },
-    ).json
+    made = delegate(manager, "sales_vp", now, timedelta(days=3), "出差").json
     url = f"/api/v1/delegations/{made['id']}"
     vp = ApiUser(manager.client, "sales_vp", PASSWORD)
     assert vp.client.delete(url, json={"reason": "我来取消"}, headers=vp.headers).status_code == 403
@@ -153,15 +134,7 @@ def test_cancel_brings_tasks_back_and_only_the_delegator_may_cancel(app: Flask, 
 def test_creating_and_cancelling_are_audited_with_the_actor_and_the_reason(app: Flask, clock: Any) -> None:
     manager = ApiUser(app.test_client(), "sales_manager", PASSWORD)
     now = clock.now()
-    made = manager.post(
-        "/api/v1/delegations",
-        {
-            "delegate": "sales_vp",
-            "starts_at": now.isoformat(),
-            "ends_at": (now + timedelta(days=2)).isoformat(),
-            "reason": " 出差北京 ",
-        },
-    )
+    made = delegate(manager, "sales_vp", now, timedelta(days=2), " 出差北京 ")
     assert made.status_code == 201 and made.json["reason"] == "出差北京"
     assert db.session.get(Delegation, made.json["id"]).reason == "出差北京"
     manager.client.delete(
@@ -282,15 +255,7 @@ def test_a_delegate_works_the_queue_but_does_not_gain_the_delegators_other_right
     sales = ApiUser(client, "salesperson", PASSWORD)
     finance = ApiUser(client, "finance_director", PASSWORD)
     now = clock.now()
-    made = sales.post(
-        "/api/v1/delegations",
-        {
-            "delegate": "finance_director",
-            "starts_at": now.isoformat(),
-            "ends_at": (now + timedelta(days=1)).isoformat(),
-            "reason": "外出培训",
-        },
-    )
+    made = delegate(sales, "finance_director", now, timedelta(days=1), "外出培训")
     assert made.status_code == 201
     # Filing a credit application is the salesperson's own right, not part of the work handed over.
     assert finance.start_credit(customer_code="DG9").status_code == 403
