@@ -79,7 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.configure(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
 
-    from .services.form_versions import VersionedFormRegistry
+    from .services.modeling.form_versions import VersionedFormRegistry
 
     app.extensions["clock"] = app.config.get("CLOCK") or _configured_clock(app.config.get("CLOCK_AT"))
     app.extensions["forms"] = VersionedFormRegistry(app.config["FORMS_DIR"])
@@ -95,7 +95,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .inbox import bp as inbox_bp
     from .modeler import bp as modeler_bp
     from .processes import bp as processes_bp
-    from .services import complaints, escalation  # noqa: F401 - register their service-task operations
+    from .services.complaints import cases  # noqa: F401 - registers its service-task operations
+    from .services.deadlines import escalation  # noqa: F401 - registers its service-task operations
     from .supervision import bp as supervision_bp
     from .web import register_web
 

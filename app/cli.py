@@ -11,9 +11,9 @@ from flask.cli import AppGroup
 
 from .clock import FixedClock
 from .engine import DiagramError
-from .services import deployment
-from .services import users as user_service
-from .services.errors import ValidationFailed
+from .services.common.errors import ValidationFailed
+from .services.modeling import deployment
+from .services.people import accounts as user_service
 
 bpmn_cli = AppGroup("bpmn", help="Deploy process diagrams.")
 scheduler_cli = AppGroup("scheduler", help="Timers, escalations and mail.")
@@ -68,7 +68,7 @@ def demo_seed(password: str) -> None:
 @click.option("--at", "at", default=None, help="Run as of this ISO-8601 instant (with offset), e.g. to catch up.")
 def scheduler_tick(at: str | None) -> None:
     """Run one pass: fire due timers, escalate overdue tasks, send mail."""
-    from .services.scheduling import tick
+    from .services.deadlines.scheduling import tick
 
     if at is not None:
         try:
@@ -90,7 +90,7 @@ def scheduler_tick(at: str | None) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup(path: Path) -> None:
     """Write an online backup of the SQLite database to PATH (PostgreSQL: prints the pg_dump to use)."""
-    from .services.backup import BackupNotSupported, backup_sqlite
+    from .services.common.backup import BackupNotSupported, backup_sqlite
 
     try:
         size = backup_sqlite(path)

@@ -14,7 +14,7 @@ _started = threading.Lock()
 
 
 def _run_tick(app: Flask) -> None:
-    from .services.scheduling import tick
+    from .services.deadlines.scheduling import tick
 
     with app.app_context():
         try:

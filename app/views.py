@@ -11,8 +11,8 @@ from markupsafe import Markup
 
 from .i18n import current_locale, format_cny, format_number_local
 from .models import ProcessInstance
-from .services import instances as instance_service
-from .services.errors import DomainError, ValidationFailed
+from .services.common.errors import DomainError, ValidationFailed
+from .services.instances import lifecycle as instance_service
 from .taskforms import FormDef
 
 # Values the policy tables add to a credit application, shown beside the filed facts.

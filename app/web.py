@@ -14,10 +14,10 @@ from werkzeug.wrappers import Response
 from .extensions import db, login_manager
 from .i18n import current_locale
 from .models import User
-from .services import inbox as inbox_service
-from .services import instances
-from .services.directory import ROLES
-from .services.errors import DomainError
+from .services.common.errors import DomainError
+from .services.desk import inbox as inbox_service
+from .services.instances import lifecycle as instances
+from .services.people.directory import ROLES
 
 
 @login_manager.user_loader

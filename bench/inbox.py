@@ -36,7 +36,7 @@ from sqlalchemy import event, insert, text  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import HumanTask, ProcessInstance, ProcessVersion, Role, User, user_roles  # noqa: E402
-from app.services import inbox  # noqa: E402
+from app.services.desk import inbox  # noqa: E402
 from bench import workers  # noqa: E402
 
 USERS = 1_000

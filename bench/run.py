@@ -33,10 +33,12 @@ from app import create_app  # noqa: E402
 from app.engine import ProcessRuntime  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import HumanTask, ProcessInstance, Timer, User  # noqa: E402
-from app.services import deployment, instances, tasks  # noqa: E402
-from app.services import users as user_service  # noqa: E402
-from app.services.leases import claim  # noqa: E402
-from app.services.specs import bundle_for, latest_version  # noqa: E402
+from app.services.deadlines.leases import claim  # noqa: E402
+from app.services.desk import tasks  # noqa: E402
+from app.services.instances import lifecycle as instances  # noqa: E402
+from app.services.modeling import deployment  # noqa: E402
+from app.services.modeling.specs import bundle_for, latest_version  # noqa: E402
+from app.services.people import accounts as user_service  # noqa: E402
 from bench import inbox as inbox_bench  # noqa: E402
 from bench import workers  # noqa: E402
 from tests.support import Recorder, application, credit_bundle  # noqa: E402

@@ -22,8 +22,8 @@ from app import create_app
 from app.clock import FixedClock
 from app.extensions import db
 from app.i18n import compile_catalogs
-from app.services import deployment
-from app.services import users as user_service
+from app.services.modeling import deployment
+from app.services.people import accounts as user_service
 
 ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -10,7 +10,8 @@ from app import create_app
 from app.clock import FixedClock
 from app.extensions import db
 from app.models import HumanTask, User
-from app.services import tasks, timers
+from app.services.deadlines import timers
+from app.services.desk import tasks
 
 
 def main(kind: str, url: str, at: str) -> None:

@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import ApiToken, User
-from app.services import users as user_service
-from app.services.errors import Forbidden
+from app.services.common.errors import Forbidden
+from app.services.people import accounts as user_service
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser

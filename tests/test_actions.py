@@ -8,7 +8,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, InstanceWatcher, OutboxMail, ProcessInstance, Role, User
-from app.services.users import hash_password
+from app.services.people.accounts import hash_password
 
 from .conftest import PASSWORD
 from .support import ApiUser

@@ -220,7 +220,7 @@ def test_claimed_by_someone_else_is_a_409(as_user: Any, app: Any) -> None:
 
     other = User(username="sales_manager2", display_name="经理2", password_hash="", created_at=db.func.now())
     other.roles.append(db.session.scalars(db.select(Role).where(Role.key == "sales_manager")).one())
-    from app.services.users import hash_password
+    from app.services.people.accounts import hash_password
 
     other.password_hash = hash_password(PASSWORD)
     db.session.add(other)

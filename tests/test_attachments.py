@@ -12,7 +12,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import InstanceAttachment
-from app.services.attachments import sniff
+from app.services.desk.attachments import sniff
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser

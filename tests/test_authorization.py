@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import HumanTask, User
-from app.services import saved_filters
-from app.services.directory import DEMO_SUPERVISORS
+from app.services.desk import saved_filters
+from app.services.people.directory import DEMO_SUPERVISORS
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser

@@ -10,8 +10,9 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Role, User
-from app.services import bulk, instances, tasks
-from app.services.errors import ValidationFailed
+from app.services.common.errors import ValidationFailed
+from app.services.desk import bulk, tasks
+from app.services.instances import lifecycle as instances
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser, application

@@ -84,7 +84,7 @@ def test_camunda_attributes_run_with_their_camunda_meaning(app: Flask) -> None:
     )
     assert answer.status_code == 201, answer.json
     from app.models import User
-    from app.services import instances as instance_service
+    from app.services.instances import lifecycle as instance_service
 
     starter = db.session.scalars(db.select(User).where(User.username == "process_owner")).one()
     instance = instance_service.start(
@@ -111,7 +111,7 @@ def test_spiffworkflow_extension_files_deploy_as_they_are(owner: FlaskClient) ->
 
 def test_a_camunda_assignee_expression_names_the_person(app: Flask) -> None:
     from app.models import User
-    from app.services import instances as instance_service
+    from app.services.instances import lifecycle as instance_service
 
     xml = CAMUNDA_DIAGRAM.replace('camunda:candidateGroups="finance_director"', 'camunda:assignee="${filed_by}"')
     owner = ApiUser(app.test_client(), "process_owner", PASSWORD)

@@ -14,7 +14,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Timer
-from app.services import timers
+from app.services.deadlines import timers
 
 from .conftest import PASSWORD, ROOT
 from .support import ApiUser

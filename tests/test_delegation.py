@@ -9,7 +9,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import AuditEvent, Delegation, HumanTask, OutboxMail, User
-from app.services import scheduling
+from app.services.deadlines import scheduling
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser

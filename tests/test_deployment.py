@@ -11,7 +11,7 @@ from flask import Flask
 from app.engine import DiagramError
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance, ProcessVersion
-from app.services import deployment
+from app.services.modeling import deployment
 
 from .conftest import PASSWORD, ROOT
 from .support import ApiUser

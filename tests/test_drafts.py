@@ -10,7 +10,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import HumanTask, TaskDraft, User
-from app.services import drafts
+from app.services.desk import drafts
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser

@@ -10,7 +10,9 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import HumanTask, User
-from app.services import escalation, instances, supervision, tasks
+from app.services.deadlines import escalation, supervision
+from app.services.desk import tasks
+from app.services.instances import lifecycle as instances
 
 from .conftest import csrf_token, login
 from .support import application

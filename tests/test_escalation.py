@@ -168,7 +168,7 @@ def test_supervisor_desk_and_reassign_with_reason(app: Flask, people: dict[str, 
 
 def test_reassign_moves_the_task_and_records_why(app: Flask, people: dict[str, ApiUser]) -> None:
     from app.models import Role, User
-    from app.services.users import hash_password
+    from app.services.people.accounts import hash_password
 
     deputy = User(
         username="sales_manager2",

@@ -14,8 +14,9 @@ from sqlalchemy import event, text
 from app.clock import FixedClock
 from app.extensions import db
 from app.models import HumanTask, SavedFilter, User
-from app.services import inbox, instances, saved_filters, tasks
-from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.services.common.errors import Forbidden, NotFound, ValidationFailed
+from app.services.desk import inbox, saved_filters, tasks
+from app.services.instances import lifecycle as instances
 
 from .conftest import PASSWORD, SHANGHAI, T0, login
 from .support import ApiUser, application

@@ -9,7 +9,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import AuditEvent, ProcessInstance
-from app.services import deployment
+from app.services.modeling import deployment
 
 from .conftest import PASSWORD, ROOT
 from .support import ApiUser

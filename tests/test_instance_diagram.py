@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.extensions import db
-from app.services import instance_diagram
+from app.services.instances import diagram_state as instance_diagram
 
 from .conftest import PASSWORD, login
 from .support import ApiUser

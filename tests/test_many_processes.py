@@ -19,7 +19,8 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import AuditEvent, Complaint, HumanTask, OutboxMail, Timer, User
-from app.services import deployment, instances
+from app.services.instances import lifecycle as instances
+from app.services.modeling import deployment
 
 from .conftest import PASSWORD, ROOT, SHANGHAI
 from .support import application
@@ -180,7 +181,7 @@ def test_two_schedulers_fire_two_thousand_timers_once_each(app: Flask, tmp_path:
 
 
 def _start_probes(count: int) -> None:
-    from app.services.transactions import transactional
+    from app.services.common.transactions import transactional
 
     @transactional
     def start_batch() -> None:

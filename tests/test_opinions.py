@@ -7,8 +7,8 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Role, User
-from app.services import opinions
-from app.services.errors import ValidationFailed
+from app.services.common.errors import ValidationFailed
+from app.services.desk import opinions
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser

@@ -14,7 +14,8 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import OutboxMail
-from app.services import digest, mail
+from app.services.deadlines import digest
+from app.services.notifications import outbox as mail
 
 from .conftest import PASSWORD
 from .support import ApiUser

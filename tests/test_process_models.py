@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
-from app.services import process_models
-from app.services.diagram_diff import diff_documents
+from app.services.modeling import process_models
+from app.services.modeling.diagram_diff import diff_documents
 
 from .conftest import PASSWORD, login
 from .support import ApiUser

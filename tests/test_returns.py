@@ -9,9 +9,9 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, ProcessInstance, User
-from app.services import returns
-from app.services import tasks as task_service
-from app.services.errors import Forbidden, ValidationFailed
+from app.services.common.errors import Forbidden, ValidationFailed
+from app.services.desk import returns
+from app.services.desk import tasks as task_service
 
 from .conftest import PASSWORD, SHANGHAI, csrf_token, login
 from .support import ApiUser

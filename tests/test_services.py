@@ -9,8 +9,10 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import AuditEvent, CreditDecision, HumanTask, ProcessInstance, User
-from app.services import customers, instances, tasks
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.credit import credit_file as customers
+from app.services.desk import tasks
+from app.services.instances import lifecycle as instances
 
 from .support import application
 

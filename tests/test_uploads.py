@@ -59,7 +59,7 @@ def test_a_dmn_sent_as_a_multipart_file_keeps_its_name(app: Flask, owner: FlaskC
 
 
 def test_an_unnamed_upload_of_a_new_decision_is_named_after_it(app: Flask) -> None:
-    from app.services import uploads
+    from app.services.modeling import uploads
 
     fresh = _changed_policy().replace('id="credit_policy"', 'id="brand_new_policy"')
     assert uploads.upload_name("dmn", fresh) == "brand_new_policy.dmn"

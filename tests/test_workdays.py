@@ -10,8 +10,8 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import CalendarDay, CalendarYear
-from app.services.deadlines import DeadlineError, check_deadline, parse_deadline, resolve_deadline
-from app.services.workdays import CalendarUnknown, WorkCalendar, load_calendar
+from app.services.deadlines.durations import DeadlineError, check_deadline, parse_deadline, resolve_deadline
+from app.services.deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..services import calendar_admin
-from ..services.errors import ValidationFailed
+from ..services.common.errors import ValidationFailed
+from ..services.deadlines import calendar_admin
 from . import bp
 
 

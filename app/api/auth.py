@@ -10,7 +10,7 @@ from flask import g, jsonify, request
 from flask_babel import gettext
 
 from ..models import User
-from ..services import users as user_service
+from ..services.people import accounts as user_service
 
 
 def api_user() -> User:

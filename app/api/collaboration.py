@@ -10,12 +10,12 @@ from werkzeug.wrappers import Response
 
 from ..clock import to_company_iso
 from ..models import Delegation, InstanceAttachment, InstanceComment, TaskDraft
-from ..services import attachments as attachment_service
-from ..services import comments as comment_service
-from ..services import delegation as delegation_service
-from ..services import drafts as draft_service
-from ..services import returns as return_service
-from ..services.errors import ValidationFailed
+from ..services.common.errors import ValidationFailed
+from ..services.desk import attachments as attachment_service
+from ..services.desk import comments as comment_service
+from ..services.desk import delegation as delegation_service
+from ..services.desk import drafts as draft_service
+from ..services.desk import returns as return_service
 from . import bp
 from .auth import api_user, token_required
 from .serializers import task_json

@@ -8,11 +8,11 @@ from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from ..models import HumanTask
-from ..services import bulk as bulk_service
-from ..services import inbox as inbox_service
-from ..services import saved_filters as filter_service
-from ..services import tasks as task_service
-from ..services.errors import ValidationFailed
+from ..services.common.errors import ValidationFailed
+from ..services.desk import bulk as bulk_service
+from ..services.desk import inbox as inbox_service
+from ..services.desk import saved_filters as filter_service
+from ..services.desk import tasks as task_service
 from . import bp
 from .auth import api_user, token_required
 from .serializers import task_json

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..engine import DiagramError
 from ..engine.parsing import MAX_XML_BYTES
-from ..services import deployment, process_models, uploads
-from ..services.errors import Forbidden
+from ..services.common.errors import Forbidden
+from ..services.modeling import deployment, process_models, uploads
 from . import bp
 from .auth import api_user, token_required
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..services.bulk import BULK_DECISIONS, MAX_TASKS
-from ..services.inbox import MAX_PAGE_SIZE, SORTS, STATUSES, TABS
+from ..services.desk.bulk import BULK_DECISIONS, MAX_TASKS
+from ..services.desk.inbox import MAX_PAGE_SIZE, SORTS, STATUSES, TABS
 from .openapi import _TASK, _answers, _row_id
 
 

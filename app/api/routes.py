@@ -8,14 +8,14 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import limiter
-from ..services import actions as action_service
-from ..services import customers as customer_service
-from ..services import incidents as incident_service
-from ..services import instances as instance_service
-from ..services import supervision as desk_service
-from ..services import tasks as task_service
-from ..services import users as user_service
-from ..services.errors import DomainError, ValidationFailed
+from ..services.common.errors import DomainError, ValidationFailed
+from ..services.credit import credit_file as customer_service
+from ..services.deadlines import supervision as desk_service
+from ..services.desk import actions as action_service
+from ..services.desk import tasks as task_service
+from ..services.instances import incidents as incident_service
+from ..services.instances import lifecycle as instance_service
+from ..services.people import accounts as user_service
 from . import bp
 from .auth import api_user, token_required
 from .openapi import document

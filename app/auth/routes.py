@@ -15,8 +15,8 @@ from wtforms.validators import DataRequired, Length
 
 from ..extensions import limiter
 from ..i18n import LOCALE_COOKIE, LOCALES
-from ..services import users as user_service
-from ..services.errors import ValidationFailed
+from ..services.common.errors import ValidationFailed
+from ..services.people import accounts as user_service
 from . import bp
 
 # A year: the choice outlives sessions, it is only which language the login page speaks.

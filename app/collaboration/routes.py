@@ -11,13 +11,13 @@ from wtforms.validators import Length, Optional
 
 from ..api.collaboration import attachment_response
 from ..models import ProcessInstance
-from ..services import attachments as attachment_service
-from ..services import comments as comment_service
-from ..services import delegation as delegation_service
-from ..services import drafts as draft_service
-from ..services import returns as return_service
-from ..services.access import may_act_on, may_take_part
-from ..services.errors import DomainError, ValidationFailed
+from ..services.common.errors import DomainError, ValidationFailed
+from ..services.desk import attachments as attachment_service
+from ..services.desk import comments as comment_service
+from ..services.desk import delegation as delegation_service
+from ..services.desk import drafts as draft_service
+from ..services.desk import returns as return_service
+from ..services.people.access import may_act_on, may_take_part
 from ..views import run_action
 from . import bp
 

@@ -14,10 +14,10 @@ from .. import clock
 from ..clock import company_tz
 from ..extensions import db
 from ..models import Complaint
-from ..services import complaints as complaint_service
-from ..services import stand_ins
-from ..services.access import roles_of
-from ..services.errors import DomainError, ValidationFailed
+from ..services.common.errors import DomainError, ValidationFailed
+from ..services.complaints import cases as complaint_service
+from ..services.people import stand_ins
+from ..services.people.access import roles_of
 from . import bp
 
 COMPLAINT_ROLES = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user, login_required
 
-from ..services import customers as customer_service
+from ..services.credit import credit_file as customer_service
 from . import bp
 
 

@@ -12,11 +12,11 @@ from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..services import bulk as bulk_service
-from ..services import inbox as inbox_service
-from ..services import saved_filters as filter_service
-from ..services import tasks as task_service
-from ..services.errors import ValidationFailed
+from ..services.common.errors import ValidationFailed
+from ..services.desk import bulk as bulk_service
+from ..services.desk import inbox as inbox_service
+from ..services.desk import saved_filters as filter_service
+from ..services.desk import tasks as task_service
 from ..views import run_action
 from . import bp
 

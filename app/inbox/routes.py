@@ -9,12 +9,12 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from ..models import ProcessInstance
-from ..services import actions as action_service
-from ..services import drafts as draft_service
-from ..services import instances as instance_service
-from ..services import notify
-from ..services import tasks as task_service
-from ..services.errors import Conflict, ValidationFailed
+from ..services.common.errors import Conflict, ValidationFailed
+from ..services.desk import actions as action_service
+from ..services.desk import drafts as draft_service
+from ..services.desk import tasks as task_service
+from ..services.instances import lifecycle as instance_service
+from ..services.notifications import notices as notify
 from ..taskforms import build_form_class, form_to_data
 from ..views import data_rows, run_action
 from . import bp

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ..services import form_versions
-from ..services.errors import ValidationFailed
+from ..services.common.errors import ValidationFailed
+from ..services.modeling import form_versions
 from ..taskforms import FormNotFound, build_form_class
 from . import bp
 from .access import body_within_limit, owner_required

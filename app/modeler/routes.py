@@ -12,8 +12,9 @@ from werkzeug.wrappers import Response
 
 from ..config import PROJECT_ROOT
 from ..engine import DiagramError
-from ..services import deployment, instance_diagram, process_models, uploads
-from ..services.errors import DomainError
+from ..services.common.errors import DomainError
+from ..services.instances import diagram_state as instance_diagram
+from ..services.modeling import deployment, process_models, uploads
 from . import bp
 from .access import body_within_limit, owner_required
 

@@ -12,11 +12,11 @@ from wtforms.validators import Length, Optional
 
 from ..extensions import db
 from ..models import ProcessVersion
-from ..services import actions as action_service
-from ..services import complaints as complaint_service
-from ..services import incidents as incident_service
-from ..services import instances as instance_service
-from ..services.errors import ProcessFailed, ValidationFailed
+from ..services.common.errors import ProcessFailed, ValidationFailed
+from ..services.complaints import cases as complaint_service
+from ..services.desk import actions as action_service
+from ..services.instances import incidents as incident_service
+from ..services.instances import lifecycle as instance_service
 from ..taskforms import build_form_class, form_to_data
 from ..views import data_rows, describe, run_action
 from . import bp

@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from ..services import notify
-from ..services import supervision as desk_service
+from ..services.deadlines import supervision as desk_service
+from ..services.notifications import notices as notify
 from ..views import run_action
 from . import bp
 

@@ -12,7 +12,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from app.extensions import db
 from app.models import HumanTask, User
-from app.services import instances, tasks
+from app.services.desk import tasks
+from app.services.instances import lifecycle as instances
 
 from ..support import application
 from .conftest import WAIT_SECONDS, log_in, wait_for

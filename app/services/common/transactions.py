@@ -1,0 +1,55 @@
+"""One use case, one transaction, retried when SQLite reports a writer collision."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ...extensions import db
+from .errors import Conflict
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_ATTEMPTS = 8
+
+
+def _is_busy(err: OperationalError) -> bool:
+    text = str(err.orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def transactional(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run `fn` in a fresh transaction and commit once.
+
+    In WAL mode SQLite refuses a write from a transaction whose snapshot is older
+    than another writer's commit; starting the use case again is the correct
+    answer, and the re-run sees the other writer's result (e.g. the task is done).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(_ATTEMPTS):
+            db.session.rollback()
+            try:
+                result = fn(*args, **kwargs)
+                db.session.commit()
+                return result
+            except StaleDataError as err:
+                db.session.rollback()
+                raise Conflict(_l("this was changed by someone else at the same time; reload and try again")) from err
+            except OperationalError as err:
+                db.session.rollback()
+                if not _is_busy(err) or attempt == _ATTEMPTS - 1:
+                    raise
+            except BaseException:
+                db.session.rollback()
+                raise
+        raise AssertionError("unreachable")
+
+    return wrapper

@@ -1,0 +1,123 @@
+"""Deadlines as process owners write them: "2 working days", "15 days", "30 minutes", ISO 8601
+durations, or an expression over process data that yields one of those."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from ...engine import ExpressionError, check_expression, evaluate
+from .workdays import WorkCalendar
+
+UNITS = ("working_days", "days", "hours", "minutes")
+_PLAIN = re.compile(
+    r"^\s*(?P<n>\d+)\s*(?:"
+    r"(?P<working_days>working\s*days?|workdays?|business\s*days?|个?工作日)|"
+    r"(?P<days>(?:calendar\s*)?days?|天|日|个?自然日)|"
+    r"(?P<hours>hours?|hrs?|h|小时|个小时)|"
+    r"(?P<minutes>minutes?|mins?|m|分钟)"
+    r")\s*$",
+    re.IGNORECASE,
+)
+_ISO = re.compile(
+    r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+
+
+class DeadlineError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """Either a count of working days or a fixed length of time."""
+
+    working_days: int | None = None
+    length: timedelta | None = None
+    at: datetime | None = None
+
+    def due(self, start: datetime, calendar: WorkCalendar) -> datetime:
+        if self.at is not None:
+            return self.at
+        if self.working_days is not None:
+            return calendar.add_working_days(start, self.working_days)
+        assert self.length is not None
+        return start + self.length
+
+
+def parse_deadline(text: str) -> Deadline:
+    """Read a literal deadline; raises DeadlineError naming what was not understood."""
+    plain = _PLAIN.match(text)
+    if plain:
+        n = int(plain.group("n"))
+        if plain.group("working_days"):
+            return Deadline(working_days=n)
+        unit = next(u for u in ("days", "hours", "minutes") if plain.group(u))
+        return Deadline(length=timedelta(**{unit: n}))
+    iso = _ISO.match(text.strip().upper())
+    if iso and any(iso.groupdict().values()):
+        return Deadline(length=timedelta(**{k: int(v) for k, v in iso.groupdict().items() if v}))
+    raise DeadlineError(
+        f"'{text}' is not a deadline this system understands "
+        '(write e.g. "2 working days", "15 days", "30 minutes", P2D or PT30M)'
+    )
+
+
+def resolve_deadline(spec: str, data: Mapping[str, Any]) -> Deadline:
+    """A literal, or an expression over process data that evaluates to one."""
+    try:
+        return parse_deadline(spec)
+    except DeadlineError:
+        pass
+    try:
+        value = evaluate(spec, data)
+    except ExpressionError as err:
+        raise DeadlineError(f"deadline '{spec}' could not be read: {err.message}") from err
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Deadline(length=timedelta(days=value))
+    if isinstance(value, str):
+        try:
+            return parse_deadline(value)
+        except DeadlineError:
+            moment = _instant(value)
+            if moment is None:
+                raise
+            return Deadline(at=moment)
+    raise DeadlineError(f"deadline '{spec}' gave {value!r}, which is not a deadline")
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def check_deadline(spec: str) -> str | None:
+    """Why a deadline written in a diagram cannot work, or None (expressions are checked when they run)."""
+    try:
+        parse_deadline(spec)
+        return None
+    except DeadlineError as err:
+        return None if check_expression(spec) is None else str(err)
+
+
+def script_helpers(now: Callable[[], datetime], calendar: WorkCalendar) -> dict[str, Any]:
+    """Date helpers a diagram's timer expressions may call; they read the same clock as the app."""
+
+    def deadline(spec: str) -> str:
+        return parse_deadline(str(spec)).due(now(), calendar).isoformat()
+
+    def working_days(count: int) -> str:
+        return calendar.add_working_days(now(), int(count)).isoformat()
+
+    def days_after(day: str, count: int) -> str:
+        """Start of business (09:00 company time) `count` calendar days after a date, e.g. a delivery date."""
+        start = datetime.combine(date.fromisoformat(str(day)[:10]), time(9, 0), tzinfo=calendar.tz)
+        return (start + timedelta(days=int(count))).isoformat()
+
+    return {"deadline": deadline, "working_days": working_days, "days_after": days_after}

@@ -1,0 +1,47 @@
+"""One pass of the scheduler: fire due timers, escalate overdue tasks, send mail, queue digests.
+
+HTTP requests and this tick call the same service functions; any number of app
+processes may tick at once, because every step claims its rows in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ... import clock
+from ..common.errors import DomainError
+from ..complaints import cases as complaints
+from ..desk import delegation
+from ..notifications import outbox as mail
+from . import digest, escalation, timers
+from .leases import WORKER_ID
+
+
+@dataclass
+class TickReport:
+    timers_fired: int = 0
+    escalations_started: int = 0
+    mails_sent: int = 0
+    digests_queued: int = 0
+    reports_made: int = 0
+    errors: int = 0
+    delegated_tasks_moved: int = 0
+
+
+def tick(owner: str = WORKER_ID) -> TickReport:
+    report = TickReport()
+    report.timers_fired = timers.fire_due(owner=owner)
+    for _ in range(50):  # a batch of overdue tasks at a time, so a long outage is caught up in one pass
+        overdue = escalation.overdue_task_ids(clock.now())
+        for task_id in overdue:
+            try:
+                report.escalations_started += escalation.escalate(task_id) is not None
+            except DomainError:
+                report.errors += 1
+        if len(overdue) < escalation.SCAN_BATCH:
+            break
+    report.delegated_tasks_moved = delegation.tick()
+    report.reports_made = int(complaints.ensure_monthly_report() is not None)
+    report.digests_queued = digest.queue_digests()
+    report.mails_sent = mail.deliver_due(owner=owner)
+    return report

@@ -1,0 +1,229 @@
+"""The supervisor's desk: late and nearly late work below them in the org chart, and reassigning it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_
+
+from ... import clock
+from ...extensions import db
+from ...models import HumanTask, ProcessInstance, Role, User, user_roles
+from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..common.transactions import transactional
+from ..desk.handover import hand_over, new_holder
+from ..notifications import notices as notify
+from ..people.directory import DEPARTMENTS
+from .workdays import WorkCalendar, load_calendar
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    task: HumanTask
+    holder: str
+    department: str
+    overdue: bool
+    late_working_days: int
+    late_hours: float
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A whole case (e.g. a complaint due within 15/20 days) that is late or close to it."""
+
+    instance: ProcessInstance
+    overdue: bool
+    hours_left: float
+
+
+@dataclass(frozen=True)
+class Desk:
+    rows: list[DeskRow]
+    cases_at_risk: list[CaseRow]
+    counts_by_department: dict[str, int]
+    on_time_rate_last_month: float | None
+    completed_last_month: int
+    due_soon_until: datetime
+
+
+def subordinate_ids(user: User) -> set[int]:
+    """Everyone below `user` in the org chart, however deep."""
+    found: set[int] = set()
+    frontier = {user.id}
+    while frontier:
+        below = set(db.session.scalars(db.select(User.id).where(User.supervisor_id.in_(frontier))))
+        frontier = below - found
+        found |= frontier
+    return found
+
+
+def _roles_held_by(user_ids: set[int]) -> set[str]:
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            db.select(Role.key)
+            .join(user_roles, user_roles.c.role_id == Role.id)
+            .where(user_roles.c.user_id.in_(user_ids))
+        )
+    )
+
+
+def _scope(user_ids: set[int]):  # noqa: ANN202 - a SQLAlchemy condition
+    roles = sorted(_roles_held_by(user_ids)) or [""]
+    return or_(
+        HumanTask.assignee_id.in_(user_ids or {0}),
+        and_(HumanTask.assignee_id.is_(None), HumanTask.role.in_(roles)),
+    )
+
+
+def _department_of(task: HumanTask, role_departments: dict[str, str]) -> str:
+    if task.assignee is not None:
+        return task.assignee.department or ""
+    return role_departments.get(task.role or "", "")
+
+
+def _role_departments(roles: set[str]) -> dict[str, str]:
+    rows = db.session.execute(
+        db.select(Role.key, User.department)
+        .join(user_roles, user_roles.c.role_id == Role.id)
+        .join(User, User.id == user_roles.c.user_id)
+        .where(Role.key.in_(roles or {""}))
+        .order_by(User.username)
+    ).all()
+    result: dict[str, str] = {}
+    for key, department in rows:
+        result.setdefault(key, department)
+    return result
+
+
+def _last_month(now: datetime, calendar: WorkCalendar) -> tuple[datetime, datetime]:
+    local = now.astimezone(calendar.tz)
+    first_this = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    first_last = (first_this - timedelta(days=1)).replace(day=1)
+    return first_last, first_this
+
+
+def desk(user: User, process: str | None = None, role: str | None = None, person: str | None = None) -> Desk:
+    now = clock.now()
+    calendar = load_calendar()
+    due_soon_until = calendar.add_working_days(now, 1)
+    team = subordinate_ids(user)
+    query = (
+        db.select(HumanTask)
+        .where(HumanTask.status == "open", HumanTask.due_at <= due_soon_until, _scope(team))
+        .order_by(HumanTask.due_at, HumanTask.id)
+        .limit(500)
+    )
+    # No key or name holds a NUL, and PostgreSQL refuses even to be sent one: nothing matches.
+    matches_nothing = any("\x00" in value for value in (process, role, person) if value)
+    if matches_nothing:
+        query = query.where(db.false())
+        process = role = person = None
+    if process:
+        query = query.where(HumanTask.process_key == process)
+    if role:
+        query = query.where(HumanTask.role == role)
+    if person:
+        query = query.join(User, User.id == HumanTask.assignee_id).where(User.username == person)
+    tasks = list(db.session.scalars(query))
+    role_departments = _role_departments({t.role for t in tasks if t.role})
+    rows = []
+    for task in tasks:
+        late = task.due_at < now
+        rows.append(
+            DeskRow(
+                task=task,
+                holder=task.assignee.display_name if task.assignee else f"{task.role} (unclaimed)",
+                department=_department_of(task, role_departments),
+                overdue=late,
+                late_working_days=calendar.working_days_between(task.due_at, now) if late else 0,
+                late_hours=round((now - task.due_at).total_seconds() / 3600, 1) if late else 0.0,
+            )
+        )
+    counts = Counter(r.department for r in rows)
+    start, end = _last_month(now, calendar)
+    finished = db.session.execute(
+        db.select(HumanTask.completed_at, HumanTask.due_at).where(
+            HumanTask.status == "completed",
+            HumanTask.due_at.is_not(None),
+            HumanTask.completed_at >= start,
+            HumanTask.completed_at < end,
+            HumanTask.completed_by_id.in_(team or {0}),
+        )
+    ).all()
+    on_time = sum(1 for done, due in finished if done <= due)
+    return Desk(
+        rows=rows,
+        cases_at_risk=[] if matches_nothing else _cases_at_risk(team, now, process),
+        counts_by_department={d: counts[d] for d in sorted(counts, key=lambda k: (-counts[k], k))},
+        on_time_rate_last_month=(on_time / len(finished)) if finished else None,
+        completed_last_month=len(finished),
+        due_soon_until=due_soon_until,
+    )
+
+
+CASE_RISK_WINDOW = timedelta(days=3)
+
+
+def _cases_at_risk(team: set[int], now: datetime, process: str | None) -> list[CaseRow]:
+    """Open cases whose own deadline is past or within three days, with work waiting in this part of the org."""
+    in_scope = db.select(HumanTask.instance_id).where(HumanTask.status == "open", _scope(team))
+    query = (
+        db.select(ProcessInstance)
+        .where(
+            ProcessInstance.status == "running",
+            ProcessInstance.due_at.is_not(None),
+            ProcessInstance.case_closed_at.is_(None),
+            ProcessInstance.due_at <= now + CASE_RISK_WINDOW,
+            ProcessInstance.id.in_(in_scope),
+        )
+        .order_by(ProcessInstance.due_at)
+        .limit(200)
+    )
+    if process:
+        query = query.where(ProcessInstance.process_key == process)
+    return [
+        CaseRow(instance=i, overdue=i.due_at < now, hours_left=round((i.due_at - now).total_seconds() / 3600, 1))
+        for i in db.session.scalars(query)
+    ]
+
+
+def department_name(key: str) -> str:
+    from ...i18n import current_locale
+
+    zh, en = DEPARTMENTS.get(key, (key or "—", key or "—"))
+    return zh if current_locale() == "zh_CN" else en
+
+
+def _holders(task: HumanTask) -> set[int]:
+    if task.assignee_id is not None:
+        return {task.assignee_id}
+    return {u.id for u in notify.role_holders(task.role or "")}
+
+
+@transactional
+def reassign(task_id: int, actor: User, assignee_username: str, reason: str) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
+    team = subordinate_ids(actor)
+    if not (_holders(task) & team):
+        raise Forbidden(_l("only a supervisor of the task's holder may reassign it"))
+    errors: dict[str, list[str]] = {}
+    if not isinstance(reason, str) or not reason.strip():
+        errors["reason"] = [_l("a reason is required")]
+    if not isinstance(assignee_username, str) or not assignee_username.strip():
+        errors["assignee"] = [_l("whom to give the task to is required")]
+    if errors:
+        raise ValidationFailed(errors)
+    if task.status != "open":
+        raise Conflict(_l("this task has already been handled"))
+    new = new_holder(task, assignee_username)
+    if not task.role and new.id not in team:
+        raise ValidationFailed({"assignee": [_l("%(name)s is not in your part of the org chart", name=new.username)]})
+    previous = task.assignee.username if task.assignee else None
+    return hand_over(task, actor, new, "reassign", reason.strip(), {"from": previous, "to": new.username})

@@ -1,0 +1,242 @@
+"""The inbox and acting on human tasks."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, update
+
+from ... import clock
+from ...engine import EngineError, TaskNotReady
+from ...extensions import db
+from ...models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion, User
+from ...taskforms import validate_data
+from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
+from ..common.transactions import transactional
+from ..deadlines.escalation import close_escalations
+from ..instances import incidents, rows
+from ..instances.projection import Step, load_runtime, project
+from ..modeling.specs import bundle_for_id
+from ..people.access import may_act_on, queue_roles_of
+from . import delegation, drafts, inbox, opinions, returns
+
+SCOPES = ("mine", "queue", "all")
+DECISION_ACTIONS = {"approve", "reject", "return"}
+
+
+def list_tasks(user: User, scope: str = "all", limit: int = 200) -> list[HumanTask]:
+    """Open tasks for a user, soonest due first (no deadline last): the inbox's first page, read the same way."""
+    if scope not in SCOPES:
+        raise ValidationFailed({"scope": [_l("must be one of %(values)s", values=", ".join(SCOPES))]})
+    return inbox.list_page(user, inbox.InboxQuery(tab=scope), limit=limit).rows
+
+
+def count_open(user: User) -> int:
+    return inbox.open_count(user)
+
+
+def get_task_for(user: User, task_id: int) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
+    if not may_act_on(user, task) and task.completed_by_id != user.id:
+        raise Forbidden(_l("this task is not yours"))
+    return task
+
+
+@transactional
+def claim(task_id: int, user: User) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
+    if task.role is None or task.role not in queue_roles_of(user):
+        raise Forbidden(_l("only holders of the task's role may claim it"))
+    if task.status != "open":
+        raise Conflict(_l("this task has already been handled"))
+    if task.assignee_id == user.id:
+        return task
+    claimed = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee_id.is_(None))
+        .values(assignee_id=user.id)
+    ).rowcount
+    if claimed != 1:
+        raise Conflict(_l("someone else claimed this task first"))
+    db.session.add(
+        AuditEvent(
+            at=clock.now(),
+            actor_id=user.id,
+            action="claim",
+            instance_id=task.instance_id,
+            task_id=task.id,
+            task_name=task.name,
+        )
+    )
+    db.session.refresh(task)
+    return task
+
+
+# Audit actions that change who holds a task; the latest one tells how the holder got it.
+_HOLDER_CHANGES = ("claim", "unclaim", "transfer", "reassign")
+
+
+@transactional
+def unclaim(task_id: int, user: User) -> HumanTask:
+    """Put a task back in its role's queue: only its holder, and only if they took it from that queue."""
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
+    if task.assignee_id != user.id:
+        raise Forbidden(_l("only the person holding this task may give it back"))
+    if task.status != "open":
+        raise Conflict(_l("this task has already been handled"))
+    last = db.session.scalars(
+        db.select(AuditEvent)
+        .where(AuditEvent.task_id == task_id, AuditEvent.action.in_(_HOLDER_CHANGES))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if task.role is None or last is None or last.action != "claim" or last.actor_id != user.id:
+        raise Forbidden(_l("only a task claimed from a role's queue can be given back"))
+    released = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee_id == user.id)
+        .values(assignee_id=None)
+    ).rowcount
+    if released != 1:
+        raise Conflict(_l("the task changed meanwhile; reload and try again"))
+    db.session.add(
+        AuditEvent(
+            at=clock.now(),
+            actor_id=user.id,
+            action="unclaim",
+            instance_id=task.instance_id,
+            task_id=task.id,
+            task_name=task.name,
+        )
+    )
+    db.session.refresh(task)
+    return task
+
+
+def _action_of(task: HumanTask, data: dict[str, Any]) -> str:
+    decision = data.get("decision")
+    return str(decision) if decision in DECISION_ACTIONS else "complete"
+
+
+def complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
+    """Complete a task; if the diagram itself fails, the instance is marked as an incident for the process owner."""
+    try:
+        return _complete(task_id, user, data)
+    except ProcessFailed as err:
+        if err.instance_id is not None:
+            incidents.record(err.instance_id, err.message)
+        raise
+
+
+@functools.cache
+def _task_to_complete() -> Any:
+    """The task, its instance, its version's content hash and the rare-case flags: built once, bound per call."""
+    return (
+        db.select(
+            HumanTask,
+            ProcessInstance,
+            ProcessVersion.content_hash,
+            returns.pending_exists(HumanTask.instance_id),
+            drafts.exists_for(HumanTask.id),
+            delegation.was_delegated(HumanTask.instance_id, HumanTask.id),
+        )
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+        .where(HumanTask.id == bindparam("task_id"))
+    )
+
+
+_COMPLETE_TASK = (
+    update(HumanTask)
+    .where(HumanTask.id == bindparam("task_id"), HumanTask.status == "open")
+    .values(
+        status="completed",
+        completed_at=bindparam("at"),
+        completed_by_id=bindparam("user_id"),
+        assignee_id=bindparam("user_id"),
+    )
+)
+
+
+@transactional
+def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
+    # The task, its instance and the version's content hash in one read: the hash finds the cached spec.
+    # The flags say whether the rare cases (a pending return, a draft, a delegated task) need their own reads.
+    found = db.session.execute(_task_to_complete(), {"task_id": task_id}).first()
+    if found is None:
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
+    task, instance, content_hash, return_pending, has_draft, delegated = found
+    if task.status != "open":
+        raise Conflict(_l("this task has already been handled"))
+    if not may_act_on(user, task):
+        raise Forbidden(_l("this task is not yours"))
+    opinions.refuse_own_application(user, instance, task)
+    clean = _validated(task, instance, data)
+    opinions.require_opinion(clean)
+    step = Step(actor=user)
+    now = step.now
+    # The conditional update is the claim: of two people completing at once,
+    # exactly one changes the row; the other sees 0 rows and is told so.
+    done = db.session.connection().execute(_COMPLETE_TASK, {"task_id": task_id, "at": now, "user_id": user.id}).rowcount
+    if done != 1:
+        raise Conflict(_l("this task has already been handled"))
+    rows.audit(
+        at=now,
+        actor_id=user.id,
+        action=_action_of(task, clean),
+        instance_id=instance.id,
+        task_id=task.id,
+        task_name=task.name,
+        comment=clean.get("comment") or None,
+        details=_details(task, user, clean, delegated),
+    )
+    runtime = load_runtime(bundle_for_id(instance.process_version_id, content_hash), instance, step)
+    try:
+        if task.bpmn_id == returns.RESUBMIT_STEP:
+            returns.resubmit(runtime, clean)
+        else:
+            runtime.complete(task.engine_task_id, {k: v for k, v in clean.items() if v is not None})
+    except TaskNotReady as err:
+        raise Conflict(_l("this task has already been handled")) from err
+    except EngineError as err:
+        raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
+    pending_return = returns.fast_forward(instance, runtime, step) if return_pending else None
+    returns.land(pending_return, instance, project(instance, runtime, step), step)
+    if has_draft:
+        drafts.discard_for_task(task.id)
+    if task.escalation_level > 0:
+        close_escalations([task.id], step)
+    # No refresh: the commit that follows expires the row, and the caller reads it fresh.
+    return task
+
+
+def _details(task: HumanTask, user: User, clean: dict[str, Any], delegated: bool) -> dict[str, Any]:
+    details = {k: v for k, v in clean.items() if k != "comment"}
+    # Someone acts for another only on a task a delegation handed them, or from a queue of a role
+    # that is not their own.
+    if delegated or (task.assignee_id is None and task.role and not user.has_role(task.role)):
+        absent = delegation.on_behalf_of(task, user)
+        if absent is not None:
+            details["on_behalf_of"] = absent
+    return details
+
+
+def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValidationFailed({"data": [_l("must be an object")]})
+    if not task.form_key:
+        return {}
+    form_def = current_app.extensions["forms"].get(task.form_key)
+    clean, errors = validate_data(form_def, data, context=instance.data)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean

@@ -1,0 +1,162 @@
+"""Starting process instances and reading where they stand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from ...engine import evaluate
+from ...extensions import db
+from ...models import AuditEvent, HumanTask, ProcessInstance, TaskEscalation, User
+from ...taskforms import FormDef, validate_data
+from ..common.errors import Forbidden, NotFound, ValidationFailed
+from ..common.transactions import transactional
+from ..modeling.specs import bundle_for, latest_version
+from ..people.access import may_view_instance, roles_of
+from .projection import Step, project, start_runtime
+
+
+@dataclass(frozen=True)
+class StartForm:
+    process_key: str
+    name: str
+    starter_role: str | None
+    form: FormDef | None
+
+
+def start_form(process_key: str) -> StartForm:
+    version = latest_version(process_key)
+    if version is None:
+        raise NotFound(_l("process '%(key)s' is not deployed", key=process_key))
+    bundle = bundle_for(version)
+    lane, ext = bundle.start_event()
+    role = ext.get("startedBy") or ext.get("candidate_roles") or lane
+    form_key = ext.get("form_key") or process_key
+    forms = current_app.extensions["forms"]
+    form = forms.get(form_key) if form_key in forms.keys() else None
+    return StartForm(process_key, version.name, role, form)
+
+
+def process_name(process_key: str, locale: str) -> str:
+    """A process's name for lists: the diagram's (Chinese) name, or its start form's English title."""
+    names = g.setdefault("_process_names", {})
+    if process_key not in names:
+        try:
+            info = start_form(process_key)
+        except NotFound:
+            names[process_key] = (process_key, process_key)
+        else:
+            english = info.form.title.get("en", info.name) if info.form else info.name
+            names[process_key] = (info.name, english)
+    chinese, english = names[process_key]
+    return english if locale == "en" else chinese
+
+
+SYSTEM_STARTER = "system"
+
+
+def may_start(user: User, form: StartForm) -> bool:
+    if form.starter_role == SYSTEM_STARTER:
+        return False
+    return form.starter_role is None or form.starter_role in roles_of(user)
+
+
+@transactional
+def start(process_key: str, user: User, data: Any) -> ProcessInstance:
+    info = start_form(process_key)
+    if not may_start(user, info):
+        raise Forbidden(_l("only the role '%(role)s' may start this process", role=info.starter_role))
+    if not isinstance(data, dict):
+        raise ValidationFailed({"data": [_l("must be an object")]})
+    if info.form is None:
+        raise NotFound(_l("process '%(key)s' has no start form", key=process_key))
+    clean, errors = validate_data(info.form, data)
+    if errors:
+        raise ValidationFailed(errors)
+    seed = {**clean, "filed_by": user.username, "filed_by_name": user.display_name}
+    return _start(process_key, seed, user, None)
+
+
+def start_system_instance(process_key: str, data: dict[str, Any], business_key: str | None = None) -> ProcessInstance:
+    """Start a process the system itself runs (escalations); part of the caller's transaction."""
+    return _start(process_key, data, None, business_key)
+
+
+def _start(process_key: str, seed: dict[str, Any], user: User | None, business_key: str | None) -> ProcessInstance:
+    version = latest_version(process_key)
+    if version is None:
+        raise NotFound(_l("process '%(key)s' is not deployed", key=process_key))
+    bundle = bundle_for(version)
+    _, ext = bundle.start_event()
+    step = Step(actor=user)
+    now = step.now
+    if ext.get("businessKey"):
+        business_key = str(evaluate(ext["businessKey"], seed))[:100]
+    instance = ProcessInstance(
+        process_version_id=version.id,
+        process_key=process_key,
+        business_key=business_key,
+        title=f"{version.name} · {business_key}" if business_key else version.name,
+        status="running",
+        state="{}",
+        data={},
+        started_by_id=user.id if user else None,
+        started_at=now,
+    )
+    db.session.add(instance)
+    db.session.flush()
+    db.session.add(
+        AuditEvent(
+            at=now,
+            actor_id=user.id if user else None,
+            action="start",
+            instance_id=instance.id,
+            task_name=version.name,
+            details={"version": version.version},
+        )
+    )
+    runtime = start_runtime(bundle, instance, seed, step)
+    project(instance, runtime, step)
+    return instance
+
+
+def get_for(user: User, instance_id: int) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(_l("instance %(id)s does not exist", id=instance_id))
+    if not may_view_instance(user, instance):
+        raise Forbidden(_l("you are not involved in this process instance"))
+    return instance
+
+
+def history(instance: ProcessInstance) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent)
+            .where(AuditEvent.instance_id == instance.id)
+            .options(selectinload(AuditEvent.task))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+def tasks_of(instance: ProcessInstance) -> list[HumanTask]:
+    return list(
+        db.session.scalars(
+            db.select(HumanTask)
+            .where(HumanTask.instance_id == instance.id)
+            .order_by(HumanTask.created_at, HumanTask.id)
+        )
+    )
+
+
+def escalations_of(task: HumanTask) -> list[TaskEscalation]:
+    return list(
+        db.session.scalars(
+            db.select(TaskEscalation).where(TaskEscalation.task_id == task.id).order_by(TaskEscalation.level)
+        )
+    )

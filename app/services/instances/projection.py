@@ -1,0 +1,243 @@
+"""Writing the engine's state back after each step: instance, task rows, timers, notices."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ... import clock
+from ...engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate
+from ...extensions import db
+from ...models import AuditEvent, HumanTask, ProcessInstance, Timer, User
+from ..common.errors import ProcessFailed
+from ..deadlines.durations import DeadlineError, resolve_deadline, script_helpers
+from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
+from ..desk import delegation
+from ..notifications import notices as notify
+from . import rows
+from .operations import OPERATIONS, OperationContext
+
+
+@dataclass
+class Step:
+    """What one use case hands to the engine: who acts, and the instant it happens."""
+
+    actor: User | None
+    now: datetime = field(default_factory=clock.now)
+    calendar: WorkCalendar = field(default_factory=load_calendar)
+
+    def helpers(self) -> dict[str, Any]:
+        return script_helpers(lambda: self.now, self.calendar)
+
+
+def jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, default=str))
+
+
+def _service_handler(instance: ProcessInstance, step: Step):  # noqa: ANN202 - engine callback
+    context = OperationContext(instance=instance, actor=step.actor, now=step.now, calendar=step.calendar)
+
+    def handle(name: str, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        operation = OPERATIONS.get(name)
+        if operation is None:
+            raise EngineError(f"unknown service operation '{name}'")
+        return operation(context, params, data)
+
+    return handle
+
+
+def start_runtime(bundle: SpecBundle, instance: ProcessInstance, data: dict[str, Any], step: Step) -> ProcessRuntime:
+    try:
+        return ProcessRuntime.start(
+            bundle, data, _service_handler(instance, step), now=lambda: step.now, helpers=step.helpers()
+        )
+    except EngineError as err:
+        raise ProcessFailed(f"the process could not start: {err}") from err
+
+
+def load_runtime(bundle: SpecBundle, instance: ProcessInstance, step: Step) -> ProcessRuntime:
+    return ProcessRuntime.load(
+        bundle, instance.state, _service_handler(instance, step), now=lambda: step.now, helpers=step.helpers()
+    )
+
+
+def _assignee_name(task: ReadyTask) -> str | None:
+    expression = task.extensions.get("assignee")
+    if not expression:
+        return None
+    expression = expression.strip()
+    if expression.startswith("${") and expression.endswith("}"):
+        expression = expression[2:-1]
+    if expression in task.data:
+        return str(task.data[expression])
+    try:
+        value = evaluate(expression, task.data)
+    except Exception:  # noqa: BLE001 - a plain user name is also allowed
+        return expression
+    return None if value is None else str(value)
+
+
+def _role(task: ReadyTask) -> str | None:
+    candidates = task.extensions.get("candidate_roles")
+    if candidates:
+        first = str(candidates).split(",")[0].strip()
+        if first.startswith("${") and first.endswith("}"):
+            value = task.data.get(first[2:-1].strip())
+            return str(value) if value else task.lane
+        return first
+    return task.lane
+
+
+def _english(task: ReadyTask, prop: str) -> str | None:
+    """An English text the diagram gives beside its Chinese one (property nameEn / titleEn)."""
+    value = (task.extensions.get("properties") or {}).get(prop)
+    return str(value) if value else None
+
+
+def _title(task: ReadyTask, instance: ProcessInstance, english: bool = False) -> str | None:
+    title = _english(task, "titleEn") if english else task.extensions.get("title")
+    name = _english(task, "nameEn") if english else task.name
+    if english and not (title or name):
+        return None
+    if title:
+        try:
+            return str(evaluate(title, task.data))[:300]
+        except Exception:  # noqa: BLE001 - a plain text title is also allowed
+            return str(title)[:300]
+    parts = [name]
+    if instance.business_key:
+        parts.append(instance.business_key)
+    if task.data.get("customer_name"):
+        parts.append(str(task.data["customer_name"]))
+    return " · ".join(parts)[:300]
+
+
+def _search_text(title: str, title_en: str | None, business_key: str | None) -> str:
+    """What the inbox's free-text search matches: both titles and the business key, lower-cased."""
+    return " ".join(p for p in (title, title_en, business_key) if p).lower()[:600]
+
+
+def _user_id(username: str | None) -> int | None:
+    if not username:
+        return None
+    return db.session.scalars(db.select(User.id).where(User.username == username)).first()
+
+
+def _due(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInstance, step: Step) -> datetime | None:
+    """A boundary timer on the task is its deadline; otherwise its due-in property, if any."""
+    guarding = [t.fire_at for t in timers if t.guards_task_id == task.id]
+    if guarding:
+        return min(guarding)
+    spec = task.extensions.get("due")
+    if not spec:
+        return _case_cap(None, instance)
+    try:
+        return _case_cap(resolve_deadline(str(spec), task.data).due(step.now, step.calendar), instance)
+    except (DeadlineError, CalendarUnknown) as err:
+        # The step still goes ahead: a missing deadline is visible and fixable, a blocked approval is not.
+        db.session.add(
+            AuditEvent(
+                at=step.now, action="deadline_error", instance_id=instance.id, task_name=task.name, comment=str(err)
+            )
+        )
+        return None
+
+
+def due_for(instance: ProcessInstance, runtime: ProcessRuntime, engine_task_id: str, step: Step) -> datetime | None:
+    """The deadline of a ready step opening now, as for a new one (a return opens a done step again)."""
+    for task in runtime.ready_tasks():
+        if task.id == engine_task_id:
+            return _due(task, runtime.pending_timers(), instance, step)
+    return None
+
+
+def _case_cap(due: datetime | None, instance: ProcessInstance) -> datetime | None:
+    """No step of an open case may fall due after the whole case does."""
+    if instance.due_at is None or instance.case_closed_at is not None:
+        return due
+    return instance.due_at if due is None else min(due, instance.due_at)
+
+
+def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: list[PendingTimer], now: datetime) -> None:
+    if not timers and not runtime.timer_ids_at_load:
+        return  # timer rows mirror the state's pending timers: none then, none now
+    timer_rows = {
+        row.engine_task_id: row
+        for row in db.session.scalars(
+            db.select(Timer).where(Timer.instance_id == instance.id, Timer.status == "pending")
+        )
+    }
+    pending_ids = {t.task_id for t in timers}
+    for timer in timers:
+        row = timer_rows.get(timer.task_id)
+        if row is None:
+            db.session.add(
+                Timer(
+                    instance_id=instance.id,
+                    engine_task_id=timer.task_id,
+                    bpmn_id=timer.bpmn_id,
+                    fire_at=timer.fire_at,
+                    status="pending",
+                )
+            )
+        elif row.fire_at != timer.fire_at:
+            row.fire_at = timer.fire_at
+    for engine_id, row in timer_rows.items():
+        if engine_id not in pending_ids:
+            row.status = "fired" if runtime.timer_fired(engine_id) else "cancelled"
+            row.fired_at = now if row.status == "fired" else None
+            row.lease_owner = row.lease_until = None
+
+
+def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> list[HumanTask]:
+    """Store the runtime's state and bring task and timer rows in line with it; returns new task rows."""
+    from ..deadlines.escalation import close_escalations  # escalation starts instances through this module
+
+    now = step.now
+    ready = runtime.ready_tasks()
+    timers = runtime.pending_timers()
+    # Changes still held by the ORM (a row added or moved earlier in this use case) must be in the
+    # database before its task rows are compared with the engine's ready tasks.
+    if db.session.new or db.session.dirty:
+        db.session.flush()
+    open_rows = rows.open_tasks(instance.id)
+    new_rows = [_task_row(task, timers, instance, step) for task in ready if task.id not in open_rows]
+    ready_ids = {t.id for t in ready}
+    gone = [row_id for engine_id, row_id in open_rows.items() if engine_id not in ready_ids]
+    rows.cancel_tasks(gone, now)
+    if gone:
+        close_escalations(gone, step)
+    _sync_timers(instance, runtime, timers, now)
+    status = "completed" if runtime.completed and instance.status == "running" else instance.status
+    ended_at = now if status == "completed" and instance.status == "running" else instance.ended_at
+    rows.store_state(instance, runtime.dump(), jsonable(runtime.data()), status, ended_at)
+    created = rows.insert_tasks(new_rows)
+    delegation.route_new_tasks(created)
+    notify.assignments(created, now)
+    return created
+
+
+def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInstance, step: Step) -> dict[str, Any]:
+    title = _title(task, instance) or task.name
+    title_en = _title(task, instance, english=True)
+    customer = task.data.get("customer_name")
+    return {
+        "instance_id": instance.id,
+        "engine_task_id": task.id,
+        "process_key": instance.process_key,
+        "business_key": instance.business_key,
+        "bpmn_id": task.bpmn_id,
+        "name": task.name,
+        "title": title,
+        "customer": str(customer)[:200] if customer else None,
+        "search_text": _search_text(title, title_en, instance.business_key),
+        "name_en": (_english(task, "nameEn") or "")[:200] or None,
+        "title_en": title_en,
+        "form_key": task.form_key,
+        "role": _role(task),
+        "assignee_id": _user_id(_assignee_name(task)),
+        "created_at": step.now,
+        "due_at": _due(task, timers, instance, step),
+    }

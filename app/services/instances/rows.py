@@ -1,0 +1,130 @@
+"""The writes every task completion makes, as prebuilt Core statements on the session's connection.
+
+A completion writes a handful of small rows. Through the ORM's unit of work each of them cost more
+than the engine's whole step (bench/RESULTS.md); the same statements built once and executed on the
+transaction's connection cost a few tens of microseconds. The ORM objects the callers hold are kept
+in line with what was written, so the rest of the use case can go on reading them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from ...extensions import db
+from ...models import AuditEvent, HumanTask, OutboxMail, ProcessInstance
+
+_AUDIT_COLUMNS = ("at", "actor_id", "action", "instance_id", "task_id", "task_name", "subject", "comment", "details")
+_INSERT_AUDIT = insert(AuditEvent)
+_INSERT_TASKS = insert(HumanTask).returning(HumanTask.id)
+_INSERT_MAIL = insert(OutboxMail)
+_OPEN_TASKS = select(HumanTask.id, HumanTask.engine_task_id).where(
+    HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "open"
+)
+_CANCEL_TASKS = (
+    update(HumanTask)
+    .where(HumanTask.id.in_(bindparam("ids", expanding=True)), HumanTask.status == "open")
+    .values(status="cancelled", completed_at=bindparam("at"))
+)
+_STORE_STATE = (
+    update(ProcessInstance)
+    .where(ProcessInstance.id == bindparam("instance_id"), ProcessInstance.lock_version == bindparam("seen_version"))
+    .values(
+        state=bindparam("state"),
+        data=bindparam("data"),
+        status=bindparam("status"),
+        ended_at=bindparam("ended_at"),
+        lock_version=bindparam("next_version"),
+    )
+)
+
+# Every column a new task row starts with, so the ORM object made from it never reloads one.
+_TASK_DEFAULTS: dict[str, Any] = {
+    "status": "open",
+    "completed_at": None,
+    "completed_by_id": None,
+    "escalation_level": 0,
+    "escalated_to_id": None,
+}
+
+
+def audit(**values: Any) -> None:
+    """Append one audit event."""
+    row = {column: values.get(column) for column in _AUDIT_COLUMNS}
+    row["details"] = row["details"] or {}
+    db.session.connection().execute(_INSERT_AUDIT, row)
+
+
+def open_tasks(instance_id: int) -> dict[str, int]:
+    """The instance's open task rows: engine task id to row id."""
+    rows = db.session.connection().execute(_OPEN_TASKS, {"instance_id": instance_id})
+    return {engine_task_id: row_id for row_id, engine_task_id in rows}
+
+
+def cancel_tasks(row_ids: list[int], at: datetime) -> None:
+    if row_ids:
+        db.session.connection().execute(_CANCEL_TASKS, {"ids": row_ids, "at": at})
+
+
+def insert_tasks(values: list[dict[str, Any]]) -> list[HumanTask]:
+    """Insert new task rows and hand back ORM objects for them, as if just loaded."""
+    if not values:
+        return []
+    rows = [{**_TASK_DEFAULTS, **value} for value in values]
+    connection = db.session.connection()
+    # One statement per row: RETURNING over a multi-row insert does not promise the rows' order.
+    ids = [connection.execute(_INSERT_TASKS, row).scalar_one() for row in rows]
+    created = []
+    for row_id, row in zip(ids, rows, strict=True):
+        task = HumanTask(id=row_id, **row)
+        make_transient_to_detached(task)
+        db.session.add(task)
+        created.append(task)
+    return created
+
+
+def store_state(instance: ProcessInstance, state: str, data: dict[str, Any], status: str, ended_at: Any) -> None:
+    """Write the engine's state with the instance's optimistic lock, and keep the ORM object in line.
+
+    An instance not yet in the database (a process just starting) goes through the ORM as usual.
+    """
+    if not inspect(instance).persistent:
+        instance.state, instance.data, instance.status, instance.ended_at = state, data, status, ended_at
+        return
+    seen = instance.lock_version
+    written = (
+        db.session.connection()
+        .execute(
+            _STORE_STATE,
+            {
+                "instance_id": instance.id,
+                "seen_version": seen,
+                "state": state,
+                "data": data,
+                "status": status,
+                "ended_at": ended_at,
+                "next_version": seen + 1,
+            },
+        )
+        .rowcount
+    )
+    if written != 1:
+        raise StaleDataError(f"process instance {instance.id} was changed by someone else")
+    for name, value in (
+        ("state", state),
+        ("data", data),
+        ("status", status),
+        ("ended_at", ended_at),
+        ("lock_version", seen + 1),
+    ):
+        set_committed_value(instance, name, value)
+
+
+def queue_mails(rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db.session.connection().execute(_INSERT_MAIL, [{"status": "pending", "attempts": 0, **row} for row in rows])

@@ -1,0 +1,345 @@
+"""Checking and deploying BPMN/DMN as new process versions."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from lxml import etree
+from sqlalchemy.exc import IntegrityError
+
+from ... import clock
+from ...engine import (
+    DiagramError,
+    XmlRefused,
+    build_bundle,
+    check_expression,
+    check_script,
+    decision_ids,
+    decision_refs,
+)
+from ...extensions import db
+from ...models import AuditEvent, ProcessVersion, User
+from ..common.errors import Conflict, Forbidden, NotFound
+from ..common.transactions import transactional
+from ..common.wording import parsed, refusal_words, say
+from ..deadlines.durations import check_deadline
+from ..instances.operations import OPERATIONS
+from ..people.directory import ROLES
+from . import diagram_rules
+from .diagram_diff import diff_versions
+from .specs import latest_version
+
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    element_id: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    process_key: str
+    version: int
+    created: bool
+
+
+def _content_hash(bpmn_xml: str, dmn_xml: dict[str, str]) -> str:
+    digest = hashlib.sha256(bpmn_xml.encode())
+    for name in sorted(dmn_xml):
+        digest.update(name.encode())
+        digest.update(dmn_xml[name].encode())
+    return digest.hexdigest()
+
+
+def _dmn_cell_problem(text: str) -> str | None:
+    if not text.strip() or text.strip() == "-":
+        return None
+    if check_expression(text) is None:
+        return None
+    return check_expression(f"value {text}")
+
+
+def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
+    """Every reason this diagram cannot run here, in words a process owner understands."""
+    try:
+        root = parsed(bpmn_xml, filename)
+    except DiagramError as err:
+        return [Problem(el or None, msg) for el, msg in err.problems]
+    drawing_only = diagram_rules.not_executable(root)
+    if drawing_only:
+        return [Problem(el, msg) for el, msg in drawing_only]
+    problems = [
+        Problem(el, msg)
+        for rule in (diagram_rules.unconditional_gateway_flows, diagram_rules.lanes_without_people)
+        for el, msg in rule(root)
+    ]
+    try:
+        bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
+    except XmlRefused as err:
+        return problems + [Problem(None, refusal_words(err))]
+    except DiagramError as err:
+        return problems + [Problem(el or None, _engine_words(msg)) for el, msg in err.problems]
+    forms = current_app.extensions["forms"]
+    known_forms = set(forms.keys())
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            if not getattr(task_spec, "manual", False):
+                continue
+            ext = getattr(task_spec, "extensions", {}) or {}
+            element = task_spec.bpmn_id
+            form_key = ext.get("form_key")
+            if not form_key:
+                problems.append(Problem(element, say("this user task has no form key (property formKey)")))
+            elif form_key not in known_forms:
+                problems.append(Problem(element, say("form '%(form)s' does not exist in forms/", form=form_key)))
+            if ext.get("due"):
+                reason = check_deadline(str(ext["due"]))
+                if reason:
+                    problems.append(Problem(element, say("deadline cannot be read: %(reason)s", reason=reason)))
+            role = _role_of(task_spec.lane, ext)
+            if role is None and not ext.get("assignee"):
+                problems.append(Problem(element, say("this user task has no lane, candidate role or assignee")))
+            elif role is not None and not role.startswith("${") and role not in ROLES:
+                problems.append(Problem(element, say("role '%(role)s' is not a role of this company", role=role)))
+    for flow in root.iter(f"{BPMN}sequenceFlow"):
+        for cond in flow.iter(f"{BPMN}conditionExpression"):
+            reason = check_expression(cond.text or "")
+            if reason:
+                problems.append(Problem(flow.get("id"), say("condition cannot be used: %(reason)s", reason=reason)))
+    for node in root.iter(f"{BPMN}timeDate", f"{BPMN}timeDuration", f"{BPMN}timeCycle"):
+        reason = check_expression(node.text or "")
+        if reason:
+            problems.append(Problem(_owner_id(node), say("timer expression cannot be used: %(reason)s", reason=reason)))
+    for node in root.iter(f"{BPMN}script", f"{SPIFF}preScript", f"{SPIFF}postScript"):
+        reason = check_script(node.text or "")
+        if reason:
+            problems.append(Problem(_owner_id(node), say("script cannot be used: %(reason)s", reason=reason)))
+    for node in root.iter(f"{SPIFF}serviceTaskOperator"):
+        if node.get("id") not in OPERATIONS:
+            problems.append(Problem(_owner_id(node), say("unknown service operation '%(name)s'", name=node.get("id"))))
+    for name, xml in dmn_xml.items():
+        for entry in parsed(xml, name).iter():
+            if isinstance(entry.tag, str) and etree.QName(entry).localname in (
+                "inputEntry",
+                "outputEntry",
+                "inputExpression",
+            ):
+                # A pretty-printed table (as dmn-js saves it) indents the text inside each entry.
+                text = "".join(entry.itertext()).strip()
+                reason = _dmn_cell_problem(text)
+                if reason:
+                    problems.append(
+                        Problem(
+                            entry.get("id"),
+                            say("decision table cell in %(file)s cannot be used: %(reason)s", file=name, reason=reason),
+                        )
+                    )
+    return problems
+
+
+def _engine_words(message: str) -> str:
+    """The engine's own sentence, prefixed so a process owner knows it is about running the diagram."""
+    return say("this cannot run here: %(reason)s", reason=message.strip().rstrip(".").strip())
+
+
+def _owner_id(node: etree._Element) -> str | None:
+    while node is not None and node.get("id") is None:
+        node = node.getparent()
+    return None if node is None else node.get("id")
+
+
+def _role_of(lane: str | None, ext: dict) -> str | None:
+    candidates = ext.get("candidate_roles")
+    if candidates:
+        return candidates.split(",")[0].strip()
+    return lane
+
+
+def bundle_sources(directory: Path) -> list[tuple[str, str, dict[str, str]]]:
+    """(file name, BPMN XML, referenced DMN XML by file name) for every diagram in a folder."""
+    dmn_by_decision: dict[str, tuple[str, str]] = {}
+    for path in sorted(directory.glob("*.dmn")):
+        xml = path.read_text(encoding="utf-8")
+        for decision in decision_ids(parsed(xml, path.name)):
+            dmn_by_decision[decision] = (path.name, xml)
+    sources = []
+    for path in sorted(directory.glob("*.bpmn")):
+        xml = path.read_text(encoding="utf-8")
+        dmn: dict[str, str] = {}
+        for ref in sorted(decision_refs(parsed(xml, path.name))):
+            if ref in dmn_by_decision:
+                name, dmn_text = dmn_by_decision[ref]
+                dmn[name] = dmn_text
+        sources.append((path.name, xml, dmn))
+    return sources
+
+
+def _deploy(
+    filename: str, bpmn_xml: str, dmn_xml: dict[str, str], actor: User | None, extra: dict | None = None
+) -> DeployResult:
+    problems = check_diagram(bpmn_xml, dmn_xml, filename)
+    if problems:
+        raise DiagramError([(p.element_id, p.message) for p in problems])
+    bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
+    content_hash = _content_hash(bpmn_xml, dmn_xml)
+    latest = latest_version(bundle.process_key)
+    if latest is not None and latest.content_hash == content_hash:
+        return DeployResult(bundle.process_key, latest.version, created=False)
+    changes = diff_versions(
+        latest.bpmn_xml if latest else None, latest.dmn_xml if latest else None, bpmn_xml, dmn_xml
+    ).summary()
+    version = ProcessVersion(
+        process_key=bundle.process_key,
+        version=(latest.version + 1) if latest else 1,
+        name=bundle.name,
+        source_name=filename,
+        bpmn_xml=bpmn_xml,
+        dmn_xml=dmn_xml,
+        content_hash=content_hash,
+        deployed_at=clock.now(),
+        deployed_by_id=actor.id if actor else None,
+    )
+    db.session.add(version)
+    try:
+        db.session.flush()
+    except IntegrityError as err:
+        raise Conflict(_l("someone deployed %(key)s at the same time; check again", key=bundle.process_key)) from err
+    db.session.add(
+        AuditEvent(
+            at=clock.now(),
+            actor_id=actor.id if actor else None,
+            action="deploy",
+            subject=f"process:{bundle.process_key}",
+            details={
+                "version": version.version,
+                "file": filename,
+                "dmn": sorted(dmn_xml),
+                "changes": changes,
+                **(extra or {}),
+            },
+        )
+    )
+    return DeployResult(bundle.process_key, version.version, created=True)
+
+
+@transactional
+def sync_directory(directory: Path, actor: User | None = None) -> list[DeployResult]:
+    """Deploy every diagram in `directory` whose content (or whose DMN) changed; all or nothing."""
+    return [_deploy(name, xml, dmn, actor) for name, xml, dmn in bundle_sources(directory)]
+
+
+def deployed_dmn() -> dict[str, tuple[str, str]]:
+    """decision id -> (file name, XML), from the newest deployed versions, then the bpmn/ folder."""
+    found: dict[str, tuple[str, str]] = {}
+    versions = db.session.scalars(db.select(ProcessVersion).order_by(ProcessVersion.id.desc()))
+    for version in versions:
+        for name, xml in (version.dmn_xml or {}).items():
+            for decision in decision_ids(parsed(xml, name)):
+                found.setdefault(decision, (name, xml))
+    for path in sorted(Path(current_app.config["BPMN_DIR"]).glob("*.dmn")):
+        xml = path.read_text(encoding="utf-8")
+        for decision in decision_ids(parsed(xml, path.name)):
+            found.setdefault(decision, (path.name, xml))
+    return found
+
+
+def dmn_for(bpmn_xml: str, filename: str) -> dict[str, str]:
+    """The DMN files holding the decisions a BPMN diagram calls, as deployed now."""
+    try:
+        refs = decision_refs(parsed(bpmn_xml, filename))
+    except DiagramError:
+        return {}
+    known = deployed_dmn() if refs else {}
+    return dict(known[ref] for ref in sorted(refs) if ref in known)
+
+
+def _require_owner(actor: User) -> None:
+    if not actor.has_role("process_owner"):
+        raise Forbidden(_l("only a process owner may deploy diagrams"))
+
+
+@transactional
+def deploy_bpmn(filename: str, bpmn_xml: str, actor: User) -> DeployResult:
+    """A BPMN diagram from the modeler or the API, with the decision tables it calls as deployed now."""
+    _require_owner(actor)
+    return _deploy(filename, bpmn_xml, dmn_for(bpmn_xml, filename), actor)
+
+
+@transactional
+def deploy_dmn(filename: str, dmn_xml: str, actor: User) -> list[DeployResult]:
+    """A changed decision-table file: every process that uses it gets a new version with it."""
+    _require_owner(actor)
+    decisions = set(decision_ids(parsed(dmn_xml, filename)))
+    if not decisions:
+        raise DiagramError([(None, say("%(file)s holds no decision table", file=filename))])
+    results = []
+    for key in _keys_using(decisions):
+        latest = latest_version(key)
+        dmn = _with_dmn(latest, filename, dmn_xml, decisions)
+        results.append(_deploy(latest.source_name, latest.bpmn_xml, dmn, actor))
+    if not results:
+        raise DiagramError([(None, say("no deployed process uses the decisions in %(file)s", file=filename))])
+    return results
+
+
+def version_of(process_key: str, version: int) -> ProcessVersion:
+    row = db.session.scalars(
+        db.select(ProcessVersion).where(ProcessVersion.process_key == process_key, ProcessVersion.version == version)
+    ).first()
+    if row is None:
+        raise NotFound(_l("process %(key)s has no version %(version)s", key=process_key, version=version))
+    return row
+
+
+@transactional
+def restore_version(process_key: str, version: int, actor: User) -> DeployResult:
+    """An earlier version deployed again as the newest one; running instances keep theirs."""
+    _require_owner(actor)
+    old = version_of(process_key, version)
+    return _deploy(old.source_name, old.bpmn_xml, dict(old.dmn_xml), actor, extra={"restored_from": version})
+
+
+def deployed_dmn_file(name: str) -> str | None:
+    """The newest deployed content of one decision-table file, if any process uses it."""
+    for version in db.session.scalars(db.select(ProcessVersion).order_by(ProcessVersion.id.desc())):
+        if name in (version.dmn_xml or {}):
+            return version.dmn_xml[name]
+    return None
+
+
+def check_upload(kind: str, filename: str, xml: str) -> list[Problem]:
+    """The check behind the Check button, for a BPMN diagram or a decision-table file."""
+    if kind == "bpmn":
+        return check_diagram(xml, dmn_for(xml, filename), filename)
+    decisions = set(decision_ids(parsed(xml, filename)))
+    if not decisions:
+        return [Problem(None, say("%(file)s holds no decision table", file=filename))]
+    problems = []
+    for key in _keys_using(decisions):
+        latest = latest_version(key)
+        dmn = _with_dmn(latest, filename, xml, decisions)
+        problems.extend(check_diagram(latest.bpmn_xml, dmn, latest.source_name))
+    return problems
+
+
+def _keys_using(decisions: set[str]) -> list[str]:
+    keys = db.session.scalars(db.select(ProcessVersion.process_key).distinct().order_by(ProcessVersion.process_key))
+    using = []
+    for key in keys:
+        latest = latest_version(key)
+        if decision_refs(parsed(latest.bpmn_xml, latest.source_name)) & decisions:
+            using.append(key)
+    return using
+
+
+def _with_dmn(latest: ProcessVersion, filename: str, xml: str, decisions: set[str]) -> dict[str, str]:
+    dmn = {n: x for n, x in latest.dmn_xml.items() if not set(decision_ids(parsed(x, n))) & decisions}
+    dmn[filename] = xml
+    return dmn

@@ -1,0 +1,52 @@
+"""What an upload is and what it is called: a BPMN diagram or a DMN decision-table file, read from its root."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from ...engine import DiagramError, decision_ids
+from ...engine.parsing import BPMN_NS, DMN_NAMESPACES, executable_process_ids
+from ...models import User
+from ..common.wording import parsed, say
+from .deployment import DeployResult, deploy_bpmn, deploy_dmn, deployed_dmn
+from .specs import latest_version
+
+
+def document_kind(xml: str, filename: str = "upload") -> str:
+    """'bpmn' or 'dmn', read from the root element's namespace; anything else is refused."""
+    root = parsed(xml, filename)
+    namespace = etree.QName(root).namespace or ""
+    if namespace == BPMN_NS and etree.QName(root).localname == "definitions":
+        return "bpmn"
+    if namespace in DMN_NAMESPACES and etree.QName(root).localname == "definitions":
+        return "dmn"
+    raise DiagramError([(None, say("%(file)s is neither a BPMN nor a DMN document", file=filename))])
+
+
+def upload_name(kind: str, xml: str) -> str:
+    """The file name for an upload sent without one, so it replaces the file it is a new edition of.
+
+    A decision table takes the name of the deployed file holding the same decision (that file is what
+    the decision-table editor and the diff read); a diagram takes the name its process was deployed under.
+    """
+    root = parsed(xml)
+    if kind == "dmn":
+        decisions = decision_ids(root)
+        known = deployed_dmn() if decisions else {}
+        for decision in decisions:
+            if decision in known:
+                return known[decision][0]
+        return f"{decisions[0]}.dmn"[:200] if decisions else "upload.dmn"
+    for key in executable_process_ids(root):
+        latest = latest_version(key)
+        return latest.source_name if latest is not None else f"{key}.bpmn"[:200]
+    return "upload.bpmn"
+
+
+def deploy_upload(filename: str | None, xml: str, actor: User) -> list[DeployResult]:
+    """A BPMN or DMN upload deployed; a DMN file redeploys every process that uses it."""
+    kind = document_kind(xml, filename or "upload")
+    name = filename or upload_name(kind, xml)
+    if kind == "dmn":
+        return deploy_dmn(name, xml, actor)
+    return [deploy_bpmn(name, xml, actor)]

@@ -1,0 +1,129 @@
+"""Who may see and act on what: confidentiality is decided here, once, for HTML and API alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import g
+
+from ... import clock
+from ...extensions import db
+from ...models import HumanTask, InstanceWatcher, ProcessInstance, RoleStandIn, User, user_roles
+from ...models.users import Role
+from .directory import CREDIT_FILE_ROLES
+
+
+def roles_of(user: User) -> set[str]:
+    """The roles a person holds now: their own, plus any they stand in for (e.g. while the holder is away)."""
+    cache = g.setdefault("_roles_of", {})
+    if user.id not in cache:
+        now = clock.now()
+        standing_in = db.session.scalars(
+            db.select(RoleStandIn.role_key).where(
+                RoleStandIn.user_id == user.id, RoleStandIn.starts_at <= now, RoleStandIn.ends_at > now
+            )
+        )
+        cache[user.id] = set(user.role_keys) | set(standing_in)
+    return cache[user.id]
+
+
+def queue_roles_of(user: User) -> set[str]:
+    """The role queues a person works from: their roles, plus those of anyone who delegated work to them now.
+
+    Kept apart from `roles_of`: a delegate handles the absent person's tasks, but does not gain
+    what their roles allow beyond that (starting processes, the complaint register).
+    """
+    cache = g.setdefault("_queue_roles_of", {})
+    if user.id not in cache:
+        cache[user.id] = roles_of(user) | _delegated_roles(user, clock.now())
+    return cache[user.id]
+
+
+def _delegated_roles(user: User, now: datetime) -> set[str]:
+    """Roles of people who delegated their work to this user for now: their queues are shared."""
+    from ...models import Delegation
+
+    delegators = db.select(Delegation.delegator_id).where(
+        Delegation.delegate_id == user.id,
+        Delegation.cancelled_at.is_(None),
+        Delegation.starts_at <= now,
+        Delegation.ends_at > now,
+    )
+    return set(
+        db.session.scalars(
+            db.select(Role.key)
+            .join(user_roles, Role.id == user_roles.c.role_id)
+            .where(user_roles.c.user_id.in_(delegators))
+        )
+    )
+
+
+def may_act_on(user: User, task: HumanTask) -> bool:
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    return task.role is not None and task.role in queue_roles_of(user)
+
+
+def _supervisor_chain(user_ids: set[int]) -> set[int]:
+    """Every supervisor above the given people, however many levels up."""
+    chain: set[int] = set()
+    frontier = set(user_ids)
+    while frontier:
+        above = set(
+            db.session.scalars(
+                db.select(User.supervisor_id).where(User.id.in_(frontier), User.supervisor_id.is_not(None))
+            )
+        )
+        frontier = above - chain
+        chain |= above
+    return chain
+
+
+def involved_user_ids(instance: ProcessInstance) -> set[int]:
+    ids: set[int] = {instance.started_by_id} if instance.started_by_id else set()
+    rows = db.session.execute(
+        db.select(HumanTask.assignee_id, HumanTask.completed_by_id, HumanTask.role, HumanTask.status).where(
+            HumanTask.instance_id == instance.id
+        )
+    ).all()
+    open_roles: set[str] = set()
+    for assignee_id, completed_by_id, role, status in rows:
+        ids.update(i for i in (assignee_id, completed_by_id) if i)
+        if status == "open" and assignee_id is None and role:
+            open_roles.add(role)
+    if open_roles:
+        ids.update(
+            db.session.scalars(
+                db.select(user_roles.c.user_id)
+                .join(Role, Role.id == user_roles.c.role_id)
+                .where(Role.key.in_(open_roles))
+            )
+        )
+    return ids
+
+
+def is_copied_on(user: User, instance: ProcessInstance) -> bool:
+    return bool(
+        db.session.scalar(
+            db.select(InstanceWatcher.id).where(
+                InstanceWatcher.instance_id == instance.id, InstanceWatcher.user_id == user.id
+            )
+        )
+    )
+
+
+def may_take_part(user: User, instance: ProcessInstance) -> bool:
+    """Who may add to an instance (comment, attach, copy someone in): the filer, whoever holds or held
+    one of its tasks or may claim an open one, and their supervisors. A copied colleague only reads."""
+    involved = involved_user_ids(instance)
+    return user.id in involved or user.id in _supervisor_chain(involved)
+
+
+def may_view_instance(user: User, instance: ProcessInstance) -> bool:
+    return is_copied_on(user, instance) or may_take_part(user, instance)
+
+
+def may_view_credit_file(user: User, filed_by_ids: set[int]) -> bool:
+    if user.role_keys & CREDIT_FILE_ROLES:
+        return True
+    return user.id in filed_by_ids
