@@ -95,6 +95,7 @@ def number_complaint(ctx: OperationContext, params: dict[str, Any], data: dict[s
     config = current_app.config
     return {
         "number": number,
+        "received_at": received.isoformat(),
         "due_at": due.isoformat(),
         "settlement_limit_manager": config["COMPLAINT_SETTLEMENT_MANAGER_LIMIT"],
         "settlement_limit_vp": config["COMPLAINT_SETTLEMENT_VP_LIMIT"],
@@ -145,6 +146,11 @@ def reopen_complaint(ctx: OperationContext, params: dict[str, Any], data: dict[s
         filed_by_name=data.get("filed_by_name"),
     )
     new_instance = start_system_instance("complaint_handling", seed)
+    # The reopened case is customer service's own from its first moment (the single intake window),
+    # not only once a task reaches them: whoever recorded the rejection files it.
+    filer = ctx.actor or old.recorded_by
+    if filer is not None:
+        new_instance.started_by_id = filer.id
     return {"number": new_instance.business_key, "instance_id": new_instance.id}
 
 

@@ -1,0 +1,97 @@
+"""Complaint deadlines that count from the moment the policy names, returned work that has a
+deadline, and the reopened case customer service may work on at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import Complaint, HumanTask
+
+from .conftest import PASSWORD
+from .support import ApiUser
+from .test_complaints import REPLY, ROLES, act, started
+from .test_escalation import tick
+
+
+@pytest.fixture
+def people(client: FlaskClient) -> dict[str, ApiUser]:
+    return {name: ApiUser(client, name, PASSWORD) for name in ROLES}
+
+
+def test_the_quality_memo_is_due_by_the_2nd_working_day_after_receipt_however_late_the_transfer(
+    app: Flask, people: dict[str, ApiUser]
+) -> None:
+    clock = app.extensions["clock"]
+    clock.set(datetime.fromisoformat("2026-09-30T10:00:00+08:00"))
+    case = started(people["cs_director"], category="product_quality")
+    # The general manager approves the transfer only after the National Day holiday, on its last
+    # minute before the memo is due: the memo's deadline does not move with that.
+    clock.set(datetime.fromisoformat("2026-10-09T09:00:00+08:00"))
+    act(people["general_manager"], case["id"], "批准转办", {"transfer_decision": "approve"})
+    [receive] = [t for t in people["production_manager"].tasks() if t["instance_id"] == case["id"]]
+    assert receive["due_at"] == "2026-10-10T18:00:00+08:00"  # its own 1 working day (a make-up Saturday)
+    act(people["production_manager"], case["id"], "接收质量投诉", {"comment": "安排营销部现场调查"})
+    [memo] = [t for t in people["sales_manager"].tasks() if t["instance_id"] == case["id"]]
+    assert memo["due_at"] == "2026-10-09T18:00:00+08:00"
+
+
+def test_every_by_the_2nd_working_day_opinion_counts_from_receipt(app: Flask, people: dict[str, ApiUser]) -> None:
+    clock = app.extensions["clock"]
+    clock.set(datetime.fromisoformat("2026-11-23T10:00:00+08:00"))  # a Monday
+    packaging = started(people["cs_director"], category="appearance_packaging")
+    clock.set(datetime.fromisoformat("2026-11-24T17:00:00+08:00"))
+    act(people["general_manager"], packaging["id"], "批准转办", {"transfer_decision": "approve"})
+    [opinion] = [t for t in people["logistics_director"].tasks() if t["instance_id"] == packaging["id"]]
+    assert opinion["due_at"] == "2026-11-25T18:00:00+08:00"  # not Thursday, 2 working days after the transfer
+
+
+def test_a_task_returned_to_the_filer_is_due_in_two_working_days_and_escalates(app: Flask) -> None:
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    sales.start_credit(customer_code="RD1")
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    task_id = manager.only_task()["id"]
+    app.extensions["clock"].set(datetime.fromisoformat("2026-11-27T10:00:00+08:00"))  # a Friday
+    back = manager.post(f"/api/v1/tasks/{task_id}/return", {"target": "filer", "comment": "请补充财务报表"})
+    assert back.status_code == 200, back.json
+    resubmit = sales.only_task()
+    assert resubmit["due_at"] == "2026-12-01T18:00:00+08:00"  # the end of the 2nd working day, Tuesday
+    tick(app, "2026-12-01T17:59:00+08:00")
+    assert [t for t in manager.tasks() if t["name"] == "督办"] == []
+    tick(app, "2026-12-01T18:01:00+08:00")
+    [urge] = [t for t in manager.tasks() if t["name"] == "督办"]  # the filer's supervisor
+    assert "重新提交申请" in urge["title"]
+    assert db.session.get(HumanTask, resubmit["id"]).escalation_level == 1
+
+
+def test_the_return_deadline_is_a_setting(app: Flask) -> None:
+    app.config["RETURN_DEADLINE"] = "4 hours"
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    sales.start_credit(customer_code="RD2")
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    back = manager.post(f"/api/v1/tasks/{manager.only_task()['id']}/return", {"target": "filer", "comment": "请补充"})
+    assert back.status_code == 200, back.json
+    assert sales.only_task()["due_at"] == "2026-11-23T13:00:00+08:00"
+
+
+def test_the_cs_director_reads_and_works_a_reopened_case_at_once(people: dict[str, ApiUser]) -> None:
+    cs = people["cs_director"]
+    old = started(cs, category="service_quality")
+    act(people["general_manager"], old["id"], "批准转办", {"transfer_decision": "refuse", "comment": "客服直接答复"})
+    act(cs, old["id"], "答复客户并记录满意度", {**REPLY, "outcome": "rejected", "satisfaction": "dissatisfied"})
+    db.session.expire_all()
+    reopened = db.session.scalars(db.select(Complaint).where(Complaint.reopened_from_id.is_not(None))).one()
+    # The new case's first step is the general manager's transfer: nothing has reached customer service yet.
+    assert [t["name"] for t in people["general_manager"].tasks() if t["instance_id"] == reopened.instance_id] == [
+        "批准转办"
+    ]
+    assert cs.get(f"/api/v1/instances/{reopened.instance_id}").status_code == 200
+    comment = cs.post(f"/api/v1/instances/{reopened.instance_id}/comments", {"body": "已电话联系客户"})
+    assert comment.status_code == 201, comment.json
+    assert people["salesperson"].get(f"/api/v1/instances/{reopened.instance_id}").status_code == 403
