@@ -38,6 +38,8 @@ class Config:
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "30"))
     COMPLAINT_SETTLEMENT_MANAGER_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_MANAGER_LIMIT", "5000"))
     COMPLAINT_SETTLEMENT_VP_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_VP_LIMIT", "50000"))
+    # How long work sent back (退回) may lie with the person it went back to before it escalates.
+    RETURN_DEADLINE = os.environ.get("RETURN_DEADLINE", "2 working days")
     BPMN_DIR = Path(os.environ.get("BPMN_DIR", PROJECT_ROOT / "bpmn"))
     FORMS_DIR = Path(os.environ.get("FORMS_DIR", PROJECT_ROOT / "forms"))
     PASSWORD_HASH_METHOD = "scrypt"
