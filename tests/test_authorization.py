@@ -89,6 +89,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.openapi": ("GET", 200, everyone(200)),
     "api.tasks": ("GET", 401, everyone(200)),
     "api.overdue": ("GET", 401, everyone(200)),
+    "api.open_complaints": ("GET", 401, allowed({"cs_director", "general_manager"}, 200)),
     "api.instance": ("GET", 401, allowed(INSTANCE_VIEWERS, 200)),
     "api.customer": ("GET", 401, allowed(CREDIT_READERS, 200)),
     "api.start": ("POST", 401, allowed(SALES, 422)),

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import Complaint, HumanTask
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, login
 from .support import ApiUser
 from .test_complaints import REPLY, ROLES, act, started
 from .test_escalation import tick
@@ -95,3 +95,50 @@ def test_the_cs_director_reads_and_works_a_reopened_case_at_once(people: dict[st
     comment = cs.post(f"/api/v1/instances/{reopened.instance_id}/comments", {"body": "已电话联系客户"})
     assert comment.status_code == 201, comment.json
     assert people["salesperson"].get(f"/api/v1/instances/{reopened.instance_id}").status_code == 403
+
+
+def case_urges(gm: ApiUser) -> list[dict]:
+    return [t for t in gm.tasks() if t["name"] == "督办" and "已过结案时限" in t["title"]]
+
+
+def test_the_case_clock_shows_risk_then_gives_the_general_manager_a_duban_that_closing_ends(
+    app: Flask, people: dict[str, ApiUser], client: FlaskClient
+) -> None:
+    cs, gm = people["cs_director"], people["general_manager"]
+    case = started(cs, category="appearance_packaging", received_at="2026-11-10T09:00:00+08:00")  # due 11-25 09:00
+    calm = started(cs, category="grievance")  # received now: due in December
+    act(gm, case["id"], "批准转办", {"transfer_decision": "approve"})
+    board = {c["instance_id"]: c for c in cs.get("/api/v1/complaints/open").json["complaints"]}
+    assert (board[case["id"]]["at_risk"], board[case["id"]]["hours_left"]) == (True, 48.0)
+    assert board[case["id"]]["due_at"] == "2026-11-25T09:00:00+08:00"
+    assert (board[calm["id"]]["at_risk"], board[calm["id"]]["overdue"]) == (False, False)
+    assert [c["at_risk"] for c in gm.get("/api/v1/complaints/open").json["complaints"]] == [True, False]
+    assert people["salesperson"].get("/api/v1/complaints/open").status_code == 403
+    login(client, "general_manager")
+    page = client.get("/complaints").data.decode()
+    assert 'id="complaints-at-risk"' in page and "48.0" in page
+
+    tick(app, "2026-11-25T08:59:00+08:00")
+    assert case_urges(gm) == []
+    tick(app, "2026-11-25T09:01:00+08:00")
+    [urge] = case_urges(gm)
+    number = db.session.get(Complaint, 1).number
+    assert number in urge["title"] and "外观包装处理意见" in urge["title"] and "logistics_director" in urge["title"]
+    assert urge["due_at"] == "2026-11-26T18:00:00+08:00"  # escalated like any task (ESCALATION_DEADLINE)
+    tick(app, "2026-11-25T09:05:00+08:00")
+    assert len(case_urges(gm)) == 1  # once
+
+    act(people["logistics_director"], case["id"], "外观包装处理意见", {"opinion": "承运方赔付"})
+    act(cs, case["id"], "答复客户并记录满意度", REPLY)
+    assert case_urges(gm) == []  # closing the case closed its 督办
+    assert cs.get("/api/v1/complaints/open").json["complaints"][0]["instance_id"] == calm["id"]
+
+
+def test_models_and_migrations_agree_for_customer_service(app: Flask) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    tables = ("complaints", "phone_inquiries", "phone_call_logs", "complaint_penalty_reviews", "satisfaction_surveys")
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert [d for d in differences if any(f"'{t}'" in str(d) or f"table={t}" in str(d) for t in tables)] == []

@@ -15,6 +15,7 @@ from ..clock import company_tz
 from ..extensions import db
 from ..models import Complaint
 from ..services.common.errors import DomainError, ValidationFailed
+from ..services.complaints import case_clock
 from ..services.complaints import cases as complaint_service
 from ..services.people import stand_ins
 from ..services.people.access import roles_of
@@ -56,10 +57,13 @@ def _month() -> tuple[int, int]:
 def index() -> str:
     _require_complaint_role()
     rows = db.session.scalars(db.select(Complaint).order_by(Complaint.received_at.desc()).limit(200)).all()
+    now = clock.now()
     return render_template(
         "complaints/index.html",
         complaints=rows,
-        now=clock.now(),
+        clocks={c.id: case_clock.clock_of(c, now) for c in rows},
+        at_risk=case_clock.at_risk(now) if case_clock.may_watch(current_user) else None,
+        now=now,
         form=StandInForm(),
         stand_ins=stand_ins.current("cs_director"),
         names=complaint_service.CATEGORY_NAMES,

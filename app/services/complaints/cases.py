@@ -18,6 +18,8 @@ from ...extensions import db
 from ...models import Complaint, ComplaintCounter, ComplaintReport, ProcessInstance, User
 from ..deadlines.durations import resolve_deadline
 from ..instances.operations import OperationContext, register
+from ..instances.projection import Step
+from .case_clock import end_case_escalation
 
 CATEGORIES = ("grievance", "suggestion", "product_quality", "appearance_packaging", "service_quality")
 CATEGORY_NAMES = {
@@ -123,6 +125,7 @@ def close_complaint(ctx: OperationContext, params: dict[str, Any], data: dict[st
     complaint = _complaint_of(ctx.instance)
     complaint.closed_at, complaint.outcome = ctx.now, data.get("outcome")
     ctx.instance.case_closed_at = ctx.now
+    end_case_escalation(complaint, Step(actor=ctx.actor, now=ctx.now, calendar=ctx.calendar))
     return {"closed_at": ctx.now.isoformat(), "on_time": ctx.now <= complaint.due_at}
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ... import clock
 from ..common.errors import DomainError
+from ..complaints import case_clock
 from ..complaints import cases as complaints
 from ..desk import delegation
 from ..notifications import outbox as mail
@@ -26,6 +27,7 @@ class TickReport:
     reports_made: int = 0
     errors: int = 0
     delegated_tasks_moved: int = 0
+    late_cases_escalated: int = 0
 
 
 def tick(owner: str = WORKER_ID) -> TickReport:
@@ -41,6 +43,10 @@ def tick(owner: str = WORKER_ID) -> TickReport:
         if len(overdue) < escalation.SCAN_BATCH:
             break
     report.delegated_tasks_moved = delegation.tick()
+    try:
+        report.late_cases_escalated = case_clock.escalate_late_cases(clock.now())
+    except DomainError:
+        report.errors += 1
     report.reports_made = int(complaints.ensure_monthly_report() is not None)
     report.digests_queued = digest.queue_digests()
     report.mails_sent = mail.deliver_due(owner=owner)
