@@ -73,6 +73,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "complaints.stats": ("GET", 302, allowed(COMPLAINT_ROLES, 200)),
     "complaints.stats_csv": ("GET", 302, allowed(COMPLAINT_ROLES, 200)),
     "complaints.stand_in": ("POST", 302, allowed({"cs_director", "admin"}, 302)),
+    "complaints.penalty_notices": ("GET", 302, everyone(200)),
     "complaints.calls": ("GET", 302, allowed({"cs_director", "general_manager"}, 200)),
     "complaints.calls_xlsx": ("GET", 302, allowed({"cs_director", "general_manager"}, 200)),
     "customers.index": ("GET", 302, everyone(200)),

@@ -16,7 +16,7 @@ from ..clock import company_tz
 from ..extensions import db
 from ..models import Complaint
 from ..services.common.errors import DomainError, ValidationFailed
-from ..services.complaints import case_clock, phone_inquiries
+from ..services.complaints import case_clock, penalties, phone_inquiries
 from ..services.complaints import cases as complaint_service
 from ..services.people import stand_ins
 from ..services.people.access import roles_of
@@ -153,4 +153,16 @@ def calls_xlsx() -> Response:
         phone_inquiries.log_xlsx(rows, day),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f"attachment; filename=calls-{day.isoformat()}.xlsx"},
+    )
+
+
+@bp.route("/complaints/penalties")
+@login_required
+def penalty_notices() -> str:
+    """The published penalties (人事公布单): everyone may read them; each read is recorded."""
+    return render_template(
+        "complaints/penalties.html",
+        reviews=penalties.published(current_user),
+        names=complaint_service.CATEGORY_NAMES,
+        parties=penalties.PARTY_NAMES,
     )

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime
+from .users import User
 
 
 class PhoneInquiry(db.Model):
@@ -58,6 +59,8 @@ class PenaltyReview(db.Model):
     decisions: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    published_by: Mapped[User | None] = relationship()
 
 
 class SatisfactionSurvey(db.Model):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ... import clock
 from ..common.errors import DomainError
-from ..complaints import case_clock, phone_inquiries
+from ..complaints import case_clock, penalties, phone_inquiries
 from ..complaints import cases as complaints
 from ..desk import delegation
 from ..notifications import outbox as mail
@@ -25,6 +25,7 @@ class TickReport:
     mails_sent: int = 0
     digests_queued: int = 0
     reports_made: int = 0
+    penalty_reviews_started: int = 0
     call_logs_handed_over: int = 0
     errors: int = 0
     delegated_tasks_moved: int = 0
@@ -49,6 +50,7 @@ def tick(owner: str = WORKER_ID) -> TickReport:
     except DomainError:
         report.errors += 1
     report.reports_made = int(complaints.ensure_monthly_report() is not None)
+    report.penalty_reviews_started = int(penalties.ensure_penalty_review() is not None)
     report.call_logs_handed_over = phone_inquiries.ensure_call_logs()
     report.digests_queued = digest.queue_digests()
     report.mails_sent = mail.deliver_due(owner=owner)
