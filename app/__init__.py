@@ -97,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .processes import bp as processes_bp
     from .services.complaints import (
         cases,  # noqa: F401 - registers its service-task operations
+        committee,  # noqa: F401 - registers its service-task operations
         penalties,  # noqa: F401 - registers its service-task operations
         phone_inquiries,  # noqa: F401 - registers its service-task operations
     )

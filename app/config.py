@@ -38,6 +38,8 @@ class Config:
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "30"))
     COMPLAINT_SETTLEMENT_MANAGER_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_MANAGER_LIMIT", "5000"))
     COMPLAINT_SETTLEMENT_VP_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_VP_LIMIT", "50000"))
+    # The standing quality committee (roles whose holders 会签) when the production manager names none.
+    QUALITY_COMMITTEE_ROLES = os.environ.get("QUALITY_COMMITTEE_ROLES", "production_manager,sales_manager")
     # Calendar days before a complaint's own deadline when it counts as at risk.
     COMPLAINT_AT_RISK_DAYS = int(os.environ.get("COMPLAINT_AT_RISK_DAYS", "3"))
     # How long work sent back (退回) may lie with the person it went back to before it escalates.

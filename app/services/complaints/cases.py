@@ -111,11 +111,17 @@ def _complaint_of(instance: ProcessInstance) -> Complaint:
 @register("record_responsibility")
 def record_responsibility(ctx: OperationContext, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     complaint = _complaint_of(ctx.instance)
+    tally = data.get("tally") or {}
+    # The committee's own decision when its members agreed; otherwise the production manager's ruling.
+    decided = tally.get("decision") if tally.get("agreed") else data
     complaint.responsibility = {
-        "party": data.get("responsible_party"),
-        "company_share": data.get("company_share"),
-        "repair_budget": data.get("repair_budget"),
-        "repair_due_on": data.get("repair_due_on"),
+        "party": decided.get("responsible_party"),
+        "company_share": decided.get("company_share"),
+        "repair_budget": decided.get("repair_budget"),
+        "repair_due_on": decided.get("repair_due_on"),
+        "decided_by": "committee" if tally.get("agreed") else "production_manager",
+        "ruling_reason": None if tally.get("agreed") else data.get("ruling_reason"),
+        "votes": tally.get("votes", []),
     }
     return {"recorded": True, **complaint.responsibility}
 
