@@ -100,6 +100,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         committee,  # noqa: F401 - registers its service-task operations
         penalties,  # noqa: F401 - registers its service-task operations
         phone_inquiries,  # noqa: F401 - registers its service-task operations
+        survey,  # noqa: F401 - registers its service-task operations
     )
     from .services.deadlines import escalation  # noqa: F401 - registers its service-task operations
     from .supervision import bp as supervision_bp

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ... import clock
 from ..common.errors import DomainError
-from ..complaints import case_clock, penalties, phone_inquiries
+from ..complaints import case_clock, penalties, phone_inquiries, survey
 from ..complaints import cases as complaints
 from ..desk import delegation
 from ..notifications import outbox as mail
@@ -26,6 +26,7 @@ class TickReport:
     digests_queued: int = 0
     reports_made: int = 0
     penalty_reviews_started: int = 0
+    surveys_started: int = 0
     call_logs_handed_over: int = 0
     errors: int = 0
     delegated_tasks_moved: int = 0
@@ -52,6 +53,7 @@ def tick(owner: str = WORKER_ID) -> TickReport:
     report.reports_made = int(complaints.ensure_monthly_report() is not None)
     report.penalty_reviews_started = int(penalties.ensure_penalty_review() is not None)
     report.call_logs_handed_over = phone_inquiries.ensure_call_logs()
+    report.surveys_started = int(survey.ensure_survey() is not None)
     report.digests_queued = digest.queue_digests()
     report.mails_sent = mail.deliver_due(owner=owner)
     return report
