@@ -4,6 +4,7 @@ deadline, and the reopened case customer service may work on at once."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -123,7 +124,7 @@ def test_the_case_clock_shows_risk_then_gives_the_general_manager_a_duban_that_c
     tick(app, "2026-11-25T09:01:00+08:00")
     [urge] = case_urges(gm)
     number = db.session.get(Complaint, 1).number
-    assert number in urge["title"] and "外观包装处理意见" in urge["title"] and "logistics_director" in urge["title"]
+    assert number in urge["title"] and "外观包装处理意见" in urge["title"] and "仓储物流主任" in urge["title"]
     assert urge["due_at"] == "2026-11-26T18:00:00+08:00"  # escalated like any task (ESCALATION_DEADLINE)
     tick(app, "2026-11-25T09:05:00+08:00")
     assert len(case_urges(gm)) == 1  # once
@@ -142,3 +143,82 @@ def test_models_and_migrations_agree_for_customer_service(app: Flask) -> None:
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert [d for d in differences if any(f"'{t}'" in str(d) or f"table={t}" in str(d) for t in tables)] == []
+
+
+DECISION = {"responsible_party": "carrier", "company_share": 30, "repair_budget": 1200, "repair_due_on": "2026-12-01"}
+
+
+def to_committee(people: dict[str, ApiUser], **receive: Any) -> int:
+    case = started(people["cs_director"], category="product_quality")
+    act(people["general_manager"], case["id"], "批准转办", {"transfer_decision": "approve"})
+    act(people["production_manager"], case["id"], "接收质量投诉", {"comment": "召集委员会", **receive})
+    act(
+        people["sales_manager"],
+        case["id"],
+        "现场调查与质量备忘录",
+        {"site_findings": "外壳开裂", "probable_cause": "运输"},
+    )
+    return case["id"]
+
+
+def committee_tasks(instance_id: int) -> list[tuple[str, str]]:
+    db.session.expire_all()
+    rows = db.session.scalars(
+        db.select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+    )
+    return sorted((t.name, t.assignee.username if t.assignee else f"role:{t.role}") for t in rows)
+
+
+def test_the_standing_committee_decides_together_and_its_agreement_is_the_decision(
+    people: dict[str, ApiUser],
+) -> None:
+    instance_id = to_committee(people)
+    assert committee_tasks(instance_id) == [
+        ("质量委员会会签", "production_manager"),
+        ("质量委员会会签", "sales_manager"),
+    ]
+    act(people["sales_manager"], instance_id, "质量委员会会签", {**DECISION, "comment": "运输破损"})
+    assert committee_tasks(instance_id) == [("质量委员会会签", "production_manager")]  # waits for every member
+    act(people["production_manager"], instance_id, "质量委员会会签", DECISION)
+    assert committee_tasks(instance_id) == [("内部维修与追责", "role:production_manager")]
+    complaint = db.session.scalars(db.select(Complaint)).one()
+    assert complaint.responsibility["decided_by"] == "committee" and complaint.responsibility["party"] == "carrier"
+    votes = {v["member"]: v for v in complaint.responsibility["votes"]}
+    assert set(votes) == {"production_manager", "sales_manager"} and votes["sales_manager"]["comment"] == "运输破损"
+
+
+def test_a_named_committee_that_disagrees_is_ruled_on_by_the_production_manager(people: dict[str, ApiUser]) -> None:
+    instance_id = to_committee(people, committee_roles=["production_manager", "logistics_director"])
+    assert committee_tasks(instance_id) == [
+        ("质量委员会会签", "logistics_director"),
+        ("质量委员会会签", "production_manager"),
+    ]
+    act(people["logistics_director"], instance_id, "质量委员会会签", {**DECISION, "responsible_party": "company"})
+    act(people["production_manager"], instance_id, "质量委员会会签", DECISION)
+    assert committee_tasks(instance_id) == [("生产部经理裁决", "role:production_manager")]
+    [ruling] = [t for t in people["production_manager"].tasks() if t["instance_id"] == instance_id]
+    refused = people["production_manager"].post(f"/api/v1/tasks/{ruling['id']}/complete", {"data": DECISION})
+    assert refused.status_code == 422 and "ruling_reason" in refused.json["errors"]
+    act(
+        people["production_manager"],
+        instance_id,
+        "生产部经理裁决",
+        {**DECISION, "company_share": 50, "ruling_reason": "承运记录不全，双方各半"},
+    )
+    complaint = db.session.scalars(db.select(Complaint)).one()
+    assert (complaint.responsibility["decided_by"], complaint.responsibility["company_share"]) == (
+        "production_manager",
+        50,
+    )
+    assert complaint.responsibility["ruling_reason"] == "承运记录不全，双方各半"
+    assert sorted(v["responsible_party"] for v in complaint.responsibility["votes"]) == ["carrier", "company"]
+
+
+def test_an_unknown_committee_role_is_refused(people: dict[str, ApiUser]) -> None:
+    case = started(people["cs_director"], category="product_quality")
+    act(people["general_manager"], case["id"], "批准转办", {"transfer_decision": "approve"})
+    [receive] = [t for t in people["production_manager"].tasks() if t["instance_id"] == case["id"]]
+    bad = people["production_manager"].post(
+        f"/api/v1/tasks/{receive['id']}/complete", {"data": {"comment": "x", "committee_roles": ["janitor"]}}
+    )
+    assert bad.status_code == 422 and "committee_roles" in bad.json["errors"]

@@ -19,6 +19,7 @@ from ..common.transactions import transactional
 from ..deadlines import escalation
 from ..instances.projection import Step
 from ..people.access import roles_of
+from ..people.directory import ROLES
 
 # Who sees the case clock of every complaint: the intake window and the office answerable for it.
 CLOCK_ROLES = frozenset({"cs_director", "general_manager"})
@@ -87,7 +88,9 @@ def _holding(instance_id: int) -> str:
         .where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
         .order_by(HumanTask.id)
     )
-    parts = [f"{t.name}（{t.assignee.display_name if t.assignee else t.role}）" for t in tasks]
+    parts = [
+        f"{t.name}（{t.assignee.display_name if t.assignee else ROLES.get(t.role or '', ('—',))[0]}）" for t in tasks
+    ]
     return "、".join(parts) or "—"
 
 
