@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ... import clock
 from ...extensions import db
-from ...models import AuditEvent, Complaint, PenaltyReview, User
+from ...models import AuditEvent, Complaint, ComplaintReport, PenaltyReview, User
 from ..common.transactions import transactional
 from ..deadlines.workdays import load_calendar
 from ..instances.operations import OperationContext, register
@@ -68,6 +68,14 @@ def ensure_penalty_review() -> PenaltyReview | None:
         year, month = previous_month(now, calendar.tz)
         if db.session.scalars(
             db.select(PenaltyReview.id).where(PenaltyReview.year == year, PenaltyReview.month == month)
+        ).first():
+            return None
+        # The review goes out with the month's statistics (第五篇 第十二条 beside 第九条(九)): once they
+        # have been handed to the general manager.
+        if not db.session.scalars(
+            db.select(ComplaintReport.id).where(
+                ComplaintReport.year == year, ComplaintReport.month == month, ComplaintReport.instance_id.is_not(None)
+            )
         ).first():
             return None
         cases = closed_cases(year, month, calendar.tz)
