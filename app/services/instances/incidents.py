@@ -59,6 +59,15 @@ def _retry(instance_id: int, actor: User) -> ProcessInstance:
     latest = latest_version(instance.process_key)
     moved_to = None
     if latest is not None and latest.id != instance.process_version_id:
+        blocked = runtime.migration_problems(bundle_for(latest))
+        if blocked:
+            raise Conflict(
+                _l(
+                    "version %(version)s no longer has the step %(step)s: move the instance by hand, mapping it",
+                    version=latest.version,
+                    step=blocked[0][0],
+                )
+            )
         runtime.migrate(bundle_for(latest))
         instance.process_version_id, moved_to = latest.id, latest.version
     try:
