@@ -8,8 +8,8 @@ from flask import jsonify
 
 from ..clock import to_company_iso
 from ..services.complaints import case_clock
-from . import bp
 from .auth import api_user, token_required
+from .blueprint import bp
 
 
 def case_clock_json(row: case_clock.CaseClock) -> dict[str, Any]:

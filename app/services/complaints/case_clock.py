@@ -17,6 +17,7 @@ from ...models import Complaint, HumanTask, ProcessInstance, User
 from ..common.errors import Forbidden
 from ..common.transactions import transactional
 from ..deadlines import escalation
+from ..instances.lifecycle import start_system_instance
 from ..instances.projection import Step
 from ..people.access import roles_of
 from ..people.directory import ROLES
@@ -97,8 +98,6 @@ def _holding(instance_id: int) -> str:
 @transactional
 def escalate_case(complaint_id: int) -> ProcessInstance | None:
     """Start the general manager's 督办 on one late case, once, however many schedulers race for it."""
-    from ..instances.lifecycle import start_system_instance
-
     now = clock.now()
     claimed = db.session.execute(
         update(Complaint)

@@ -15,6 +15,7 @@ from ...extensions import db
 from ...models import AuditEvent, Complaint, ComplaintReport, PenaltyReview, User
 from ..common.transactions import transactional
 from ..deadlines.workdays import load_calendar
+from ..instances.lifecycle import start_system_instance
 from ..instances.operations import OperationContext, register
 from .cases import CATEGORY_NAMES, month_bounds, previous_month
 
@@ -59,7 +60,6 @@ def _summary(cases: list[dict[str, Any]]) -> str:
 
 def ensure_penalty_review() -> PenaltyReview | None:
     """On or after the 1st, give the general manager last month's review once, due by the 10th."""
-    from ..instances.lifecycle import start_system_instance
 
     @transactional
     def make() -> PenaltyReview | None:

@@ -21,6 +21,7 @@ from ...models import AuditEvent, PhoneCallLog, PhoneInquiry, User
 from ..common.errors import Forbidden
 from ..common.transactions import transactional
 from ..deadlines.workdays import load_calendar
+from ..instances.lifecycle import start_system_instance
 from ..instances.operations import OperationContext, register
 from ..people.access import roles_of
 from ..people.directory import ROLES
@@ -166,8 +167,6 @@ def ensure_call_logs() -> int:
 
 
 def _hand_over(day: date, today: date) -> int:
-    from ..instances.lifecycle import start_system_instance
-
     @transactional
     def make() -> None:
         calendar = load_calendar()

@@ -16,6 +16,7 @@ from ...models import Complaint, PhoneInquiry, ProcessInstance, SatisfactionSurv
 from ..common.transactions import transactional
 from ..deadlines.durations import parse_deadline
 from ..deadlines.workdays import load_calendar
+from ..instances.lifecycle import start_system_instance
 from ..instances.operations import OperationContext, register
 
 PROCESS = "satisfaction_survey"
@@ -47,7 +48,6 @@ def recipients() -> list[dict[str, str]]:
 
 def ensure_survey() -> SatisfactionSurvey | None:
     """In SURVEY_MONTH, start the year's survey once."""
-    from ..instances.lifecycle import start_system_instance
 
     @transactional
     def make() -> SatisfactionSurvey | None:

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 from ... import clock
 from ..common.errors import DomainError
-from ..complaints import case_clock, penalties, phone_inquiries, survey
-from ..complaints import cases as complaints
+from ..complaints import case_clock, cases, penalties, phone_inquiries, survey
 from ..desk import delegation
-from ..notifications import outbox as mail
+from ..notifications import outbox
 from . import digest, escalation, timers
 from .leases import WORKER_ID
 
@@ -50,10 +49,10 @@ def tick(owner: str = WORKER_ID) -> TickReport:
         report.late_cases_escalated = case_clock.escalate_late_cases(clock.now())
     except DomainError:
         report.errors += 1
-    report.reports_made = int(complaints.ensure_monthly_report() is not None)
+    report.reports_made = int(cases.ensure_monthly_report() is not None)
     report.penalty_reviews_started = int(penalties.ensure_penalty_review() is not None)
     report.call_logs_handed_over = phone_inquiries.ensure_call_logs()
     report.surveys_started = int(survey.ensure_survey() is not None)
     report.digests_queued = digest.queue_digests()
-    report.mails_sent = mail.deliver_due(owner=owner)
+    report.mails_sent = outbox.deliver_due(owner=owner)
     return report
