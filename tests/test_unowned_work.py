@@ -162,3 +162,23 @@ def test_the_incidents_page_offers_the_assignment_to_the_supervisor(app: Flask, 
     )
     assert posted.status_code == 302
     assert the_task(instance_id).assignee.username == "finance_director"
+
+
+def test_the_check_warns_of_an_assignee_who_is_nobody_today(app: Flask) -> None:
+    client = app.test_client()
+    owner = ApiUser(client, "process_owner", PASSWORD)
+    owner.headers["Accept-Language"] = "en"
+    response = client.post(
+        f"/api/v1/process-models?filename={KEY}.bpmn",
+        data=diagram("salesperson", assignee="ghost_user").encode(),
+        headers={**owner.headers, "Content-Type": "application/xml"},
+    )
+    assert response.status_code == 201
+    warned = [n for n in response.json["notes"] if "ghost_user" in n["message"]]
+    assert [n["element_id"] for n in warned] == ["check_by_controller"]
+    real = client.post(
+        f"/api/v1/process-models?filename={KEY}.bpmn",
+        data=diagram("salesperson", assignee="finance_director").encode(),
+        headers={**owner.headers, "Content-Type": "application/xml"},
+    )
+    assert not [n for n in real.json["notes"] if "nobody today" in n["message"]]
