@@ -6,6 +6,7 @@ from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandI
 from .customers import CreditDecision, Customer
 from .forms import FormVersion
 from .inbox import SavedFilter
+from .messages import ChatWebhook, Notification
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
 from .users import ApiToken, Role, User, user_roles
@@ -26,7 +27,9 @@ __all__ = [
     "CreditDecision",
     "Customer",
     "FormVersion",
+    "ChatWebhook",
     "HumanTask",
+    "Notification",
     "InstanceWatcher",
     "OutboxMail",
     "ProcessInstance",

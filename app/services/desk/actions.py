@@ -10,6 +10,7 @@ from ...models import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, U
 from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..deadlines.supervision import subordinate_ids
+from ..notifications import centre
 from ..notifications import notices as notify
 from ..people.accounts import user_named
 from .handover import hand_over, new_holder
@@ -81,6 +82,15 @@ def urge(task_id: int, actor: User, comment: object) -> HumanTask:
         )
     )
     link = notify.task_link(task.id)
+    centre.record(
+        [h.id for h in holders if h is not None],
+        "urge",
+        task.title,
+        now,
+        actor=actor,
+        instance_id=task.instance_id,
+        task_id=task.id,
+    )
     for holder in holders:
         if holder is not None:
             notify.queue(
@@ -167,6 +177,7 @@ def copy_to(instance_id: int, actor: User, username: object, comment: object) ->
         )
     )
     link = notify.instance_link(instance.id)
+    centre.record([colleague.id], "copy", instance.title, now, actor=actor, instance_id=instance.id)
     notify.queue(
         colleague,
         "copy",
