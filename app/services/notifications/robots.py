@@ -22,8 +22,11 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from ... import clock
 from ...extensions import db
-from ...models import ChatWebhook, OutboxMail, User
+from ...models import ChatWebhook, OutboxMail, Role, User
+from ..common.errors import ValidationFailed
+from ..common.transactions import transactional
 from ..instances import rows
 
 KINDS = ("wecom", "dingtalk", "feishu")
@@ -227,3 +230,40 @@ def send(message: Outgoing, timeout: float) -> None:
     code = reply.get("errcode", reply.get("code", reply.get("StatusCode", 0))) if isinstance(reply, dict) else 0
     if code not in (0, "0"):
         raise RobotRefused(f"the robot refused the message: {str(reply)[:300]}")
+
+
+# --- who has a robot ---------------------------------------------------------------------------------
+
+
+@transactional
+def add_robot(
+    kind: str, url: str, *, username: str | None = None, role: str | None = None, secret: str | None = None
+) -> ChatWebhook:
+    """Give a person, or every holder of a role, a group robot; refused with the field named."""
+    errors: dict[str, list[Any]] = {}
+    if kind not in KINDS:
+        errors["kind"] = [_l("must be one of: wecom, dingtalk, feishu")]
+    parts = urllib.parse.urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 1000:
+        errors["url"] = [_l("must be the robot's http(s) webhook address")]
+    if bool(username) == bool(role):
+        errors["user"] = [_l("name either a person or a role")]
+    user = None
+    if username:
+        user = db.session.scalars(db.select(User).where(User.username == username)).first()
+        if user is None:
+            errors["user"] = [_l("no active user '%(name)s'", name=username)]
+    if role and db.session.scalars(db.select(Role.id).where(Role.key == role)).first() is None:
+        errors["role"] = [_l("no role '%(role)s'", role=role)]
+    if errors:
+        raise ValidationFailed(errors)
+    hook = ChatWebhook(
+        kind=kind,
+        url=url,
+        secret=secret or None,
+        user_id=user.id if user else None,
+        role=role or None,
+        created_at=clock.now(),
+    )
+    db.session.add(hook)
+    return hook
