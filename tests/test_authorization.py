@@ -157,6 +157,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.notifications": ("GET", 401, everyone(200)),
     "api.read_notifications": ("POST", 401, everyone(200)),
     "api.users": ("GET", 401, everyone(200)),
+    "processes.record_pdf": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone
 
