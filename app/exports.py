@@ -7,15 +7,22 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, render_template
 from flask_babel import gettext as _
 
 from .clock import company_tz
 from .i18n import current_locale
+from .services.common.errors import ValidationFailed
 from .services.common.spreadsheet import MIME
 from .services.desk.lists import ListRow
 from .services.instances.lifecycle import process_name
 from .services.people.directory import ROLES
+from .views import describe
+
+
+def refused(err: ValidationFailed) -> tuple[str, int]:
+    """A filter the export cannot read: the error page names the field, in the reader's language."""
+    return render_template("error.html", message=describe(err), status=422), 422
 
 
 def xlsx_response(content: bytes, filename: str) -> Response:

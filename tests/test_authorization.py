@@ -158,6 +158,10 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.read_notifications": ("POST", 401, everyone(200)),
     "api.users": ("GET", 401, everyone(200)),
     "processes.record_pdf": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
+    "inbox.tasks_export": ("GET", 302, everyone(200)),
+    "customers.export": ("GET", 302, everyone(200)),  # each sees only the files they may read
+    "complaints.export": ("GET", 302, allowed(COMPLAINT_ROLES, 200)),
+    "supervision.export": ("GET", 302, everyone(200)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, template_folder="templates")
 
-from . import routes  # noqa: E402,F401
+from . import exports, routes  # noqa: E402,F401

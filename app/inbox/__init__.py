@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
 
-from . import list_routes, my_lists, routes  # noqa: E402,F401
+from . import exports, list_routes, my_lists, routes  # noqa: E402,F401

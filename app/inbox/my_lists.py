@@ -6,7 +6,7 @@ from flask import Response, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..exports import instance_rows, list_headers, xlsx_response
+from ..exports import instance_rows, list_headers, refused, xlsx_response
 from ..services.common import spreadsheet
 from ..services.common.errors import ValidationFailed
 from ..services.desk import inbox as inbox_service
@@ -38,8 +38,11 @@ def my_list(scope: str) -> tuple[str, int]:
 
 @bp.route("/my/<any(started, done, copied):scope>.xlsx")
 @login_required
-def my_list_export(scope: str) -> Response:
-    query = list_service.parse_query({**request.args, "scope": scope})
+def my_list_export(scope: str) -> Response | tuple[str, int]:
+    try:
+        query = list_service.parse_query({**request.args, "scope": scope})
+    except ValidationFailed as err:
+        return refused(err)
     rows = list_service.rows_for(current_user, query)
     titles = {"started": _("Started by me"), "done": _("Done"), "copied": _("Copied to me")}
     return xlsx_response(spreadsheet.workbook(titles[scope], list_headers(), instance_rows(rows)), f"{scope}.xlsx")
