@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.extensions import db
-from app.models import User
+from app.models import ComplaintReport, User
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser
@@ -160,3 +160,15 @@ def test_transfer_and_reassign_offer_only_who_holds_the_role_and_say_when_nobody
     vp = ApiUser(app.test_client(), "sales_vp", PASSWORD)
     assert vp.get(f"/api/v1/users?q=&for=reassign&task={task_id}").json["users"] == []
     assert vp.get("/api/v1/users?q=&for=reassign").status_code == 422
+
+
+def test_an_escalation_reaches_the_supervisors_bell(app: Flask) -> None:
+    db.session.add(ComplaintReport(year=2026, month=10, created_at=app.extensions["clock"].now()))
+    db.session.commit()  # October's report exists: the tick below starts no report task
+    ApiUser(app.test_client(), "salesperson", PASSWORD).start_credit(customer_code="MC3")
+    result = app.test_cli_runner().invoke(args=["scheduler", "tick", "--at", "2026-11-25T18:30:00+08:00"])
+    assert result.exit_code == 0 and "escalations: 1" in result.output
+    vp = ApiUser(app.test_client(), "sales_vp", PASSWORD)
+    lines = vp.client.get("/api/v1/notifications", headers={**vp.headers, "Accept-Language": "zh"}).json
+    assert [n["kind"] for n in lines["notifications"]] == ["escalation"]
+    assert "逾期待督办" in lines["notifications"][0]["text"] and lines["notifications"][0]["task_id"]
