@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.extensions import db
-from app.models import ComplaintReport, User
+from app.models import ComplaintReport, HumanTask, User
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser
@@ -172,3 +172,13 @@ def test_an_escalation_reaches_the_supervisors_bell(app: Flask) -> None:
     lines = vp.client.get("/api/v1/notifications", headers={**vp.headers, "Accept-Language": "zh"}).json
     assert [n["kind"] for n in lines["notifications"]] == ["escalation"]
     assert "逾期待督办" in lines["notifications"][0]["text"] and lines["notifications"][0]["task_id"]
+
+
+def test_an_english_reader_reads_the_task_in_english(app: Flask) -> None:
+    ApiUser(app.test_client(), "salesperson", PASSWORD).start_credit(customer_code="MC4")
+    manager = ApiUser(app.test_client(), "sales_manager", PASSWORD)
+    english = manager.client.get("/api/v1/notifications", headers={**manager.headers, "Accept-Language": "en"}).json
+    task = db.session.get(HumanTask, manager.only_task()["id"])
+    assert task.title_en and english["notifications"][0]["text"] == f"New task for you: {task.title_en}"
+    chinese = manager.client.get("/api/v1/notifications", headers={**manager.headers, "Accept-Language": "zh"}).json
+    assert chinese["notifications"][0]["text"] == f"您有新的待办：{task.title}"

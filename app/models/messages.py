@@ -22,6 +22,8 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     # What it is about, as people typed or the diagram named it (data, shown as it is).
     subject: Mapped[str] = mapped_column(String(300))
+    # The task's English title where the diagram gives one, for English readers.
+    subject_en: Mapped[str | None] = mapped_column(String(300))
     # approve | reject | return | complete, for a decision; who did it, for an urge, copy or decision.
     decision: Mapped[str | None] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

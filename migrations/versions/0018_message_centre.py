@@ -22,6 +22,7 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("subject", sa.String(300), nullable=False),
+        sa.Column("subject_en", sa.String(300)),
         sa.Column("decision", sa.String(20)),
         sa.Column("actor_id", sa.Integer(), sa.ForeignKey("users.id")),
         sa.Column("instance_id", sa.Integer(), sa.ForeignKey("process_instances.id", ondelete="CASCADE")),

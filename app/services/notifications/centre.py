@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, update
 
 from ... import clock
 from ...extensions import db
+from ...i18n import current_locale
 from ...models import Notification, User
 from ..common.transactions import transactional
 from . import robots
@@ -119,15 +120,16 @@ _DECISION_WORDS = {"approve": _l("approved"), "reject": _l("rejected"), "return"
 def describe(line: Notification, actor_name: str | None) -> str:
     """What the line says, in the reader's language; the subject is the data people typed."""
     who = actor_name or ""
+    subject = line.subject_en if line.subject_en and current_locale() == "en" else line.subject
     if line.kind == "assignment":
-        return str(_l("New task for you: %(subject)s", subject=line.subject))
+        return str(_l("New task for you: %(subject)s", subject=subject))
     if line.kind == "returned":
-        return str(_l("Returned to you: %(subject)s", subject=line.subject))
+        return str(_l("Returned to you: %(subject)s", subject=subject))
     if line.kind == "urge":
-        return str(_l("%(name)s asks you to act on %(subject)s", name=who, subject=line.subject))
+        return str(_l("%(name)s asks you to act on %(subject)s", name=who, subject=subject))
     if line.kind == "copy":
-        return str(_l("%(name)s copied you on %(subject)s", name=who, subject=line.subject))
+        return str(_l("%(name)s copied you on %(subject)s", name=who, subject=subject))
     if line.kind == "escalation":
-        return str(_l("Overdue work to chase: %(subject)s", subject=line.subject))
+        return str(_l("Overdue work to chase: %(subject)s", subject=subject))
     word = _DECISION_WORDS.get(line.decision or "", _l("handled"))
-    return str(_l("%(name)s %(decision)s your application %(subject)s", name=who, decision=word, subject=line.subject))
+    return str(_l("%(name)s %(decision)s your application %(subject)s", name=who, decision=word, subject=subject))

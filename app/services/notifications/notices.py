@@ -137,13 +137,16 @@ def assignments(tasks: list[HumanTask], now: datetime, kind: str | None = None) 
                 "user_id": user_id,
                 "kind": line_kind,
                 "subject": task.title[:300],
+                "subject_en": (task.title_en or "")[:300] or None,
                 "instance_id": task.instance_id,
                 "task_id": task.id,
                 "created_at": now,
             }
             for user_id in people
         )
-        messages.append(robots.Message(people, line_kind, task.title, task.instance_id, task.id))
+        messages.append(
+            robots.Message(people, line_kind, task.title, task.instance_id, task.id, subject_en=task.title_en)
+        )
         if task.assignee_id is None and task.role:
             queued_for_roles.setdefault(task.role, []).append((task.title, task.id))
     rows.queue_mails(mails)

@@ -105,6 +105,7 @@ class Message:
     task_id: int | None = None
     actor_name: str | None = None
     decision: str | None = None
+    subject_en: str | None = None  # the task's English title, for a person who reads English
 
 
 def tell_people(messages: list[Message], now: datetime) -> None:
@@ -126,7 +127,8 @@ def tell_people(messages: list[Message], now: datetime) -> None:
         link = _link(message.instance_id, message.task_id)
         for user_id in message.user_ids:
             for hook, locale in hooks.get(user_id, []):
-                title, text = _compose(message.kind, message.subject, locale, message.actor_name, message.decision)
+                subject = message.subject_en if message.subject_en and locale == "en" else message.subject
+                title, text = _compose(message.kind, subject, locale, message.actor_name, message.decision)
                 queued.extend(_rows([hook], message.kind, title, text, link, now, user_id))
     rows.queue_mails(queued)
 
