@@ -13,8 +13,8 @@ from ..services.common.errors import ValidationFailed
 from ..services.desk import lists as list_service
 from ..services.notifications import centre
 from ..services.people import search as people_search
-from . import bp
 from .auth import api_user, token_required
+from .blueprint import bp
 
 Reply = tuple[Any, int]
 

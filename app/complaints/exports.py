@@ -12,7 +12,7 @@ from ..models import Complaint
 from ..services.common import spreadsheet
 from ..services.complaints import cases as complaint_service
 from ..services.people.access import roles_of
-from . import bp
+from .blueprint import bp
 from .routes import COMPLAINT_ROLES
 
 

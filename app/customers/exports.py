@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ..exports import xlsx_response
 from ..services.common import spreadsheet
 from ..services.credit import credit_file as customer_service
-from . import bp
+from .blueprint import bp
 
 
 @bp.route("/customers.xlsx")

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from . import exports, list_routes, my_lists, routes  # noqa: F401 - their routes attach themselves to bp
+from .blueprint import bp
 
-bp = Blueprint("inbox", __name__, template_folder="templates")
-
-from . import exports, list_routes, my_lists, routes  # noqa: E402,F401
+__all__ = ["bp"]

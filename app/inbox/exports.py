@@ -10,7 +10,7 @@ from ..exports import company_time, refused, role_label, status_label, xlsx_resp
 from ..services.common import spreadsheet
 from ..services.common.errors import ValidationFailed
 from ..services.desk import inbox as inbox_service
-from . import bp
+from .blueprint import bp
 
 
 @bp.route("/tasks.xlsx")

@@ -14,7 +14,7 @@ from ..services.desk import lists as list_service
 from ..services.people import search as people_search
 from ..services.people.search import department_label
 from ..views import describe
-from . import bp
+from .blueprint import bp
 
 
 @bp.route("/my/<any(started, done, copied):scope>")

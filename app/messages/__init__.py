@@ -1,7 +1,6 @@
 """The message centre (the bell in the top bar): what each person has been told, unread first in mind."""
 
-from flask import Blueprint
+from . import routes  # noqa: F401 - its routes attach themselves to bp
+from .blueprint import bp
 
-bp = Blueprint("messages", __name__, template_folder="templates")
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..services.notifications import centre
-from . import bp
+from .blueprint import bp
 
 
 class ReadForm(FlaskForm):

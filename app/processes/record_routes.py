@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..services.instances import record as record_service
 from ..views import data_rows
-from . import bp
+from .blueprint import bp
 
 
 @bp.route("/instances/<id:instance_id>/record.pdf")

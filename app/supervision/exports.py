@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ..exports import company_time, xlsx_response
 from ..services.common import spreadsheet
 from ..services.deadlines import supervision as desk_service
-from . import bp
+from .blueprint import bp
 
 
 @bp.route("/supervision.xlsx")

@@ -10,9 +10,11 @@ from ...models import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, U
 from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..deadlines.supervision import subordinate_ids
-from ..notifications import centre
-from ..notifications import notices as notify
+from ..instances.projection import Step, load_runtime, project
+from ..modeling.specs import bundle_for_id
+from ..notifications import centre, notices
 from ..people.accounts import user_named
+from .comments import open_to_contributions
 from .handover import hand_over, new_holder
 
 
@@ -47,7 +49,7 @@ def transfer(task_id: int, actor: User, assignee_username: object, comment: obje
 
 
 def _holders(task: HumanTask) -> list[User]:
-    return [task.assignee] if task.assignee else notify.role_holders(task.role or "")
+    return [task.assignee] if task.assignee else notices.role_holders(task.role or "")
 
 
 def may_urge(task: HumanTask, actor: User, holders: list[User] | None = None) -> bool:
@@ -81,7 +83,7 @@ def urge(task_id: int, actor: User, comment: object) -> HumanTask:
             comment=opinion,
         )
     )
-    link = notify.task_link(task.id)
+    link = notices.task_link(task.id)
     centre.record(
         [h.id for h in holders if h is not None],
         "urge",
@@ -93,7 +95,7 @@ def urge(task_id: int, actor: User, comment: object) -> HumanTask:
     )
     for holder in holders:
         if holder is not None:
-            notify.queue(
+            notices.queue(
                 holder,
                 "urge",
                 f"[催办 Reminder] {task.title}",
@@ -110,9 +112,6 @@ DECISIONS = ("approve", "reject", "return", "complete")
 @transactional
 def withdraw(instance_id: int, actor: User, comment: object) -> ProcessInstance:
     """The filer takes the application back while nobody has acted on the next step yet (撤回)."""
-    from ..instances.projection import Step, load_runtime, project
-    from ..modeling.specs import bundle_for_id
-
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(_l("instance %(id)s does not exist", id=instance_id))
@@ -147,8 +146,6 @@ def withdraw(instance_id: int, actor: User, comment: object) -> ProcessInstance:
 @transactional
 def copy_to(instance_id: int, actor: User, username: object, comment: object) -> InstanceWatcher:
     """Copy a colleague on an instance (抄送): they may read it and its history, never act on it."""
-    from .comments import open_to_contributions
-
     instance = open_to_contributions(actor, instance_id)
     opinion = _opinion(comment)
     if not isinstance(username, str) or not username.strip():
@@ -176,9 +173,9 @@ def copy_to(instance_id: int, actor: User, username: object, comment: object) ->
             details={"user": colleague.username},
         )
     )
-    link = notify.instance_link(instance.id)
+    link = notices.instance_link(instance.id)
     centre.record([colleague.id], "copy", instance.title, now, actor=actor, instance_id=instance.id)
-    notify.queue(
+    notices.queue(
         colleague,
         "copy",
         f"[抄送 For your information] {instance.title}",
