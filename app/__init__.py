@@ -93,6 +93,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .complaints import bp as complaints_bp
     from .customers import bp as customers_bp
     from .inbox import bp as inbox_bp
+    from .messages import bp as messages_bp
     from .modeler import bp as modeler_bp
     from .processes import bp as processes_bp
     from .services.complaints import (
@@ -115,6 +116,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(complaints_bp)
     app.register_blueprint(collaboration_bp)
     app.register_blueprint(modeler_bp)
+    app.register_blueprint(messages_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
     register_web(app)

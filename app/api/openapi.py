@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .openapi_collaboration import collaboration_paths
+from .openapi_lists import lists_paths
 
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 _VALIDATION = {
@@ -266,4 +267,5 @@ def document() -> dict[str, Any]:
         },
     }
     doc["paths"].update(inbox_paths())
+    doc["paths"].update(lists_paths())
     return doc

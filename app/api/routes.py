@@ -12,6 +12,7 @@ from ..services.common.errors import DomainError, ValidationFailed
 from ..services.credit import credit_file as customer_service
 from ..services.deadlines import supervision as desk_service
 from ..services.desk import actions as action_service
+from ..services.desk import lists as list_service
 from ..services.desk import tasks as task_service
 from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
@@ -97,6 +98,7 @@ def start(process_key: str) -> Reply:
 @token_required
 def instance(instance_id: int) -> Reply:
     row = instance_service.get_for(api_user(), instance_id)
+    list_service.mark_copy_read(api_user(), row.id)
     return jsonify(instance_json(row, instance_service.tasks_of(row), instance_service.history(row))), 200
 
 
