@@ -87,6 +87,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "_healthz": ("GET", 200, everyone(200)),
     "api.token": ("POST", 422, everyone(422)),
     "api.openapi": ("GET", 200, everyone(200)),
+    "api.docs": ("GET", 200, everyone(200)),  # the reference page and its Swagger UI files are public
+    "api.docs_file": ("GET", 200, everyone(200)),
     "api.tasks": ("GET", 401, everyone(200)),
     "api.overdue": ("GET", 401, everyone(200)),
     "api.instance": ("GET", 401, allowed(INSTANCE_VIEWERS, 200)),
@@ -186,6 +188,7 @@ def objects(app: Flask) -> dict[str, Any]:
         "name": "credit_policy.dmn",
         "form_key": "credit_approval",
         "asset": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+        "docs_file": "swagger-ui.css",
     }
 
 

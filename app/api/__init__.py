@@ -1,5 +1,7 @@
-from flask import Blueprint
+"""The JSON API under /api/v1. Its OpenAPI document is generated from these routes (reference.py)."""
 
-bp = Blueprint("api", __name__)
+from apiflask import APIBlueprint
 
-from . import collaboration, inbox_routes, models, routes  # noqa: E402,F401
+bp = APIBlueprint("api", __name__, template_folder="templates")
+
+from . import collaboration, inbox_routes, models, reference, routes  # noqa: E402,F401
