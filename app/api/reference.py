@@ -103,6 +103,8 @@ def _narrowed(spec: dict[str, Any]) -> dict[str, Any]:
                 operation["responses"].update(refusals_for(set(_UNDECLARED), _REFUSAL, _INVALID))
     spec["paths"] = dict(sorted(paths.items()))
     spec["servers"] = [{"url": PREFIX}]
+    used = {tag for operations in paths.values() for operation in operations.values() for tag in operation["tags"]}
+    spec["tags"] = [{"name": tag} for tag in sorted(used)]
     return _merged_twins(spec)
 
 
