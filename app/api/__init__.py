@@ -1,7 +1,6 @@
 """The JSON API under /api/v1. Its OpenAPI document is generated from these routes (reference.py)."""
 
-from apiflask import APIBlueprint
+from . import collaboration, inbox_routes, models, reference, routes  # noqa: F401 - registers the routes
+from .blueprint import bp
 
-bp = APIBlueprint("api", __name__, template_folder="templates")
-
-from . import collaboration, inbox_routes, models, reference, routes  # noqa: E402,F401
+__all__ = ["bp"]

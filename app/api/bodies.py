@@ -21,7 +21,7 @@ from ..services.common.errors import ValidationFailed
 from ..services.desk.bulk import BULK_DECISIONS
 from ..services.desk.inbox import MAX_PAGE_SIZE, SORTS, STATUSES, TABS
 from ..services.desk.returns import TARGETS
-from . import bp
+from .blueprint import bp
 from .fields import ListOf, Object, Text, Whole
 from .shapes import Invalid, Refusal
 

@@ -14,8 +14,8 @@ from ..services.desk import comments as comment_service
 from ..services.desk import delegation as delegation_service
 from ..services.desk import drafts as draft_service
 from ..services.desk import returns as return_service
-from . import bp
 from .auth import api_user, token_required
+from .blueprint import bp
 from .bodies import Body, NewComment, NewDelegation, Reason, ReturnTo, WithData, body, refusals
 from .fields import Upload
 from .serializers import task_json

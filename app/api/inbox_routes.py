@@ -12,8 +12,8 @@ from ..services.desk import bulk as bulk_service
 from ..services.desk import inbox as inbox_service
 from ..services.desk import saved_filters as filter_service
 from ..services.desk import tasks as task_service
-from . import bp
 from .auth import api_user, token_required
+from .blueprint import bp
 from .bodies import Bulk, FilterToSave, TaskQuery, body, refusals
 from .serializers import task_json
 from .shapes import BulkResults, Deleted, InboxPage, SavedFilter, SavedFilters, Task

@@ -20,7 +20,7 @@ from flask import abort, current_app, render_template, send_from_directory
 from werkzeug.routing import IntegerConverter, Rule
 from werkzeug.wrappers import Response
 
-from . import bp
+from .blueprint import bp
 from .bodies import refusals, refusals_for
 from .shapes import Invalid, Refusal
 
