@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from apiflask import APIFlask
+from apiflask.schemas import FileSchema
 from flask import abort, current_app, render_template, send_from_directory
 from werkzeug.routing import IntegerConverter, Rule
 from werkzeug.wrappers import Response
@@ -45,6 +46,7 @@ def openapi() -> dict[str, Any]:
 
 
 @bp.get("/docs")
+@bp.output(FileSchema(type="string", format="html"), content_type="text/html", description="the reference page")
 @refusals(secured=False)
 def docs() -> str:
     """The interactive reference (Swagger UI) over this document."""
@@ -52,6 +54,7 @@ def docs() -> str:
 
 
 @bp.get("/docs/<docs_file>")
+@bp.output(FileSchema, content_type="application/octet-stream", description="a Swagger UI script or style sheet")
 @refusals(404, secured=False)
 def docs_file(docs_file: str) -> Response:
     """Swagger UI's own files, from the installed package: nothing is fetched from elsewhere."""

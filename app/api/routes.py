@@ -47,8 +47,11 @@ def _domain_error(err: DomainError) -> tuple[Response, int]:
 @bp.errorhandler(HTTPError)
 def _schema_refused(err: HTTPError) -> tuple[Response, int]:
     # A body or query refused by its schema: the same answer as a refusal by a service.
+    # webargs files the messages under where it read them ("json", "query", "files"): the fields count.
     detail = err.detail if isinstance(err.detail, dict) else {}
-    messages = detail.get("json", detail.get("query", detail))
+    messages: dict[str, Any] = {}
+    for where, found in detail.items():
+        messages.update(found if isinstance(found, dict) else {where: found})
     refused = ValidationFailed(flat_messages(messages) or {"body": [str(err.message)]})
     return jsonify(error=refused.message, errors=refused.errors), 422
 
