@@ -19,6 +19,8 @@ from ..notifications import notices as notify
 from . import events, rows
 from .operations import OPERATIONS, OperationContext
 
+DEFAULT_APPROVAL_FORM = "default_approval"
+
 
 @dataclass
 class Step:
@@ -233,7 +235,8 @@ def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInst
         "search_text": _search_text(title, title_en, instance.business_key),
         "name_en": (_english(task, "nameEn") or "")[:200] or None,
         "title_en": title_en,
-        "form_key": task.form_key,
+        # A user task that names no form gets the standard approval.
+        "form_key": task.form_key or DEFAULT_APPROVAL_FORM,
         "role": _role(task),
         "assignee_id": _user_id(_assignee_name(task)),
         "created_at": step.now,
