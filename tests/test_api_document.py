@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -20,6 +21,7 @@ from .conftest import PASSWORD
 from .support import ApiUser
 
 PREFIX = "/api/v1"
+ROOT = Path(__file__).resolve().parent.parent
 COMPANY_OFFSET = timedelta(hours=8)  # Asia/Shanghai, the tests' company time zone
 
 
@@ -124,6 +126,24 @@ def test_the_reference_page_is_served_from_installed_files(client: FlaskClient) 
     assert client.get(f"{PREFIX}/docs/index.html").status_code == 404  # only the two files it needs
 
 
+def _matches(doc: dict[str, Any], schema: dict[str, Any], answer: Any) -> list[str]:
+    validator = jsonschema_rs.Draft202012Validator({**schema, "components": doc["components"]})
+    return [e.message for e in validator.iter_errors(answer)]
+
+
+def test_a_deployment_answers_what_the_document_says(app: Flask) -> None:
+    owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    xml = (ROOT / "bpmn" / "credit_application.bpmn").read_bytes()
+    headers = {**owner.headers, "Content-Type": "application/xml"}
+    deployed = owner.client.post(f"{PREFIX}/process-models?filename=credit_application.bpmn", data=xml, headers=headers)
+    assert deployed.status_code == 201, deployed.json
+    doc = document(app.test_client())
+    assert _matches(doc, _answer_schema(doc, "/process-models", "post", 201), deployed.json) == []
+    refused = owner.client.post(f"{PREFIX}/process-models", data=b"<nope/>", headers=headers)
+    assert refused.status_code == 422
+    assert _matches(doc, _answer_schema(doc, "/process-models", "post", 422), refused.json) == []
+
+
 def _answer_schema(doc: dict[str, Any], path: str, method: str, status: int) -> dict[str, Any]:
     return doc["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]
 
@@ -196,8 +216,7 @@ def test_every_documented_instant_in_real_answers_is_company_time(app: Flask) ->
         assert answer.status_code == 200, (url, answer.json)
         schema = _answer_schema(doc, path, "get", 200)
         # The answer is exactly what the document describes, keys, kinds and nulls alike.
-        validator = jsonschema_rs.Draft202012Validator({**schema, "components": doc["components"]})
-        assert [e.message for e in validator.iter_errors(answer.json)] == [], url
+        assert _matches(doc, schema, answer.json) == [], url
         instants += _instants(doc, schema, answer.json, path)
 
     fields = {re.sub(r"\[\d+\]", "", where).rsplit(".", 1)[1] for where, _ in instants}

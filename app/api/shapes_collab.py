@@ -61,8 +61,15 @@ class DeployedVersion(Answer):
     created = fields.Boolean()
 
 
+class ElementNote(Answer):
+    NULLABLE = frozenset({"element_id"})
+    element_id = Text()
+    message = Text()
+
+
 class Deployed(DeployedVersion):
     deployed = ListOf(fields.Nested(DeployedVersion))
+    notes = ListOf(fields.Nested(ElementNote), metadata={"description": "standard forms used where none is named"})
 
 
 class ModelVersion(Answer):
