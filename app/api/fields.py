@@ -13,7 +13,8 @@ from marshmallow import fields
 from ..clock import to_company_iso
 
 # Semantic checks (required, lengths, allowed values) stay with the services, which word them for
-# each field; these types only refuse a value of the wrong kind before a service sees it.
+# each field; these types only refuse a value of the wrong kind before a service sees it. Null is
+# let through for the same reason: a service refuses a missing value in its own words.
 _COMMON = {"null": _l("must not be null"), "required": _l("is required"), "validator_failed": _l("is not valid")}
 
 

@@ -1,3 +1,6 @@
+"""The API's core: tokens, tasks, instances, credit files, the supervisor desk, incidents, and how
+every refusal is answered (`{"error"}`, or `{"error", "errors": {field: [messages]}}` for bad input)."""
+
 from __future__ import annotations
 
 from typing import Any
