@@ -21,6 +21,7 @@ from ..services.desk import actions as action_service
 from ..services.desk import tasks as task_service
 from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
+from ..services.instances import unowned as unowned_service
 from ..services.people import accounts as user_service
 from .auth import api_user, token_required
 from .blueprint import bp
@@ -168,6 +169,7 @@ def overdue(filters: dict[str, Any]) -> dict[str, Any]:
 def incidents() -> dict[str, Any]:
     """Instances stopped by a failing diagram, for process owners to retry."""
     rows = incident_service.open_incidents(api_user())
+    loose = unowned_service.open_unowned([i.id for i in rows])
     return {
         "incidents": [
             {
@@ -176,10 +178,22 @@ def incidents() -> dict[str, Any]:
                 "version": i.process_version.version,
                 "business_key": i.business_key,
                 "error": i.error,
+                "unowned_tasks": [{"id": t.id, "name": t.name, "role": t.role} for t in loose.get(i.id, [])],
             }
             for i in rows
         ]
     }
+
+
+@bp.post("/tasks/<id:task_id>/assign")
+@bp.output(Task)
+@refusals(403, 404, 409, 422)
+@token_required
+@body(Reassignment)
+def assign_unowned(task_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    """Give a task that nobody may take to someone, with a reason."""
+    task = unowned_service.assign(task_id, api_user(), sent.get("assignee"), sent.get("reason"))
+    return task_json(task)
 
 
 @bp.post("/instances/<id:instance_id>/retry")

@@ -15,9 +15,10 @@ class Answer(Schema):
     """Every key of an answer is always sent; only the ones named in NULLABLE may be null."""
 
     NULLABLE: ClassVar[frozenset[str]] = frozenset()
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()  # keys sent only in some answers
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        field_obj.required = True
+        field_obj.required = field_name not in self.OPTIONAL
         field_obj.allow_none = field_name in self.NULLABLE
 
 
@@ -32,11 +33,15 @@ class Invalid(Answer):
 
 class ModelProblem(Answer):
     NULLABLE = frozenset({"element_id"})
+    OPTIONAL = frozenset({"file"})
+    file = Text(metadata={"description": "which file, when several were sent"})
     element_id = Text()
     message = Text()
 
 
 class ModelProblems(Answer):
+    OPTIONAL = frozenset({"error"})
+    error = Text()
     errors = ListOf(fields.Nested(ModelProblem))
 
 
@@ -178,6 +183,13 @@ class Desk(Answer):
     due_soon_until = CompanyTime()
 
 
+class UnownedTask(Answer):
+    NULLABLE = frozenset({"role"})
+    id = Whole()
+    name = Text()
+    role = Text()
+
+
 class Incident(Answer):
     NULLABLE = frozenset({"business_key", "error"})
     instance_id = Whole()
@@ -185,6 +197,7 @@ class Incident(Answer):
     version = Whole()
     business_key = Text()
     error = Text()
+    unowned_tasks = ListOf(fields.Nested(UnownedTask), metadata={"description": "open tasks nobody may take"})
 
 
 class Incidents(Answer):

@@ -68,6 +68,9 @@ class ElementNote(Answer):
 
 
 class Deployed(DeployedVersion):
+    # Several files deployed at once answer without notes, and with nulls when only forms changed.
+    NULLABLE = frozenset({"process_key", "version"})
+    OPTIONAL = frozenset({"notes"})
     deployed = ListOf(fields.Nested(DeployedVersion))
     notes = ListOf(fields.Nested(ElementNote), metadata={"description": "standard forms used where none is named"})
 
