@@ -92,6 +92,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "_healthz": ("GET", 200, everyone(200)),
     "api.token": ("POST", 422, everyone(422)),
     "api.openapi": ("GET", 200, everyone(200)),
+    "api.docs": ("GET", 200, everyone(200)),  # the reference page and its Swagger UI files are public
+    "api.docs_file": ("GET", 200, everyone(200)),
     "api.tasks": ("GET", 401, everyone(200)),
     "api.overdue": ("GET", 401, everyone(200)),
     "api.open_complaints": ("GET", 401, allowed({"cs_director", "general_manager"}, 200)),
@@ -218,6 +220,7 @@ def objects(app: Flask) -> dict[str, Any]:
         "name": "credit_policy.dmn",
         "form_key": "credit_approval",
         "asset": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+        "docs_file": "swagger-ui.css",
     }
 
 
