@@ -65,6 +65,8 @@ def token() -> Reply:
     user = user_service.authenticate(username, password)
     if user is None:
         return jsonify(error=_("wrong user name or password")), 401
+    if user.must_change_password:
+        return jsonify(error=_("your password was reset: log in on the web page and choose a new one first")), 403
     return jsonify(token=user_service.issue_token(user)), 200
 
 

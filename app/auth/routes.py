@@ -76,6 +76,20 @@ def _remember_locale(response: Response, locale: str) -> Response:
     return response
 
 
+# What a person whose password was reset may still reach before choosing a new one.
+_BEFORE_NEW_PASSWORD = {"auth.change_password", "auth.logout", "auth.language", "static"}
+
+
+@bp.before_app_request
+def _new_password_first() -> Response | None:
+    """After an administrator's reset, the next page is the password page, whatever was asked for."""
+    if request.path.startswith("/api/") or request.endpoint in _BEFORE_NEW_PASSWORD:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_limit_per_address, methods=["POST"])
 @limiter.limit(_limit_per_user, key_func=_login_name, methods=["POST"])

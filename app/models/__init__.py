@@ -8,7 +8,7 @@ from .forms import FormVersion
 from .inbox import SavedFilter
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
-from .users import ApiToken, Role, User, user_roles
+from .users import ApiToken, Department, Role, User, user_roles
 
 __all__ = [
     "TaskReturn",
@@ -16,6 +16,7 @@ __all__ = [
     "InstanceComment",
     "InstanceAttachment",
     "Delegation",
+    "Department",
     "ApiToken",
     "AuditEvent",
     "CalendarDay",

@@ -1,6 +1,15 @@
-"""The company's roles and the demo org chart, as domain.md describes them."""
+"""The company's roles and the demo org chart, as domain.md describes them.
+
+Roles are data (the `roles` table, managed under Administration); `ROLES` is only the standard set a
+new installation and the demo company start from. Code asks `role_names()` for the roles that exist.
+"""
 
 from __future__ import annotations
+
+from flask import g, has_request_context
+
+from ...extensions import db
+from ...models import Role
 
 ROLES: dict[str, tuple[str, str]] = {
     "salesperson": ("业务员", "Salesperson"),
@@ -63,3 +72,31 @@ DEPARTMENTS: dict[str, tuple[str, str]] = {
     "service": ("服务部门", "Service"),
     "management": ("总经理办公室", "Management"),
 }
+
+
+# Who heads each demo department (department key -> user name).
+DEMO_HEADS: dict[str, str] = {
+    "management": "general_manager",
+    "sales": "sales_manager",
+    "finance": "finance_director",
+    "customer_service": "cs_director",
+    "production": "production_manager",
+    "logistics": "logistics_director",
+    "service": "service_owner",
+}
+
+
+def role_names() -> dict[str, tuple[str, str]]:
+    """Every role that exists now, key -> (Chinese name, English name); read once per request."""
+    if has_request_context() and "_role_names" in g:
+        return g._role_names
+    names = {key: (zh, en) for key, zh, en in db.session.execute(db.select(Role.key, Role.name_zh, Role.name_en))}
+    if has_request_context():
+        g._role_names = names
+    return names
+
+
+def forget_role_names() -> None:
+    """After a role is added or retired, this request's later reads see it."""
+    if has_request_context():
+        g.pop("_role_names", None)
