@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import HumanTask, User
 from app.services.desk import saved_filters
+from app.services.people import organisation
 from app.services.people.directory import DEMO_SUPERVISORS
 
 from .conftest import PASSWORD, csrf_token, login
@@ -42,6 +43,7 @@ SALES = {"salesperson", "salesperson2"}
 TASK_HOLDER = {"sales_manager"}
 TASK_SUPERVISORS = {"sales_vp", "general_manager"}
 FILTER_OWNER = {"sales_manager"}
+AUDITORS = {"admin", "finance_director", "credit_controller"}
 DELEGATOR = "credit_controller"  # a delegation far in the future, so it changes nobody's work meanwhile
 
 
@@ -147,6 +149,27 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.upload_model": ("POST", 401, allowed({"process_owner"}, 422)),
     "api.list_models": ("GET", 401, allowed({"process_owner"}, 200)),
     "api.model_xml": ("GET", 401, allowed({"process_owner"}, 200)),
+    "admin.people": ("GET", 302, allowed({"admin"}, 200)),
+    "admin.person": ("GET", 302, allowed({"admin"}, 200)),
+    "admin.reset_password": ("POST", 302, allowed({"admin"}, 302)),
+    "admin.roles": ("GET", 302, allowed({"admin"}, 200)),
+    "admin.retire_role": ("POST", 302, allowed({"admin"}, 404)),  # no role named in the form
+    "admin.departments": ("GET", 302, allowed({"admin"}, 200)),
+    "admin.import_people": ("GET", 302, allowed({"admin"}, 200)),
+    "admin.import_template": ("GET", 302, allowed({"admin"}, 200)),
+    "admin.audit": ("GET", 302, allowed(AUDITORS, 200)),
+    "admin.audit_export": ("GET", 302, allowed(AUDITORS, 200)),
+    "api.admin_users": ("GET", 401, allowed({"admin"}, 200)),
+    "api.admin_create_user": ("POST", 401, allowed({"admin"}, 422)),
+    "api.admin_update_user": ("PATCH", 401, allowed({"admin"}, 200)),  # nothing to change
+    "api.admin_reset_password": ("POST", 401, allowed({"admin"}, 200)),
+    "api.admin_roles": ("GET", 401, allowed({"admin"}, 200)),
+    "api.admin_create_role": ("POST", 401, allowed({"admin"}, 422)),
+    "api.admin_retire_role": ("DELETE", 401, allowed({"admin"}, 204)),
+    "api.admin_departments": ("GET", 401, allowed({"admin"}, 200)),
+    "api.admin_create_department": ("POST", 401, allowed({"admin"}, 422)),
+    "api.admin_import": ("POST", 401, allowed({"admin"}, 422)),  # no file
+    "api.audit": ("GET", 401, allowed(AUDITORS, 200)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone
 
@@ -161,6 +184,7 @@ def objects(app: Flask) -> dict[str, Any]:
     task_id = db.session.scalars(db.select(HumanTask.id).where(HumanTask.instance_id == instance_id)).one()
     owner = db.session.scalars(db.select(User).where(User.username == "sales_manager")).one()
     saved = saved_filters.save(owner, "late credit", {"process": "credit_application"})
+    admin = db.session.scalars(db.select(User).where(User.username == "admin")).one()
     attachment_id = sales.client.post(
         f"/api/v1/instances/{instance_id}/attachments",
         data={"file": (io.BytesIO(b"%PDF-1.4 test"), "a.pdf")},
@@ -186,6 +210,8 @@ def objects(app: Flask) -> dict[str, Any]:
         "name": "credit_policy.dmn",
         "form_key": "credit_approval",
         "asset": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+        "username": "salesperson2",  # the administrator resets their password after their own turn
+        "key": organisation.add_role(admin, {"key": "retirable", "name": "可撤", "name_en": "Retirable"}).key,
     }
 
 
@@ -207,7 +233,7 @@ def _call(client: FlaskClient, method: str, url: str, headers: dict[str, str] | 
         return client.get(url, headers=headers).status_code
     if method == "DELETE":
         return client.delete(url, headers=headers).status_code
-    if method in ("PUT", "DELETE"):
+    if method in ("PUT", "PATCH"):
         return client.open(url, method=method, json={}, headers=headers).status_code
     if url.startswith("/api/"):
         return client.post(url, json={}, headers=headers).status_code

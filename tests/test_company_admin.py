@@ -135,7 +135,8 @@ def test_roles_are_data_added_and_retired_only_when_unused(admin: ApiUser) -> No
         {"key": "quality_inspector", "name": "质检员", "name_en": "Quality inspector", "description": "来料检验"},
     )
     assert added.status_code == 201
-    assert admin.post("/api/v1/admin/roles", {"key": "quality_inspector", "name": "x", "name_en": "x"}).status_code == 422
+    again = admin.post("/api/v1/admin/roles", {"key": "quality_inspector", "name": "x", "name_en": "x"})
+    assert again.status_code == 422
     given = admin.post("/api/v1/admin/users", {**NEW_PERSON, "roles": ["quality_inspector"]})
     assert given.status_code == 201
     in_use = admin.client.delete("/api/v1/admin/roles/sales_manager", headers=admin.headers)
@@ -160,11 +161,14 @@ def test_a_role_with_an_open_task_cannot_be_retired(app: Flask, admin: ApiUser) 
 def test_departments_have_a_head(admin: ApiUser) -> None:
     made = admin.post(
         "/api/v1/admin/departments",
-        {"key": "quality", "name": "质量部", "name_en": "Quality", "head": "production_manager", "parent": "production"},
+        {"key": "quality", "name": "质量部", "name_en": "Quality", "head": "production_manager",
+         "parent": "production"},
     )
     assert made.status_code == 201 and made.json["head"] == "production_manager"
     department = db.session.scalars(db.select(Department).where(Department.key == "quality")).one()
     assert department.parent.key == "production"
-    again = admin.post("/api/v1/admin/departments", {"key": "quality", "name": "质量部", "name_en": "Q", "head": "nobody"})
+    again = admin.post(
+        "/api/v1/admin/departments", {"key": "quality", "name": "质量部", "name_en": "Q", "head": "nobody"}
+    )
     assert again.status_code == 422 and set(again.json["errors"]) == {"key", "head"}
     assert admin.post("/api/v1/admin/users", {**NEW_PERSON, "department": "quality"}).status_code == 201

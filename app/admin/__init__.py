@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
 
-from . import routes  # noqa: E402,F401
+from . import audit, organisation, people, routes  # noqa: E402,F401

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..models import Department, Role, User
@@ -130,6 +129,7 @@ def admin_create_department() -> Reply:
 @bp.post("/admin/import")
 @token_required
 def admin_import() -> Reply:
+    staff.require_admin(api_user())
     upload = request.files.get("file")
     if upload is None:
         raise ValidationFailed({"file": [_l("attach the spreadsheet as the multipart field 'file'")]})
@@ -143,14 +143,9 @@ def admin_import() -> Reply:
 def audit() -> Reply | Response:
     args = {k: v for k, v in request.args.items()}
     if request.args.get("format") == "xlsx":
-        return _xlsx(trail.export_xlsx(api_user(), args, export_headers()))
+        return _xlsx(trail.export_xlsx(api_user(), args, trail.export_headers()))
     rows, after = trail.page(api_user(), args)
     return jsonify(events=[r.as_json() for r in rows], next=after), 200
-
-
-def export_headers() -> list[str]:
-    return [_("Time"), _("Who"), _("Action"), _("Process"), _("Instance"), _("Customer"), _("Subject"), _("Task"),
-            _("Comment"), _("Details")]
 
 
 def _xlsx(data: bytes) -> Response:

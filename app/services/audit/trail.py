@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -187,3 +188,9 @@ def _safe(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
+
+
+def export_headers() -> list[str]:
+    """The export's column titles, in the reader's language."""
+    return [_("Time"), _("Who"), _("Action"), _("Process"), _("Instance"), _("Customer"), _("Subject"), _("Task"),
+            _("Comment"), _("Details")]
