@@ -16,6 +16,7 @@ from ..services.desk import tasks as task_service
 from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
 from ..services.people import accounts as user_service
+from ..services.people import sign_in
 from . import bp
 from .auth import api_user, token_required
 from .openapi import document
@@ -62,7 +63,7 @@ def token() -> Reply:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise ValidationFailed({"username": [_l("username and password are required strings")]})
-    user = user_service.authenticate(username, password)
+    user = sign_in.authenticate(username, password)
     if user is None:
         return jsonify(error=_("wrong user name or password")), 401
     if user.must_change_password:

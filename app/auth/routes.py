@@ -17,6 +17,7 @@ from ..extensions import limiter
 from ..i18n import LOCALE_COOKIE, LOCALES
 from ..services.common.errors import ValidationFailed
 from ..services.people import accounts as user_service
+from ..services.people import sign_in
 from . import bp
 
 # A year: the choice outlives sessions, it is only which language the login page speaks.
@@ -98,7 +99,7 @@ def login() -> str | Response:
         return redirect(url_for("inbox.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = user_service.authenticate(form.username.data or "", form.password.data or "")
+        user = sign_in.authenticate(form.username.data or "", form.password.data or "")
         if user is None:
             form.password.errors = [_("Wrong user name or password")]
         else:
