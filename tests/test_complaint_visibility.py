@@ -10,11 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Complaint
+from app.models import Complaint, HumanTask
 
 from .conftest import PASSWORD, login
 from .support import ApiUser
-from .test_complaints import act, started
+from .test_complaints import act, intake, started
 
 
 def _listed(app: Flask, username: str) -> set[str]:
@@ -73,3 +73,26 @@ def test_the_statistics_are_for_the_register_holders_only(app: Flask) -> None:
         client = app.test_client()
         login(client, person)
         assert client.get("/complaints/stats").status_code == code
+
+
+def test_a_service_complaint_goes_to_the_head_of_the_department_it_names(app: Flask, client: FlaskClient) -> None:
+    cs, gm = ApiUser(client, "cs_director", PASSWORD), ApiUser(client, "general_manager", PASSWORD)
+    missing = intake(cs, category="service_quality")
+    assert missing.status_code == 422 and "department" in missing.json["errors"]
+    case = started(cs, category="service_quality", department="logistics")
+    act(gm, case["id"], "批准转办", {"transfer_decision": "approve"})
+    opinion = db.session.scalars(
+        db.select(HumanTask).where(HumanTask.instance_id == case["id"], HumanTask.status == "open")
+    ).one()
+    assert opinion.name == "服务质量处理意见" and opinion.assignee.username == "logistics_director"
+    # A department without a head: the customer-service director's queue takes it.
+    headless = ApiUser(client, "admin", PASSWORD).post(
+        "/api/v1/admin/departments", {"key": "canteen", "name": "食堂", "name_en": "Canteen"}
+    )
+    assert headless.status_code == 201
+    other = started(cs, category="service_quality", department="canteen")
+    act(gm, other["id"], "批准转办", {"transfer_decision": "approve"})
+    queued = [t for t in cs.tasks() if t["instance_id"] == other["id"]]
+    assert [(t["name"], t["assignee"], t["role"]) for t in queued] == [("服务质量处理意见", None, "cs_director")]
+    roles = ApiUser(client, "admin", PASSWORD).get("/api/v1/admin/roles").json["roles"]
+    assert "service_owner" not in {r["key"] for r in roles}

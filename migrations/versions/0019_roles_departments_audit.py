@@ -24,7 +24,6 @@ _ROLES = [
     ("cs_director", "客服主任", "Customer service director"),
     ("production_manager", "生产部经理", "Production manager"),
     ("logistics_director", "仓储物流主任", "Logistics director"),
-    ("service_owner", "系统负责人", "Service owner"),
     ("credit_controller", "信用控制主管", "Credit controller"),
     ("process_owner", "流程负责人", "Process owner"),
     ("admin", "系统管理员", "Administrator"),

@@ -17,7 +17,7 @@ from ...extensions import db
 from ...models import ApiToken, Department, Role, User
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
-from .directory import DEMO_DEPARTMENTS, DEMO_HEADS, DEMO_SUPERVISORS, DEPARTMENTS, ROLES
+from .directory import DEMO_DEPARTMENTS, DEMO_HEADS, DEMO_SUPERVISORS, DEMO_TITLES, DEPARTMENTS, ROLES
 
 MIN_PASSWORD_LENGTH = 8
 # Spent on a missing user too, so response time does not reveal which names exist.
@@ -188,7 +188,7 @@ def seed_demo(password: str) -> list[User]:
         role_key = "salesperson" if username == "salesperson2" else username
         user = users.get(username)
         if user is None:
-            zh, en = ROLES[role_key]
+            zh, en = ROLES.get(role_key) or DEMO_TITLES[username]
             suffix = " 2" if username == "salesperson2" else ""
             user = User(
                 username=username,
@@ -202,7 +202,7 @@ def seed_demo(password: str) -> list[User]:
         user.password_hash = hash_password(password)
         user.active = True
         user.department = DEMO_DEPARTMENTS[username]
-        if roles[role_key] not in user.roles:
+        if role_key in roles and roles[role_key] not in user.roles:
             user.roles.append(roles[role_key])
     db.session.flush()
     for username, boss in DEMO_SUPERVISORS.items():

@@ -20,7 +20,6 @@ ROLES: dict[str, tuple[str, str]] = {
     "cs_director": ("客服主任", "Customer service director"),
     "production_manager": ("生产部经理", "Production manager"),
     "logistics_director": ("仓储物流主任", "Logistics director"),
-    "service_owner": ("系统负责人", "Service owner"),
     "credit_controller": ("信用控制主管", "Credit controller"),
     "process_owner": ("流程负责人", "Process owner"),
     "admin": ("系统管理员", "Administrator"),
@@ -73,6 +72,12 @@ DEPARTMENTS: dict[str, tuple[str, str]] = {
     "management": ("总经理办公室", "Management"),
 }
 
+
+# Demo people who hold no role of their own: what they are called instead.
+DEMO_TITLES: dict[str, tuple[str, str]] = {
+    # Heads the service department: service-quality complaints naming it reach them (no role needed).
+    "service_owner": ("服务部门负责人", "Head of service"),
+}
 
 # Who heads each demo department (department key -> user name).
 DEMO_HEADS: dict[str, str] = {
