@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from flask import Flask
 
@@ -172,3 +174,24 @@ def test_departments_have_a_head(admin: ApiUser) -> None:
     )
     assert again.status_code == 422 and set(again.json["errors"]) == {"key", "head"}
     assert admin.post("/api/v1/admin/users", {**NEW_PERSON, "department": "quality"}).status_code == 201
+
+
+def test_two_administrators_creating_the_same_person_at_once_make_one(app: Flask, admin: ApiUser) -> None:
+    barrier = threading.Barrier(6)
+    answers: list[int] = []
+    lock = threading.Lock()
+
+    def create() -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post("/api/v1/admin/users", json=NEW_PERSON, headers=admin.headers)
+        with lock:
+            answers.append(response.status_code)
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(answers) == [201] + [422] * 5
+    assert len(_audits("user_created")) == 1

@@ -16,7 +16,7 @@ from ..common.transactions import transactional
 from ..modeling.specs import bundle_for
 from .accounts import user_named
 from .directory import forget_role_names
-from .staff import require_admin
+from .staff import flush_unique, require_admin
 
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
@@ -58,6 +58,7 @@ def add_role(actor: User, body: dict[str, Any]) -> Role:
         raise ValidationFailed(errors)
     role = Role(key=key, name_zh=name, name_en=name_en, description=description.strip())
     db.session.add(role)
+    flush_unique(role, "key", _l("the role '%(key)s' exists already", key=key))
     _audit(actor, "role_added", f"role:{key}", {"name": name, "name_en": name_en})
     forget_role_names()
     return role
@@ -131,6 +132,7 @@ def add_department(actor: User, body: dict[str, Any]) -> Department:
         raise ValidationFailed(errors)
     department = Department(key=key, name_zh=name, name_en=name_en, head=head, parent=parent)
     db.session.add(department)
+    flush_unique(department, "key", _l("the department '%(key)s' exists already", key=key))
     _audit(
         actor, "department_added", f"department:{key}",
         {"name": name, "head": head.username if head else None, "parent": parent.key if parent else None},

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
 
 from ... import clock
 from ...extensions import db
@@ -116,6 +117,15 @@ def _checked(body: dict[str, Any], user: User | None) -> tuple[dict[str, Any], E
     return values, errors
 
 
+def flush_unique(row: object, field: str, message: Any) -> None:
+    """Write the new row now: if someone created the same key at the same moment, say so as a 422."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as err:
+        raise ValidationFailed({field: [message]}) from err
+
+
 def _would_loop(user: User, boss: User) -> bool:
     """True if `user` already sits above `boss` (or is `boss`): making boss their supervisor closes a loop."""
     seen: set[int] = set()
@@ -196,8 +206,8 @@ def create_in_transaction(actor: User, body: dict[str, Any]) -> tuple[User, str]
         active=values.pop("active", True),
     )
     db.session.add(user)
+    flush_unique(user, "username", _l("'%(name)s' exists already", name=username))
     changed = _apply(user, values)
-    db.session.flush()
     _audit(actor, "user_created", user.username, {k: v[1] for k, v in changed.items()})
     return user, secret
 
