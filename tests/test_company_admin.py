@@ -195,3 +195,25 @@ def test_two_administrators_creating_the_same_person_at_once_make_one(app: Flask
         thread.join(timeout=120)
     assert sorted(answers) == [201] + [422] * 5
     assert len(_audits("user_created")) == 1
+
+
+def test_a_new_role_can_be_a_lane_in_the_process_owners_next_diagram(app: Flask, admin: ApiUser) -> None:
+    from .test_process_models import CREDIT
+
+    owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    xml = CREDIT.replace('<bpmn:lane id="lane_finance_director" name="finance_director">',
+                         '<bpmn:lane id="lane_finance_director" name="treasurer">')
+
+    def problems() -> list[str]:
+        answer = owner.client.post("/api/v1/process-models?filename=credit_application.bpmn", data=xml.encode(),
+                                   headers={**owner.headers, "Content-Type": "application/xml"})
+        return [] if answer.status_code == 201 else [e["message"] for e in answer.json["errors"]]
+
+    assert any("treasurer" in p for p in problems())  # not a role yet
+    added = admin.post("/api/v1/admin/roles", {"key": "treasurer", "name": "出纳", "name_en": "Treasurer"})
+    assert added.status_code == 201
+    admin.client.patch("/api/v1/admin/users/finance_director", json={"roles": ["finance_director", "treasurer"]},
+                       headers=admin.headers)
+    assert problems() == []  # deployed: the new role is the lane's queue
+    retire = admin.client.delete("/api/v1/admin/roles/treasurer", headers=admin.headers)
+    assert retire.status_code == 409 and "credit_application" in retire.json["error"]
