@@ -36,4 +36,4 @@ def test_the_administrator_adds_a_person_and_finds_them_in_the_org_chart(browser
 
     browser.get(f"{live_server}/admin/audit?action=user_created")
     rows = wait_for(browser, "#audit tbody").text
-    assert "user_created" in rows and "zhang.san" in rows
+    assert "已创建人员" in rows and "zhang.san" in rows

@@ -29,6 +29,35 @@ EXPORT_LIMIT = 50_000
 FILTERS = ("who", "action", "process", "instance", "customer", "from", "to")
 
 
+# What each recorded action is called on the audit page; an action not listed shows as recorded.
+ACTION_NAMES = {
+    "read_credit_file": _l("read the credit file"),
+    "user_created": _l("person created"),
+    "user_changed": _l("person changed"),
+    "password_reset": _l("password reset"),
+    "role_added": _l("role added"),
+    "role_retired": _l("role retired"),
+    "department_added": _l("department added"),
+    "department_changed": _l("department changed"),
+    "returned_to_queue": _l("task back to its role queue"),
+    "handed_to_supervisor": _l("task handed to the supervisor"),
+    "roles_from_directory": _l("roles from the directory"),
+    "start": _l("filed"),
+    "approve": _l("approved"),
+    "reject": _l("rejected"),
+    "return": _l("returned"),
+    "complete": _l("submitted"),
+    "claim": _l("claimed"),
+    "transfer": _l("transferred"),
+    "reassign": _l("reassigned"),
+    "urge": _l("urged"),
+    "withdraw": _l("withdrew"),
+    "copy_to": _l("copied to"),
+    "escalate": _l("escalated"),
+    "deploy": _l("deployed"),
+}
+
+
 @dataclass
 class Row:
     event: AuditEvent
@@ -41,6 +70,10 @@ class Row:
         if subject.startswith("customer:"):
             return subject.removeprefix("customer:")
         return self.business_key if self.process_key == CREDIT_PROCESS else None
+
+    @property
+    def action_name(self) -> str:
+        return str(ACTION_NAMES.get(self.event.action, self.event.action))
 
     def as_json(self) -> dict[str, Any]:
         e = self.event
