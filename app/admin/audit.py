@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ..services.audit import trail
 from ..services.common.errors import Forbidden, ValidationFailed
 from ..services.people import spreadsheet, staff
-from . import bp
+from .blueprint import bp
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

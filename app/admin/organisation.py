@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from ..services.common.errors import Conflict, NotFound, ValidationFailed
 from ..services.people import organisation, staff
 from ..services.people.finding import matches
-from . import bp
+from .blueprint import bp
 
 
 @bp.route("/roles", methods=["GET", "POST"])

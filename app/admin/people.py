@@ -13,7 +13,7 @@ from ..i18n import LOCALES
 from ..services.common.errors import ValidationFailed
 from ..services.people import organisation, staff
 from ..services.people.accounts import user_named
-from . import bp
+from .blueprint import bp
 
 _TEXT_FIELDS = ("display_name", "display_name_en", "email", "department", "supervisor")
 

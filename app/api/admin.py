@@ -11,8 +11,8 @@ from ..models import Department, Role, User
 from ..services.audit import trail
 from ..services.common.errors import ValidationFailed
 from ..services.people import organisation, spreadsheet, staff
-from . import bp
 from .auth import api_user, token_required
+from .blueprint import bp
 
 Reply = tuple[Any, int]
 

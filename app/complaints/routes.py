@@ -18,7 +18,7 @@ from ..services.common.errors import DomainError, ValidationFailed
 from ..services.complaints import cases as complaint_service
 from ..services.people import stand_ins
 from ..services.people.access import complaint_instances_of, sees_complaint_register
-from . import bp
+from .blueprint import bp
 
 
 class StandInForm(FlaskForm):

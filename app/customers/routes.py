@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from ..services.audit import trail
 from ..services.credit import credit_file as customer_service
-from . import bp
+from .blueprint import bp
 
 
 @bp.route("/customers")

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
 from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -195,8 +196,6 @@ def file_readers(user: User, code: str) -> list[Row]:
 
 def export_xlsx(user: User, args: dict[str, str], headers: list[str]) -> bytes:
     """Every matching row (up to EXPORT_LIMIT) as an Excel workbook, times in company time."""
-    from openpyxl import Workbook
-
     query = _query(_conditions(user, args)).limit(EXPORT_LIMIT)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("audit")

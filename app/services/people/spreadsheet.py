@@ -12,6 +12,7 @@ import zipfile
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
 
 from ...extensions import db
 from ...models import User
@@ -26,8 +27,6 @@ COLUMNS = ("username", "display_name", "display_name_en", "email", "department",
 
 def template_xlsx(notes: list[str]) -> bytes:
     """An empty sheet with the expected header row, and one example row."""
-    from openpyxl import Workbook
-
     book = Workbook()
     sheet = book.active
     sheet.title = "people"
@@ -49,8 +48,6 @@ def _rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
                 raise ValidationFailed({"file": [_l("the workbook unpacks to more than allowed")]})
-        from openpyxl import load_workbook
-
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except ValidationFailed:
         raise

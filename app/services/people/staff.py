@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ... import clock
 from ...extensions import db
+from ...i18n import LOCALES
 from ...models import AuditEvent, Department, HumanTask, Role, User, user_roles
 from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
@@ -68,8 +69,6 @@ def _text(body: dict[str, Any], key: str, errors: Errors, limit: int, required: 
 
 def _checked(body: dict[str, Any], user: User | None) -> tuple[dict[str, Any], Errors]:
     """The values of the keys present in `body`, checked; errors name each bad field."""
-    from ...i18n import LOCALES
-
     errors: Errors = {}
     values: dict[str, Any] = {}
     unknown = sorted(set(body) - set(FIELDS))
