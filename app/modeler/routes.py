@@ -152,7 +152,7 @@ def check() -> tuple[Response, int]:
         return jsonify(ok=False, errors=refusal.errors), 422
     except DiagramError as err:
         return jsonify(ok=False, errors=_problems(err.problems)), 200
-    notes = deployment.default_forms(xml, deployment.dmn_for(xml, filename), filename) if kind == "bpmn" else []
+    notes = deployment.deploy_notes(xml, deployment.dmn_for(xml, filename), filename) if kind == "bpmn" else []
     return jsonify(
         ok=not problems,
         kind=kind,

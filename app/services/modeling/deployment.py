@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,9 +180,10 @@ def bundle_sources(directory: Path) -> list[tuple[str, str, dict[str, str]]]:
     return sources
 
 
-def _deploy(
+def deploy_diagram(
     filename: str, bpmn_xml: str, dmn_xml: dict[str, str], actor: User | None, extra: dict | None = None
 ) -> DeployResult:
+    """A diagram with its decision tables as a new version, if anything changed; part of the caller's transaction."""
     problems = check_diagram(bpmn_xml, dmn_xml, filename)
     if problems:
         raise DiagramError([(p.element_id, p.message) for p in problems])
@@ -230,7 +232,7 @@ def _deploy(
 @transactional
 def sync_directory(directory: Path, actor: User | None = None) -> list[DeployResult]:
     """Deploy every diagram in `directory` whose content (or whose DMN) changed; all or nothing."""
-    return [_deploy(name, xml, dmn, actor) for name, xml, dmn in bundle_sources(directory)]
+    return [deploy_diagram(name, xml, dmn, actor) for name, xml, dmn in bundle_sources(directory)]
 
 
 def deployed_dmn() -> dict[str, tuple[str, str]]:
@@ -267,22 +269,30 @@ def _require_owner(actor: User) -> None:
 def deploy_bpmn(filename: str, bpmn_xml: str, actor: User) -> DeployResult:
     """A BPMN diagram from the modeler or the API, with the decision tables it calls as deployed now."""
     _require_owner(actor)
-    return _deploy(filename, bpmn_xml, dmn_for(bpmn_xml, filename), actor)
+    return deploy_diagram(filename, bpmn_xml, dmn_for(bpmn_xml, filename), actor)
 
 
 @transactional
 def deploy_dmn(filename: str, dmn_xml: str, actor: User) -> list[DeployResult]:
     """A changed decision-table file: every process that uses it gets a new version with it."""
     _require_owner(actor)
+    return redeploy_users_of(filename, dmn_xml, actor)
+
+
+def redeploy_users_of(filename: str, dmn_xml: str, actor: User, skip: set[str] | None = None) -> list[DeployResult]:
+    """Every deployed process using a decision in this file, except those in `skip`, deployed again with it;
+    part of the caller's transaction."""
     decisions = set(decision_ids(parsed(dmn_xml, filename)))
     if not decisions:
         raise DiagramError([(None, say("%(file)s holds no decision table", file=filename))])
     results = []
     for key in _keys_using(decisions):
+        if skip and key in skip:
+            continue
         latest = latest_version(key)
         dmn = _with_dmn(latest, filename, dmn_xml, decisions)
-        results.append(_deploy(latest.source_name, latest.bpmn_xml, dmn, actor))
-    if not results:
+        results.append(deploy_diagram(latest.source_name, latest.bpmn_xml, dmn, actor))
+    if not results and not skip:
         raise DiagramError([(None, say("no deployed process uses the decisions in %(file)s", file=filename))])
     return results
 
@@ -301,7 +311,7 @@ def restore_version(process_key: str, version: int, actor: User) -> DeployResult
     """An earlier version deployed again as the newest one; running instances keep theirs."""
     _require_owner(actor)
     old = version_of(process_key, version)
-    return _deploy(old.source_name, old.bpmn_xml, dict(old.dmn_xml), actor, extra={"restored_from": version})
+    return deploy_diagram(old.source_name, old.bpmn_xml, dict(old.dmn_xml), actor, extra={"restored_from": version})
 
 
 def deployed_dmn_file(name: str) -> str | None:
@@ -343,8 +353,9 @@ def _with_dmn(latest: ProcessVersion, filename: str, xml: str, decisions: set[st
     return dmn
 
 
-def default_forms(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
-    """Where a diagram that names no form gets one of the standard ones, said to the process owner."""
+def deploy_notes(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
+    """What a process owner should know that does not stop a deployment: the standard forms a diagram
+    gets where it names none, and assignees that name nobody today."""
     try:
         bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
     except (DiagramError, XmlRefused):
@@ -357,11 +368,40 @@ def default_forms(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             notes.append(Problem(None, say("the process starts with the standard request page (title, description)")))
     for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
         for task_spec in spec.task_specs.values():
+            if not getattr(task_spec, "manual", False):
+                continue
             ext = getattr(task_spec, "extensions", {}) or {}
-            if getattr(task_spec, "manual", False) and not ext.get("form_key"):
+            element = task_spec.bpmn_id
+            if not ext.get("form_key"):
+                notes.append(
+                    Problem(element, say("this user task uses the standard approval form (approve or reject)"))
+                )
+            assignee = str(ext.get("assignee") or "").strip()
+            if assignee.isidentifier() and not _is_variable(assignee, bpmn_xml) and not _is_user(assignee):
                 notes.append(
                     Problem(
-                        task_spec.bpmn_id, say("this user task uses the standard approval form (approve or reject)")
+                        element,
+                        say(
+                            "assignee '%(name)s' is nobody today: unless it is a variable holding a user name, "
+                            "the task will be an incident for someone to assign",
+                            name=assignee,
+                        ),
                     )
                 )
     return notes
+
+
+def _is_variable(name: str, bpmn_xml: str) -> bool:
+    """Whether the diagram's data may hold this name: the filer the app records, a form field, or a
+    name a script assigns."""
+    if name in ("filed_by", "filed_by_name"):
+        return True
+    forms = current_app.extensions["forms"]
+    if any(forms.get(key).field(name) is not None for key in forms.keys()):
+        return True
+    return re.search(rf"\b{re.escape(name)}\s*=[^=]", bpmn_xml) is not None
+
+
+def _is_user(username: str) -> bool:
+    found = db.session.scalars(db.select(User.id).where(User.username == username, User.active.is_(True))).first()
+    return found is not None
