@@ -68,6 +68,22 @@ class Config:
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
     ATTACHMENT_DIR = Path(os.environ.get("ATTACHMENT_DIR", PROJECT_ROOT / "instance" / "attachments"))
+    # The company directory (LDAP: OpenLDAP or Active Directory); unset, only local accounts sign in.
+    LDAP_URL = os.environ.get("LDAP_URL", "")
+    LDAP_STARTTLS = os.environ.get("LDAP_STARTTLS", "0") == "1"
+    LDAP_CA_FILE = os.environ.get("LDAP_CA_FILE", "")  # the CA that signed the directory's certificate
+    # Either a DN to bind as directly, e.g. "uid={username},ou=people,dc=example,dc=com" or
+    # "{username}@corp.example.com" for AD, or a search under LDAP_SEARCH_BASE with a service account.
+    LDAP_BIND_DN_TEMPLATE = os.environ.get("LDAP_BIND_DN_TEMPLATE", "")
+    LDAP_SEARCH_BASE = os.environ.get("LDAP_SEARCH_BASE", "")
+    LDAP_USER_FILTER = os.environ.get("LDAP_USER_FILTER", "(|(uid={username})(sAMAccountName={username}))")
+    LDAP_BIND_DN = os.environ.get("LDAP_BIND_DN", "")
+    LDAP_BIND_PASSWORD = os.environ.get("LDAP_BIND_PASSWORD", "")
+    # Groups found under this base whose member is the person, besides any memberOf the entry carries.
+    LDAP_GROUP_BASE = os.environ.get("LDAP_GROUP_BASE", "")
+    # "group DN=role key" pairs separated by ";", e.g. "cn=sales,ou=groups,dc=example,dc=com=salesperson".
+    LDAP_GROUP_ROLES = os.environ.get("LDAP_GROUP_ROLES", "")
+    LDAP_TIMEOUT = int(os.environ.get("LDAP_TIMEOUT", "5"))
     # Company total credit cap (第二十四条); None means no cap is configured.
     # A fixed "now" (ISO 8601 with an offset) for a rehearsal or a test of real worker processes;
     # unset, the app runs on the wall clock.

@@ -17,7 +17,7 @@ from .models import User
 from .services.common.errors import DomainError
 from .services.desk import inbox as inbox_service
 from .services.instances import lifecycle
-from .services.people.directory import ROLES
+from .services.people.directory import role_names as known_roles
 
 
 @login_manager.user_loader
@@ -70,7 +70,7 @@ def register_web(app: Flask) -> None:
         locale = current_locale()
 
         def role_name(key: str) -> str:
-            names = ROLES.get(key, (key, key))
+            names = known_roles().get(key, (key, key))
             return names[0] if locale == "zh_CN" else names[1]
 
         def process_name(key: str) -> str:
@@ -78,7 +78,7 @@ def register_web(app: Flask) -> None:
 
         return {
             "open_task_count": open_count,
-            "role_names": ROLES,
+            "role_names": known_roles() if current_user.is_authenticated else {},
             "role_name": role_name,
             "process_name": process_name,
             "current_locale": locale,

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import limiter
 from ..models import ProcessInstance
-from ..services.common.errors import DomainError, ValidationFailed
+from ..services.common.errors import DomainError, Forbidden, ValidationFailed
 from ..services.credit import credit_file as customer_service
 from ..services.deadlines import supervision as desk_service
 from ..services.desk import actions as action_service
@@ -24,6 +24,7 @@ from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
 from ..services.instances import unowned as unowned_service
 from ..services.people import accounts as user_service
+from ..services.people import sign_in
 from .auth import api_user, token_required
 from .blueprint import bp
 from .bodies import (
@@ -79,16 +80,18 @@ def _token_name() -> str:
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USER"], key_func=_token_name)
 @bp.output(Token)
-@refusals(401, 422, 429, secured=False)
+@refusals(401, 403, 422, 429, secured=False)
 @body(Credentials)
 def token(sent: dict[str, Any]) -> dict[str, str]:
     """A bearer token for the other routes."""
     username, password = sent.get("username"), sent.get("password")
     if username is None or password is None:
         raise ValidationFailed({"username": [_l("username and password are required strings")]})
-    user = user_service.authenticate(username, password)
+    user = sign_in.authenticate(username, password)
     if user is None:
         raise Unauthorized(_("wrong user name or password"))
+    if user.must_change_password:
+        raise Forbidden(_("your password was reset: log in on the web page and choose a new one first"))
     return {"token": user_service.issue_token(user)}
 
 

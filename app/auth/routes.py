@@ -17,6 +17,7 @@ from ..extensions import limiter
 from ..i18n import LOCALE_COOKIE, LOCALES
 from ..services.common.errors import ValidationFailed
 from ..services.people import accounts as user_service
+from ..services.people import sign_in
 from .blueprint import bp
 
 # A year: the choice outlives sessions, it is only which language the login page speaks.
@@ -76,6 +77,20 @@ def _remember_locale(response: Response, locale: str) -> Response:
     return response
 
 
+# What a person whose password was reset may still reach before choosing a new one.
+_BEFORE_NEW_PASSWORD = {"auth.change_password", "auth.logout", "auth.language", "static"}
+
+
+@bp.before_app_request
+def _new_password_first() -> Response | None:
+    """After an administrator's reset, the next page is the password page, whatever was asked for."""
+    if request.path.startswith("/api/") or request.endpoint in _BEFORE_NEW_PASSWORD:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_limit_per_address, methods=["POST"])
 @limiter.limit(_limit_per_user, key_func=_login_name, methods=["POST"])
@@ -84,7 +99,7 @@ def login() -> str | Response:
         return redirect(url_for("inbox.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = user_service.authenticate(form.username.data or "", form.password.data or "")
+        user = sign_in.authenticate(form.username.data or "", form.password.data or "")
         if user is None:
             form.password.errors = [_("Wrong user name or password")]
         else:

@@ -10,7 +10,7 @@ from .inbox import SavedFilter
 from .messages import ChatWebhook, Notification
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
-from .users import ApiToken, Role, User, user_roles
+from .users import ApiToken, Department, Role, User, user_roles
 
 __all__ = [
     "TaskReturn",
@@ -18,6 +18,7 @@ __all__ = [
     "InstanceComment",
     "InstanceAttachment",
     "Delegation",
+    "Department",
     "ApiToken",
     "AuditEvent",
     "CalendarDay",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import g
+from sqlalchemy import Select, and_, or_
 
 from ... import clock
 from ...extensions import db
@@ -125,3 +126,44 @@ def may_view_credit_file(user: User, filed_by_ids: set[int]) -> bool:
     if user.role_keys & CREDIT_FILE_ROLES:
         return True
     return user.id in filed_by_ids
+
+
+# 第三篇 五: the complaint register as a whole is for these; everyone else sees the cases they touch.
+COMPLAINT_REGISTER_ROLES = frozenset({"cs_director", "sales_vp", "general_manager"})
+
+
+def sees_complaint_register(user: User) -> bool:
+    return bool(roles_of(user) & COMPLAINT_REGISTER_ROLES)
+
+
+def _people_under(user_id: int) -> set[int]:
+    """Everyone below this person in the org chart, however deep."""
+    found: set[int] = set()
+    frontier = {user_id}
+    while frontier:
+        below = set(db.session.scalars(db.select(User.id).where(User.supervisor_id.in_(frontier))))
+        frontier = below - found
+        found |= frontier
+    return found
+
+
+def complaint_instances_of(user: User) -> Select[tuple[int]] | None:
+    """The instances of complaints this person may see, or None for the whole register.
+
+    A handler sees the cases they hold, held or may claim from their queue; a supervisor sees
+    those of the people under them.
+    """
+    if sees_complaint_register(user):
+        return None
+    people = {user.id} | _people_under(user.id)
+    return db.select(HumanTask.instance_id).where(
+        or_(
+            HumanTask.assignee_id.in_(people),
+            HumanTask.completed_by_id.in_(people),
+            and_(
+                HumanTask.status == "open",
+                HumanTask.assignee_id.is_(None),
+                HumanTask.role.in_(queue_roles_of(user)),
+            ),
+        )
+    )
