@@ -12,9 +12,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from . import i18n
+from . import clock, i18n
 from .clock import Clock, FixedClock
 from .config import PROJECT_ROOT, Config
+from .engine import configure_expression_clock, configure_limits
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -82,6 +83,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .services.modeling.form_versions import VersionedFormRegistry
 
     app.extensions["clock"] = app.config.get("CLOCK") or _configured_clock(app.config.get("CLOCK_AT"))
+    configure_limits(app.config["SCRIPT_TIME_LIMIT_MS"], app.config["SCRIPT_VALUE_LIMIT_BYTES"])
+    # Diagram expressions read the same clock as the rest of the app, in company time.
+    configure_expression_clock(clock.now, clock.company_tz)
     app.extensions["forms"] = VersionedFormRegistry(app.config["FORMS_DIR"])
 
     from . import models  # noqa: F401 - registers the tables with the metadata

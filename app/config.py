@@ -30,10 +30,14 @@ class Config:
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
     DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "8"))
-    # Address-space cap per serving process (MB); unset means no cap. 2048 suits a 4-worker host.
-    WORKER_MEMORY_LIMIT_MB = (
-        int(os.environ["WORKER_MEMORY_LIMIT_MB"]) if os.environ.get("WORKER_MEMORY_LIMIT_MB") else None
-    )
+    # Address-space cap per serving process (MB), the last line of defence behind the expression limits
+    # below; 0 turns it off. 2048 leaves a 4-worker host room and stops one worker from starving it.
+    WORKER_MEMORY_LIMIT_MB = int(os.environ.get("WORKER_MEMORY_LIMIT_MB") or "2048")
+    # What one diagram expression or script may spend: wall time, and the size of any value it builds.
+    SCRIPT_TIME_LIMIT_MS = int(os.environ.get("SCRIPT_TIME_LIMIT_MS", "200"))
+    SCRIPT_VALUE_LIMIT_BYTES = int(os.environ.get("SCRIPT_VALUE_LIMIT_BYTES", str(1024 * 1024)))
+    # The most process data one instance may hold, as JSON.
+    INSTANCE_DATA_LIMIT_BYTES = int(os.environ.get("INSTANCE_DATA_LIMIT_BYTES", str(256 * 1024)))
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "1") == "1"
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "30"))
     COMPLAINT_SETTLEMENT_MANAGER_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_MANAGER_LIMIT", "5000"))

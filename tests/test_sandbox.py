@@ -107,11 +107,13 @@ def test_a_giant_value_fails_its_step_in_a_memory_capped_worker() -> None:
     from .conftest import ROOT
 
     probe = (
-        "from app.engine.limits import cap_process_memory\n"
+        "from app.engine.limits import cap_process_memory, configure\n"
         "from app.engine import ExpressionError, evaluate\n"
         "cap_process_memory(1024)\n"
+        # Many values each under the size limit, and time enough: only the memory cap is left to stop it.
+        "configure(600000, 1 << 20)\n"
         "try:\n"
-        "    evaluate(\"'x'.ljust(4 * 10**9)\", {})\n"
+        "    evaluate('[[0] * 100000 for i in range(99999)]', {})\n"
         "except ExpressionError as err:\n"
         "    print('refused:', err.message)\n"
         "print('still alive:', evaluate('1 + 1', {}))\n"
