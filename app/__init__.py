@@ -17,6 +17,7 @@ from .clock import Clock, FixedClock
 from .config import PROJECT_ROOT, Config
 from .engine import configure_expression_clock, configure_limits
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .json_bodies import BoundedJSONProvider
 
 
 @event.listens_for(Engine, "connect")
@@ -63,6 +64,7 @@ class _RowId(IntegerConverter):
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.json = BoundedJSONProvider(app)
     app.url_map.converters["id"] = _RowId
     app.config.from_object(Config)
     if config:

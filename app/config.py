@@ -19,6 +19,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     COMPANY_TIMEZONE = os.environ.get("COMPANY_TIMEZONE", "Asia/Shanghai")
+    # The earliest day any date in a form may name (a receipt, a delivery): older ones are typing errors.
+    COMPANY_FIRST_DAY = os.environ.get("COMPANY_FIRST_DAY", "2000-01-01")
     END_OF_BUSINESS_DAY = os.environ.get("END_OF_BUSINESS_DAY", "18:00")
     ESCALATION_DEADLINE = os.environ.get("ESCALATION_DEADLINE", "1 working day")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")

@@ -89,9 +89,18 @@ def password_problems(password: str, username: str = "") -> list[str]:
         problems.append(_l("must be at least %(count)s characters", count=MIN_PASSWORD_LENGTH))
     if len(password) > 128:
         problems.append(_l("must be at most 128 characters"))
-    if password.lower() in _COMMON_PASSWORDS or (username and password.lower() == username.lower()):
+    lowered = password.lower()
+    if lowered in _COMMON_PASSWORDS or _is_pattern(lowered) or (username and lowered == username.lower()):
         problems.append(_l("is too common or too easy to guess"))
     return problems
+
+
+def _is_pattern(password: str) -> bool:
+    """One character over and over (aaaaaaaa), or a run up or down (12345678, abcdefgh, 87654321)."""
+    if len(set(password)) <= 1:
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:], strict=False)}
+    return steps in ({1}, {-1})
 
 
 def _check_password(password: str, username: str = "") -> None:
