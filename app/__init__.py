@@ -62,6 +62,20 @@ class _RowId(IntegerConverter):
         super().__init__(url_map, min=1, max=2**31 - 1)
 
 
+def _startup_warnings(app: Flask) -> list[str]:
+    """Settings that work but would not hold in production; logged, and shown on /healthz."""
+    warnings = []
+    shared_database = not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if shared_database and app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        warnings.append(
+            "RATELIMIT_STORAGE_URI is unset: each worker counts log-in attempts on its own, so the "
+            "limits multiply by the number of workers; set it to redis://127.0.0.1:6379"
+        )
+    for warning in warnings:
+        app.logger.warning(warning)
+    return warnings
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.json = BoundedJSONProvider(app)
@@ -74,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
 
+    app.extensions["startup_warnings"] = _startup_warnings(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)

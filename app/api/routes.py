@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import limiter
 from ..services.common.errors import DomainError, ValidationFailed
 from ..services.credit import credit_file as customer_service
 from ..services.deadlines import supervision as desk_service
@@ -16,6 +16,7 @@ from ..services.desk import tasks as task_service
 from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
 from ..services.people import accounts as user_service
+from ..services.people import login_throttle
 from . import bp
 from .auth import api_user, token_required
 from .openapi import document
@@ -48,21 +49,14 @@ def _json_body() -> dict[str, Any]:
     return body
 
 
-def _token_name() -> str:
-    body = request.get_json(silent=True)
-    name = body.get("username") if isinstance(body, dict) else None
-    return f"user:{str(name or '').strip().lower()}"
-
-
 @bp.post("/auth/token")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USER"], key_func=_token_name)
+@login_throttle.per_address
 def token() -> Reply:
     body = _json_body()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise ValidationFailed({"username": [_l("username and password are required strings")]})
-    user = user_service.authenticate(username, password)
+    user = login_throttle.guarded_authenticate(username, password, get_remote_address())
     if user is None:
         return jsonify(error=_("wrong user name or password")), 401
     return jsonify(token=user_service.issue_token(user)), 200

@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -13,10 +14,11 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import limiter
 from ..i18n import LOCALE_COOKIE, LOCALES
 from ..services.common.errors import ValidationFailed
 from ..services.people import accounts as user_service
+from ..services.people import login_throttle
+from ..services.people.login_throttle import TooManyGuesses
 from . import bp
 
 # A year: the choice outlives sessions, it is only which language the login page speaks.
@@ -52,18 +54,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("inbox.index")
 
 
-def _login_name() -> str:
-    return f"user:{(request.form.get('username') or '').strip().lower()}"
-
-
-def _limit_per_address() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
-
-
-def _limit_per_user() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_USER"]
-
-
 def _remember_locale(response: Response, locale: str) -> Response:
     response.set_cookie(
         LOCALE_COOKIE,
@@ -77,14 +67,19 @@ def _remember_locale(response: Response, locale: str) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit_per_address, methods=["POST"])
-@limiter.limit(_limit_per_user, key_func=_login_name, methods=["POST"])
-def login() -> str | Response:
+@login_throttle.per_address
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("inbox.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = user_service.authenticate(form.username.data or "", form.password.data or "")
+        try:
+            user = login_throttle.guarded_authenticate(
+                form.username.data or "", form.password.data or "", get_remote_address()
+            )
+        except TooManyGuesses as err:
+            form.password.errors = [err.message]
+            return render_template("auth/login.html", form=form, language_form=LanguageForm()), 429
         if user is None:
             form.password.errors = [_("Wrong user name or password")]
         else:
