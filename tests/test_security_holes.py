@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Complaint, InstanceAttachment, ProcessInstance
+from app.models import Complaint, HumanTask, InstanceAttachment, ProcessInstance
 from app.services.people import accounts as user_service
 
 from .conftest import PASSWORD
@@ -116,3 +118,50 @@ def test_a_password_change_to_a_run_is_a_422(app: Flask, client: FlaskClient) ->
         data={"csrf_token": csrf_token(page.data), "current_password": PASSWORD, "new_password": "123456789"},
     )
     assert response.status_code == 422
+
+
+def _delegate_to(manager: ApiUser, to: str, now: Any) -> None:
+    from .test_delegation import delegate
+
+    assert delegate(manager, to, now, timedelta(days=2), "出差").status_code == 201
+
+
+def test_a_filer_who_is_the_delegate_is_not_offered_and_cannot_claim_their_own_application(
+    app: Flask, clock: Any
+) -> None:
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    own = sales.start_credit(customer_code="OWN1").json["id"]
+    other = ApiUser(client, "salesperson2", PASSWORD).start_credit(customer_code="OTH1").json["id"]
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    _delegate_to(manager, "salesperson", clock.now())
+    queue = sales.tasks("queue")
+    assert [t["instance_id"] for t in queue] == [other]  # the other filer's application only
+    own_task = db.session.scalars(
+        db.select(HumanTask).where(HumanTask.instance_id == own, HumanTask.role == "sales_manager")
+    ).one()
+    assert sales.post(f"/api/v1/tasks/{own_task.id}/claim").status_code == 403
+    assert sales.decide(own_task.id, "approve", "自己批").status_code == 403
+    db.session.expire_all()
+    assert db.session.get(HumanTask, own_task.id).assignee_id is None  # still in the queue for someone else
+    assert own in [t["instance_id"] for t in manager.tasks("queue")]
+
+
+def test_a_claimed_step_of_the_delegates_own_application_stays_with_its_holder(app: Flask, clock: Any) -> None:
+    client = app.test_client()
+    own = ApiUser(client, "salesperson", PASSWORD).start_credit(customer_code="OWN2").json["id"]
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    task_id = next(t["id"] for t in manager.tasks() if t["instance_id"] == own)
+    assert manager.post(f"/api/v1/tasks/{task_id}/claim").status_code == 200
+    _delegate_to(manager, "salesperson", clock.now())
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task_id).assignee.username == "sales_manager"
+
+
+def test_a_delegate_asked_to_approve_can_open_the_application(app: Flask, clock: Any) -> None:
+    client = app.test_client()
+    instance_id = ApiUser(client, "salesperson", PASSWORD).start_credit(customer_code="DLG9").json["id"]
+    finance = ApiUser(client, "finance_director", PASSWORD)
+    assert finance.get(f"/api/v1/instances/{instance_id}").status_code == 403
+    _delegate_to(ApiUser(client, "sales_manager", PASSWORD), "finance_director", clock.now())
+    assert finance.get(f"/api/v1/instances/{instance_id}").status_code == 200
