@@ -147,6 +147,9 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.upload_model": ("POST", 401, allowed({"process_owner"}, 422)),
     "api.list_models": ("GET", 401, allowed({"process_owner"}, 200)),
     "api.model_xml": ("GET", 401, allowed({"process_owner"}, 200)),
+    "auth.revoke_token": ("POST", 302, everyone(302)),  # no token chosen: told so on the account page
+    # Last: it revokes the token the walk uses for every other API route.
+    "api.revoke_token": ("DELETE", 401, everyone(200)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone
 

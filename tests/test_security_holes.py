@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Complaint, HumanTask, InstanceAttachment, ProcessInstance
+from app.models import ApiToken, Complaint, HumanTask, InstanceAttachment, ProcessInstance
 from app.services.people import accounts as user_service
 
 from .conftest import PASSWORD
@@ -165,3 +166,31 @@ def test_a_delegate_asked_to_approve_can_open_the_application(app: Flask, clock:
     assert finance.get(f"/api/v1/instances/{instance_id}").status_code == 403
     _delegate_to(ApiUser(client, "sales_manager", PASSWORD), "finance_director", clock.now())
     assert finance.get(f"/api/v1/instances/{instance_id}").status_code == 200
+
+
+def test_an_api_client_revokes_the_token_it_uses_and_only_that_one(app: Flask) -> None:
+    client = app.test_client()
+    first, second = ApiUser(client, "salesperson", PASSWORD), ApiUser(client, "salesperson", PASSWORD)
+    assert client.delete("/api/v1/auth/token", headers=first.headers).status_code == 200
+    assert first.get("/api/v1/tasks").status_code == 401
+    assert second.get("/api/v1/tasks").status_code == 200
+
+
+def test_the_account_page_lists_ones_own_tokens_and_revokes_them(app: Flask, client: FlaskClient) -> None:
+    from .conftest import csrf_token, login
+
+    api = ApiUser(app.test_client(), "salesperson", PASSWORD)
+    ApiUser(app.test_client(), "sales_manager", PASSWORD)  # someone else's token is not listed
+    login(client, "salesperson")
+    page = client.get("/account")
+    ids = [int(i) for i in re.findall(rb'name="token_id" value="(\d+)"', page.data)]
+    assert len(ids) == 1
+    mine = ids[0]
+    others = db.session.scalars(db.select(ApiToken.id).where(ApiToken.id != mine)).all()
+    token = csrf_token(page.data)
+    assert client.post("/account/tokens/revoke", data={"csrf_token": token, "token_id": others[0]}).status_code == 302
+    assert db.session.get(ApiToken, others[0]) is not None  # not one's own: untouched
+    assert client.post("/account/tokens/revoke", data={"token_id": mine}).status_code == 400  # no CSRF token
+    assert client.post("/account/tokens/revoke", data={"csrf_token": token, "token_id": mine}).status_code == 302
+    assert api.get("/api/v1/tasks").status_code == 401
+    assert b'name="token_id"' not in client.get("/account").data

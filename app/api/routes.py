@@ -62,6 +62,14 @@ def token() -> Reply:
     return jsonify(token=user_service.issue_token(user)), 200
 
 
+@bp.delete("/auth/token")
+@token_required
+def revoke_token() -> Reply:
+    """Log this API client out: the token it sent stops working, the person's other tokens stay."""
+    user_service.revoke_token_in_use(request.headers["Authorization"].partition(" ")[2].strip())
+    return jsonify(revoked=True), 200
+
+
 @bp.post("/tasks/<id:task_id>/claim")
 @token_required
 def claim(task_id: int) -> Reply:

@@ -10,12 +10,12 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from ..i18n import LOCALE_COOKIE, LOCALES
-from ..services.common.errors import ValidationFailed
+from ..services.common.errors import NotFound, ValidationFailed
 from ..services.people import accounts as user_service
 from ..services.people import login_throttle
 from ..services.people.login_throttle import TooManyGuesses
@@ -37,6 +37,10 @@ class LogoutForm(FlaskForm):
 class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+
+
+class RevokeTokenForm(FlaskForm):
+    token_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])
 
 
 class LanguageForm(FlaskForm):
@@ -123,7 +127,28 @@ def account() -> str | Response | tuple[str, int]:
         flash(_("Language saved"), "info")
         return _remember_locale(redirect(url_for("auth.account")), form.locale.data)
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/account.html", form=form), status
+    return _account_page(form), status
+
+
+def _account_page(form: LanguageForm) -> str:
+    return render_template(
+        "auth/account.html", form=form, tokens=user_service.tokens_of(current_user), revoke_form=RevokeTokenForm()
+    )
+
+
+@bp.route("/account/tokens/revoke", methods=["POST"])
+@login_required
+def revoke_token() -> Response:
+    form = RevokeTokenForm()
+    if form.validate_on_submit():
+        try:
+            user_service.revoke_token(current_user, form.token_id.data)
+            flash(_("API token revoked"), "info")
+        except NotFound as err:
+            flash(err.message, "error")
+    else:
+        flash(_("Choose a token to revoke"), "error")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

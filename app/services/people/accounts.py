@@ -58,6 +58,31 @@ def issue_token(user: User) -> str:
     return token
 
 
+def tokens_of(user: User) -> list[ApiToken]:
+    """A person's API tokens still in force, newest first (what the account page lists)."""
+    return list(
+        db.session.scalars(
+            db.select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.expires_at > clock.now())
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+@transactional
+def revoke_token(user: User, token_id: int) -> None:
+    """One of the person's own tokens stops working at once; someone else's is as good as missing."""
+    gone = db.session.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)).rowcount
+    if gone != 1:
+        raise NotFound(_l("you have no API token %(id)s", id=token_id))
+
+
+@transactional
+def revoke_token_in_use(token: str) -> None:
+    """The bearer token of this very request stops working (log-out for an API client)."""
+    db.session.execute(delete(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+
+
 def user_for_token(token: str) -> User | None:
     row = db.session.scalars(db.select(ApiToken).where(ApiToken.token_hash == _hash_token(token))).first()
     if row is None or row.expires_at <= clock.now() or not row.user.active:
