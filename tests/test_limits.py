@@ -85,7 +85,8 @@ def test_an_expression_that_runs_too_long_stops_at_the_time_budget(expression: s
     started = time.monotonic()
     with pytest.raises(ExpressionError, match=r"longer than 200 ms \(SCRIPT_TIME_LIMIT_MS\)"):
         evaluate(expression, {})
-    assert time.monotonic() - started < 1.5
+    # 200 ms of its own CPU time; the wall clock may show more on a busy machine, never the minutes it would take
+    assert time.monotonic() - started < 10
 
 
 def test_recursion_without_loops_stops_at_the_time_budget() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import decimal
 import math
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar, Token
 from typing import Any
 
 from RestrictedPython import safe_builtins
@@ -111,120 +112,158 @@ def _write(target: Any) -> Any:
     return full_write_guard(target)
 
 
-def namespace(budget: Budget, helpers: dict[str, Any]) -> dict[str, Any]:
-    """The guard names and built-ins for one evaluation."""
+# The budget of the evaluation running in this thread (or task). The wrapped built-ins are shared by
+# every evaluation, so they find their budget here instead of being rebuilt for each one.
+_running: ContextVar[Budget | None] = ContextVar("diagram_budget", default=None)
 
-    def getattr_(target: Any, name: str, default: Any = None) -> Any:
-        value = safer_getattr(target, name, default)
-        kind = type(target)
-        if kind in (str, bytes) and name in _TEXT_METHODS:
-            return _text_method(target, name, value, budget)
-        if kind is list and name == "extend":
-            return _list_method(target, name, value, budget)
-        return value
 
-    def inplace(op: str, left: Any, right: Any) -> Any:
-        if op not in _INPLACE:
-            raise LimitExceeded(f"operator {op} is not allowed")
-        if op == "+=" and type(left) is list:
-            check_item_count(len(left) + (len(right) if hasattr(right, "__len__") else 0))
-        return budget.operation(_INPLACE[op], left, right)
+def start(budget: Budget) -> Token[Budget | None]:
+    return _running.set(budget)
 
-    def text(*args: Any, **kwargs: Any) -> str:
-        if len(args) == 1 and not kwargs and type(args[0]) is not str:
-            check_text_size(estimated_size(args[0]))
-        return str(*args, **kwargs)
 
-    def represent(value: Any) -> str:
-        check_text_size(estimated_size(value))
-        return repr(value)
+def stop(token: Token[Budget | None]) -> None:
+    _running.reset(token)
 
-    def power(base: Any, exponent: Any, modulo: Any = None) -> Any:
-        if modulo is None:
-            return budget.operation("**", base, exponent)
-        return pow(base, exponent, modulo)
 
-    def to_int(*args: Any, **kwargs: Any) -> int:
+def _budget() -> Budget:
+    # A function a script made and someone calls after its evaluation ended gets a budget of its own.
+    return _running.get() or Budget()
+
+
+def _getattr(target: Any, name: str, default: Any = None) -> Any:
+    value = safer_getattr(target, name, default)
+    kind = type(target)
+    if kind in (str, bytes) and name in _TEXT_METHODS:
+        return _text_method(target, name, value, _budget())
+    if kind is list and name == "extend":
+        return _list_method(target, name, value, _budget())
+    return value
+
+
+def _inplace(op: str, left: Any, right: Any) -> Any:
+    if op not in _INPLACE:
+        raise LimitExceeded(f"operator {op} is not allowed")
+    if op == "+=" and type(left) is list:
+        check_item_count(len(left) + (len(right) if hasattr(right, "__len__") else 0))
+    return _budget().operation(_INPLACE[op], left, right)
+
+
+def _text(*args: Any, **kwargs: Any) -> str:
+    if len(args) == 1 and not kwargs and type(args[0]) is not str:
+        check_text_size(estimated_size(args[0]))
+    return str(*args, **kwargs)
+
+
+def _represent(value: Any) -> str:
+    check_text_size(estimated_size(value))
+    return repr(value)
+
+
+def _power(base: Any, exponent: Any, modulo: Any = None) -> Any:
+    if modulo is None:
+        return _budget().operation("**", base, exponent)
+    return pow(base, exponent, modulo)
+
+
+def _to_int(*args: Any, **kwargs: Any) -> int:
+    if args:
+        checked_int(args[0])
+    return int(*args, **kwargs)
+
+
+def _rounded(value: Any, digits: Any = None) -> Any:
+    if digits is None:
+        checked_int(value)
+        return round(value)
+    return round(value, digits)
+
+
+def _floor(value: Any) -> Any:
+    checked_int(value)
+    return math.floor(value)
+
+
+def _ceil(value: Any) -> Any:
+    checked_int(value)
+    return math.ceil(value)
+
+
+def _collection(kind: Callable[..., Any]) -> Callable[..., Any]:
+    def build(*args: Any, **kwargs: Any) -> Any:
         if args:
-            checked_int(args[0])
-        return int(*args, **kwargs)
+            source = args[0]
+            if hasattr(source, "__len__") and not isinstance(source, dict):
+                check_item_count(len(source))
+            elif not hasattr(source, "__len__"):
+                source = list(_budget().iterate(source))
+            return kind(source, *args[1:], **kwargs)
+        return kind(**kwargs)
 
-    def rounded(value: Any, digits: Any = None) -> Any:
-        if digits is None:
-            checked_int(value)
-            return round(value)
-        return round(value, digits)
+    return build
 
-    def floor(value: Any) -> Any:
-        checked_int(value)
-        return math.floor(value)
 
-    def ceil(value: Any) -> Any:
-        checked_int(value)
-        return math.ceil(value)
+def _total(values: Iterable[Any], start: Any = 0) -> Any:
+    if not isinstance(start, int | float | decimal.Decimal):
+        values = list(_budget().iterate(values))
+        size = len(start) + sum(len(v) for v in values if hasattr(v, "__len__"))
+        if isinstance(start, list | tuple):
+            check_item_count(size)
+        else:
+            check_text_size(size)
+    return sum(values, start)
 
-    def collection(kind: type) -> Callable[..., Any]:
-        def build(*args: Any, **kwargs: Any) -> Any:
-            if args:
-                source = args[0]
-                if hasattr(source, "__len__") and not isinstance(source, dict):
-                    check_item_count(len(source))
-                elif not hasattr(source, "__len__"):
-                    source = list(budget.iterate(source))
-                return kind(source, *args[1:], **kwargs)
-            return kind(**kwargs)
 
-        return build
+def _formatted(value: Any, conversion: int, spec: str) -> str:
+    _budget().check_time()
+    if conversion in _CONVERSIONS:
+        check_text_size(estimated_size(value))
+        value = _CONVERSIONS[conversion](value)
+    check_text_size(format_size(value, spec))
+    return format(value, spec)
 
-    def total(values: Iterable[Any], start: Any = 0) -> Any:
-        if not isinstance(start, int | float | decimal.Decimal):
-            values = list(budget.iterate(values))
-            size = len(start) + sum(len(v) for v in values if hasattr(v, "__len__"))
-            check_item_count(size) if isinstance(start, list | tuple) else check_text_size(size)
-        return sum(values, start)
 
-    def formatted(value: Any, conversion: int, spec: str) -> str:
-        budget.check_time()
-        if conversion in _CONVERSIONS:
-            check_text_size(estimated_size(value))
-            value = _CONVERSIONS[conversion](value)
-        check_text_size(format_size(value, spec))
-        return format(value, spec)
+def _joined(parts: list[str]) -> str:
+    check_text_size(sum(len(p) for p in parts))
+    return "".join(parts)
 
-    def joined(parts: list[str]) -> str:
-        check_text_size(sum(len(p) for p in parts))
-        return "".join(parts)
 
+def guarded_builtins(helpers: dict[str, Any]) -> dict[str, Any]:
+    """RestrictedPython's safe built-ins and our helpers, with those able to build big values wrapped."""
     builtins = dict(safe_builtins)
     builtins.update(helpers)
     builtins.update(
         {
             "range": capped_range,
-            "str": text,
-            "repr": represent,
-            "pow": power,
-            "int": to_int,
-            "round": rounded,
-            "floor": floor,
-            "ceil": ceil,
-            "list": collection(list),
-            "tuple": collection(tuple),
-            "set": collection(set),
-            "sorted": collection(sorted),
-            "sum": total,
+            "str": _text,
+            "repr": _represent,
+            "pow": _power,
+            "int": _to_int,
+            "round": _rounded,
+            "floor": _floor,
+            "ceil": _ceil,
+            "list": _collection(list),
+            "tuple": _collection(tuple),
+            "set": _collection(set),
+            "sorted": _collection(sorted),
+            "sum": _total,
         }
     )
+    return builtins
+
+
+def namespace(budget: Budget, builtins: dict[str, Any]) -> dict[str, Any]:
+    """The guard names for one evaluation; those that count steps and time are the budget's own."""
     return {
         "__builtins__": builtins,
-        "_getattr_": getattr_,
+        "_getattr_": _getattr,
         "_getitem_": default_guarded_getitem,
         "_getiter_": budget.iterate,
         "_iter_unpack_sequence_": lambda it, spec, _: guarded_iter_unpack_sequence(it, spec, budget.iterate),
         "_unpack_sequence_": guarded_unpack_sequence,
         "_write_": _write,
-        "_inplacevar_": inplace,
+        "_inplacevar_": _inplace,
         "_op_": budget.operation,
         "_tick_": budget.tick,
-        "_fmt_": formatted,
-        "_fstr_": joined,
+        "_fmt_": _formatted,
+        "_fstr_": _joined,
     }

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .clock import ExpressionDate, ExpressionDateTime
-from .guarded import namespace
+from .guarded import guarded_builtins, namespace, start, stop
 from .limits import Budget
 from .rewriting import LimitedPolicy, forbidden_constructs
 
@@ -67,11 +67,12 @@ ALLOWED_HELPERS: dict[str, Any] = {
 }
 
 
-def _scope(data: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+_BUILTINS = guarded_builtins(ALLOWED_HELPERS)
+
+
+def _scope(budget: Budget, data: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Globals for one evaluation: helpers, then the data, then the guards, which nothing may shadow."""
-    # A fresh budget per evaluation: its deadline and loop steps count this expression or script only.
-    guards = namespace(Budget(), ALLOWED_HELPERS)
-    return {**(extra or {}), **data, **guards}
+    return {**(extra or {}), **data, **namespace(budget, _BUILTINS)}
 
 
 def _compile_errors(expression: str, errors: tuple[str, ...]) -> ExpressionError:
@@ -127,13 +128,18 @@ def check_script(script: str) -> str | None:
 
 def evaluate(expression: str, data: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> Any:
     code = compile_expression(expression)
-    scope = _scope(data, extra)
+    # A fresh budget per evaluation: its deadline and loop steps count this expression only.
+    budget = Budget()
+    scope = _scope(budget, data, extra)
+    running = start(budget)
     try:
         return eval(code, scope)  # noqa: S307 - code comes from compile_restricted
     except ExpressionError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure of a diagram's expression is reported as such
         raise ExpressionError(expression, f"{type(err).__name__}: {err}") from err
+    finally:
+        stop(running)
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -152,12 +158,16 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         code = compile_script(script)
         helpers = {**self._helpers, **(external_context or {})}
-        reserved = set(_scope({}, helpers))
-        scope = _scope(context, helpers)
+        budget = Budget()
+        reserved = set(_scope(budget, {}, helpers))
+        scope = _scope(budget, context, helpers)
+        running = start(budget)
         try:
             exec(code, scope)  # noqa: S102 - code comes from compile_restricted
         except Exception as err:  # noqa: BLE001
             raise ExpressionError(script, f"{type(err).__name__}: {err}") from err
+        finally:
+            stop(running)
         # Only plain data may flow back into the process: helpers and functions stay out.
         for key in [k for k in context if k not in scope]:
             del context[key]
