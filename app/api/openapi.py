@@ -163,7 +163,11 @@ def document() -> dict[str, Any]:
                     "responses": _answers(
                         200, {"type": "object", "properties": {"token": {"type": "string"}}}, 401, 422, 429
                     ),
-                }
+                },
+                "delete": {
+                    "security": secured,
+                    "responses": _answers(200, {"type": "object", "properties": {"revoked": {"type": "boolean"}}}, 401),
+                },
             },
             "/tasks/{task_id}/claim": {
                 "post": {
