@@ -19,7 +19,7 @@ from ..services.common.errors import NotFound, ValidationFailed
 from ..services.people import accounts as user_service
 from ..services.people import login_throttle
 from ..services.people.login_throttle import TooManyGuesses
-from . import bp
+from .blueprint import bp
 
 # A year: the choice outlives sessions, it is only which language the login page speaks.
 LOCALE_COOKIE_AGE = 365 * 24 * 3600

@@ -11,6 +11,7 @@ from ...models import AuditEvent, ProcessInstance, User
 from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed
 from ..common.transactions import transactional
 from ..modeling.specs import bundle_for, latest_version
+from . import rows
 from .projection import Step, load_runtime, project
 
 
@@ -19,7 +20,7 @@ def record(instance_id: int, message: str) -> None:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         return
-    instance.error = message[:2000]
+    rows.mark_incident(instance, message[:2000])
     db.session.add(AuditEvent(at=clock.now(), action="incident", instance_id=instance_id, comment=message[:2000]))
 
 
