@@ -26,11 +26,12 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SCHEDULER_ENABLED", "0")
 
 from flask_migrate import upgrade  # noqa: E402
+from RestrictedPython import compile_restricted_eval, safe_builtins  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.engine import ProcessRuntime  # noqa: E402
+from app.engine import ProcessRuntime, evaluate  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import HumanTask, ProcessInstance, Timer, User  # noqa: E402
 from app.services.deadlines.leases import claim  # noqa: E402
@@ -80,10 +81,6 @@ def engine_floor(n: int) -> float:
 
 def condition_us(n: int = 20_000) -> tuple[float, float]:
     """CPU µs of one gateway condition: with the time and size guards, and through RestrictedPython alone."""
-    from RestrictedPython import compile_restricted_eval, safe_builtins
-
-    from app.engine import evaluate
-
     condition, data = 'decision == "approve"', {"decision": "approve", "comment": "ok", "requested_limit": 90000.0}
     bare = compile_restricted_eval(condition).code
 

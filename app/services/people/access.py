@@ -115,8 +115,6 @@ def involved_user_ids(instance: ProcessInstance) -> set[int]:
 
 
 def _delegates_of(user_ids: set[int], now: datetime) -> set[int]:
-    from ...models import Delegation
-
     if not user_ids:
         return set()
     return set(
