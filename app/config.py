@@ -47,7 +47,9 @@ class Config:
     BPMN_DIR = Path(os.environ.get("BPMN_DIR", PROJECT_ROOT / "bpmn"))
     FORMS_DIR = Path(os.environ.get("FORMS_DIR", PROJECT_ROOT / "forms"))
     PASSWORD_HASH_METHOD = "scrypt"
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    # Sets this installation's counts apart from another's in a shared Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "approvals")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per minute")
     LOGIN_LIMIT_PER_USER = os.environ.get("LOGIN_LIMIT_PER_USER", "5 per minute")

@@ -68,7 +68,11 @@ def test_after_the_limit_guesses_stay_refused_but_the_real_user_gets_in(limited:
     assert _web_guess(limited.test_client(), "general_manager", PASSWORD, {"REMOTE_ADDR": "10.0.0.9"}) == 302
 
 
-def test_a_shared_database_without_a_shared_limit_store_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_shared_database_without_a_shared_limit_store_is_warned_about(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Alembic's logging set-up, run in this process by the PostgreSQL fixtures, disables loggers made before it.
+    monkeypatch.setattr(logging.getLogger("app"), "disabled", False)
     with caplog.at_level(logging.WARNING):
         app = create_app(
             {

@@ -40,18 +40,20 @@ def _once(item: RateLimitItem) -> RateLimitItem:
 
 def guarded_authenticate(username: str, password: str, address: str) -> User | None:
     """The user these credentials name, None for a wrong guess; TooManyGuesses past the per-user limit."""
+    # The deployment's key prefix first, so installations sharing one Redis keep their counts apart.
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
     name = username.strip().lower()
     per_user = _per_user()
     strategy = limiter.limiter
     # The password is checked even when the name is locked, so the answer's timing tells nothing.
     user = authenticate(username, password)
-    if not strategy.test(per_user, _GUESSES, name):
-        if user is not None and strategy.test(_once(per_user), _FAILED_FROM, address):
+    if not strategy.test(per_user, prefix, _GUESSES, name):
+        if user is not None and strategy.test(_once(per_user), prefix, _FAILED_FROM, address):
             return user
         raise TooManyGuesses()
     if user is None:
-        strategy.hit(per_user, _GUESSES, name)
-        strategy.hit(_once(per_user), _FAILED_FROM, address)
+        strategy.hit(per_user, prefix, _GUESSES, name)
+        strategy.hit(_once(per_user), prefix, _FAILED_FROM, address)
     return user
 
 
