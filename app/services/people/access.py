@@ -73,7 +73,7 @@ def may_claim(user: User, task: HumanTask) -> bool:
     return instance is None or instance.started_by_id != user.id
 
 
-def _supervisor_chain(user_ids: set[int]) -> set[int]:
+def supervisor_chain(user_ids: set[int]) -> set[int]:
     """Every supervisor above the given people, however many levels up."""
     chain: set[int] = set()
     frontier = set(user_ids)
@@ -143,7 +143,7 @@ def may_take_part(user: User, instance: ProcessInstance) -> bool:
     """Who may add to an instance (comment, attach, copy someone in): the filer, whoever holds or held
     one of its tasks or may claim an open one, and their supervisors. A copied colleague only reads."""
     involved = involved_user_ids(instance)
-    return user.id in involved or user.id in _supervisor_chain(involved)
+    return user.id in involved or user.id in supervisor_chain(involved)
 
 
 def may_view_instance(user: User, instance: ProcessInstance) -> bool:
