@@ -19,6 +19,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     COMPANY_TIMEZONE = os.environ.get("COMPANY_TIMEZONE", "Asia/Shanghai")
+    # The earliest day any date in a form may name (a receipt, a delivery): older ones are typing errors.
+    COMPANY_FIRST_DAY = os.environ.get("COMPANY_FIRST_DAY", "2000-01-01")
     END_OF_BUSINESS_DAY = os.environ.get("END_OF_BUSINESS_DAY", "18:00")
     ESCALATION_DEADLINE = os.environ.get("ESCALATION_DEADLINE", "1 working day")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
@@ -32,10 +34,14 @@ class Config:
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
     DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "8"))
-    # Address-space cap per serving process (MB); unset means no cap. 2048 suits a 4-worker host.
-    WORKER_MEMORY_LIMIT_MB = (
-        int(os.environ["WORKER_MEMORY_LIMIT_MB"]) if os.environ.get("WORKER_MEMORY_LIMIT_MB") else None
-    )
+    # Address-space cap per serving process (MB), the last line of defence behind the expression limits
+    # below; 0 turns it off. 2048 leaves a 4-worker host room and stops one worker from starving it.
+    WORKER_MEMORY_LIMIT_MB = int(os.environ.get("WORKER_MEMORY_LIMIT_MB") or "2048")
+    # What one diagram expression or script may spend: wall time, and the size of any value it builds.
+    SCRIPT_TIME_LIMIT_MS = int(os.environ.get("SCRIPT_TIME_LIMIT_MS", "200"))
+    SCRIPT_VALUE_LIMIT_BYTES = int(os.environ.get("SCRIPT_VALUE_LIMIT_BYTES", str(1024 * 1024)))
+    # The most process data one instance may hold, as JSON.
+    INSTANCE_DATA_LIMIT_BYTES = int(os.environ.get("INSTANCE_DATA_LIMIT_BYTES", str(256 * 1024)))
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "1") == "1"
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "30"))
     COMPLAINT_SETTLEMENT_MANAGER_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_MANAGER_LIMIT", "5000"))
@@ -55,7 +61,9 @@ class Config:
     BPMN_DIR = Path(os.environ.get("BPMN_DIR", PROJECT_ROOT / "bpmn"))
     FORMS_DIR = Path(os.environ.get("FORMS_DIR", PROJECT_ROOT / "forms"))
     PASSWORD_HASH_METHOD = "scrypt"
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    # Sets this installation's counts apart from another's in a shared Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "approvals")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per minute")
     LOGIN_LIMIT_PER_USER = os.environ.get("LOGIN_LIMIT_PER_USER", "5 per minute")

@@ -51,16 +51,18 @@ def register_web(app: Flask) -> None:
             cap_process_memory(app.config["WORKER_MEMORY_LIMIT_MB"])
 
     @app.get("/healthz")
-    def _healthz() -> tuple[dict[str, str], int]:
-        # For load balancers and monitors: no login, no data, just whether the database answers.
+    def _healthz() -> tuple[dict[str, Any], int]:
+        # For load balancers and monitors: no login, no data, just whether the database answers,
+        # and any setting the app warned about at start-up.
+        warnings = {"warnings": app.extensions["startup_warnings"]} if app.extensions["startup_warnings"] else {}
         try:
             db.session.execute(text("SELECT 1"))
         except SQLAlchemyError:
             db.session.rollback()
-            return {"status": "database unavailable"}, 503
+            return {"status": "database unavailable", **warnings}, 503
         finally:
             db.session.rollback()
-        return {"status": "ok"}, 200
+        return {"status": "ok", **warnings}, 200
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -98,6 +100,7 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'self'",
         )
         return response

@@ -192,6 +192,9 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.admin_create_department": ("POST", 401, allowed({"admin"}, 422)),
     "api.admin_import": ("POST", 401, allowed({"admin"}, 422)),  # no file
     "api.audit": ("GET", 401, allowed(AUDITORS, 200)),
+    "auth.revoke_token": ("POST", 302, everyone(302)),  # no token chosen: told so on the account page
+    # Last: it revokes the token the walk uses for every other API route.
+    "api.revoke_token": ("DELETE", 401, everyone(200)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone
 

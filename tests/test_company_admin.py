@@ -118,9 +118,10 @@ def test_a_reset_password_must_be_changed_at_the_next_log_in(app: Flask, admin: 
     browser = app.test_client()
     login(browser, "salesperson2", secret)
     assert browser.get("/tasks").headers["Location"].endswith("/account/password")
-    assert app.test_client().post(
-        "/api/v1/auth/token", json={"username": "salesperson2", "password": secret}
-    ).status_code == 403
+    assert (
+        app.test_client().post("/api/v1/auth/token", json={"username": "salesperson2", "password": secret}).status_code
+        == 403
+    )
     page = browser.get("/account/password").data
     done = browser.post(
         "/account/password",
@@ -163,8 +164,13 @@ def test_a_role_with_an_open_task_cannot_be_retired(app: Flask, admin: ApiUser) 
 def test_departments_have_a_head(admin: ApiUser) -> None:
     made = admin.post(
         "/api/v1/admin/departments",
-        {"key": "quality", "name": "质量部", "name_en": "Quality", "head": "production_manager",
-         "parent": "production"},
+        {
+            "key": "quality",
+            "name": "质量部",
+            "name_en": "Quality",
+            "head": "production_manager",
+            "parent": "production",
+        },
     )
     assert made.status_code == 201 and made.json["head"] == "production_manager"
     department = db.session.scalars(db.select(Department).where(Department.key == "quality")).one()
@@ -201,19 +207,25 @@ def test_a_new_role_can_be_a_lane_in_the_process_owners_next_diagram(app: Flask,
     from .test_process_models import CREDIT
 
     owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
-    xml = CREDIT.replace('<bpmn:lane id="lane_finance_director" name="finance_director">',
-                         '<bpmn:lane id="lane_finance_director" name="treasurer">')
+    xml = CREDIT.replace(
+        '<bpmn:lane id="lane_finance_director" name="finance_director">',
+        '<bpmn:lane id="lane_finance_director" name="treasurer">',
+    )
 
     def problems() -> list[str]:
-        answer = owner.client.post("/api/v1/process-models?filename=credit_application.bpmn", data=xml.encode(),
-                                   headers={**owner.headers, "Content-Type": "application/xml"})
+        answer = owner.client.post(
+            "/api/v1/process-models?filename=credit_application.bpmn",
+            data=xml.encode(),
+            headers={**owner.headers, "Content-Type": "application/xml"},
+        )
         return [] if answer.status_code == 201 else [e["message"] for e in answer.json["errors"]]
 
     assert any("treasurer" in p for p in problems())  # not a role yet
     added = admin.post("/api/v1/admin/roles", {"key": "treasurer", "name": "出纳", "name_en": "Treasurer"})
     assert added.status_code == 201
-    admin.client.patch("/api/v1/admin/users/finance_director", json={"roles": ["finance_director", "treasurer"]},
-                       headers=admin.headers)
+    admin.client.patch(
+        "/api/v1/admin/users/finance_director", json={"roles": ["finance_director", "treasurer"]}, headers=admin.headers
+    )
     assert problems() == []  # deployed: the new role is the lane's queue
     retire = admin.client.delete("/api/v1/admin/roles/treasurer", headers=admin.headers)
     assert retire.status_code == 409 and "credit_application" in retire.json["error"]

@@ -31,8 +31,12 @@ def cases(app: Flask, client: FlaskClient) -> dict[str, str]:
     cs = ApiUser(client, "cs_director", PASSWORD)
     packaging = started(cs, category="appearance_packaging", amount_claimed=100)
     act(ApiUser(client, "general_manager", PASSWORD), packaging["id"], "批准转办", {"transfer_decision": "approve"})
-    act(ApiUser(client, "logistics_director", PASSWORD), packaging["id"], "外观包装处理意见",
-        {"opinion": "承运商负责", "proposed_settlement": 50})
+    act(
+        ApiUser(client, "logistics_director", PASSWORD),
+        packaging["id"],
+        "外观包装处理意见",
+        {"opinion": "承运商负责", "proposed_settlement": 50},
+    )
     started(cs, category="grievance")
     numbers = {c.instance_id: c.number for c in db.session.scalars(db.select(Complaint))}
     grievance = next(n for i, n in numbers.items() if i != packaging["id"])

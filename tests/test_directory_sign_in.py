@@ -75,9 +75,26 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     home = tmp_path_factory.mktemp("slapd")
     (home / "data").mkdir()
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(home / "key.pem"), "-out", str(home / "cert.pem")],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(home / "key.pem"),
+            "-out",
+            str(home / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
     )
     (home / "slapd.conf").write_text(
         "\n".join(
@@ -103,13 +120,15 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     url = f"ldap://127.0.0.1:{port}"
     server = subprocess.Popen(
         [SLAPD, "-f", str(home / "slapd.conf"), "-h", f"{url}/", "-d", "0"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         for _ in range(100):
             added = subprocess.run(
                 ["ldapadd", "-x", "-H", url, "-D", ADMIN_DN, "-w", ADMIN_PASSWORD],
-                input=ENTRIES.encode(), capture_output=True,
+                input=ENTRIES.encode(),
+                capture_output=True,
             )
             if added.returncode == 0:
                 break
@@ -125,8 +144,11 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
 @pytest.fixture(params=["bind_template", "search"])
 def with_directory(request: pytest.FixtureRequest, app: Flask, directory: dict[str, Any]) -> Flask:
     app.config.update(
-        LDAP_URL=directory["url"], LDAP_STARTTLS=True, LDAP_CA_FILE=directory["ca"],
-        LDAP_GROUP_BASE=f"ou=groups,{BASE}", LDAP_GROUP_ROLES=f"{SALES_GROUP}=salesperson",
+        LDAP_URL=directory["url"],
+        LDAP_STARTTLS=True,
+        LDAP_CA_FILE=directory["ca"],
+        LDAP_GROUP_BASE=f"ou=groups,{BASE}",
+        LDAP_GROUP_ROLES=f"{SALES_GROUP}=salesperson",
     )
     if request.param == "bind_template":
         app.config.update(LDAP_BIND_DN_TEMPLATE=f"uid={{username}},ou=people,{BASE}")
@@ -183,9 +205,24 @@ def test_a_disabled_directory_person_is_refused(with_directory: Flask) -> None:
 def test_starttls_with_an_untrusted_certificate_fails_closed(with_directory: Flask, tmp_path: Path) -> None:
     other = tmp_path / "other.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other",
-         "-keyout", str(tmp_path / "k.pem"), "-out", str(other)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=other",
+            "-keyout",
+            str(tmp_path / "k.pem"),
+            "-out",
+            str(other),
+        ],
+        check=True,
+        capture_output=True,
     )
     with_directory.config.update(LDAP_CA_FILE=str(other))
     assert _token(with_directory, "zhou.jiu", "directory-pass-1") == 401

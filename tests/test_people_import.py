@@ -117,9 +117,7 @@ def test_the_template_downloads_and_the_import_page_previews(app: Flask) -> None
     template = browser.get("/admin/import/template.xlsx")
     assert list(load_workbook(io.BytesIO(template.data)).active.iter_rows(values_only=True))[0] == tuple(HEADER)
     token = csrf_token(browser.get("/admin/import").data)
-    page = browser.post(
-        "/admin/import", data={"csrf_token": token, "file": (io.BytesIO(_sheet(*GOOD)), "people.xlsx")}
-    )
+    page = browser.post("/admin/import", data={"csrf_token": token, "file": (io.BytesIO(_sheet(*GOOD)), "people.xlsx")})
     assert page.status_code == 200 and "预览：尚未保存" in page.data.decode() and "wang.wu" not in _names()
 
 
@@ -133,8 +131,14 @@ def test_the_administrator_creates_and_edits_people_in_the_browser(app: Flask) -
     assert created.status_code == 302
     looped = browser.post(
         "/admin/people/sales_manager",
-        data={"csrf_token": token, "display_name": "营销部经理", "supervisor": "sun.ba", "roles": ["sales_manager"],
-              "locale": "zh_CN", "active": "on"},
+        data={
+            "csrf_token": token,
+            "display_name": "营销部经理",
+            "supervisor": "sun.ba",
+            "roles": ["sales_manager"],
+            "locale": "zh_CN",
+            "active": "on",
+        },
     )
     assert looped.status_code == 422 and "循环" in looped.data.decode()
     listed = browser.get("/admin/people?q=sun").data.decode()
@@ -143,8 +147,10 @@ def test_the_administrator_creates_and_edits_people_in_the_browser(app: Flask) -
 
 def test_the_org_chart_finds_people_by_pinyin(app: Flask) -> None:
     admin = ApiUser(app.test_client(), "admin", PASSWORD)
-    admin.post("/api/v1/admin/users", {"username": "zs", "display_name": "张三", "supervisor": "sales_manager",
-                                       "roles": ["salesperson"]})
+    admin.post(
+        "/api/v1/admin/users",
+        {"username": "zs", "display_name": "张三", "supervisor": "sales_manager", "roles": ["salesperson"]},
+    )
     page = _admin_browser(app).get("/admin/departments?q=zhangsan").data.decode()
     assert 'class="person found" data-user="zs"' in page and "营销部" in page
     assert 'class="person found" data-user="zs"' in _admin_browser(app).get("/admin/departments?q=zs").data.decode()

@@ -65,6 +65,7 @@ def import_template() -> Response:
         _("Nothing is saved unless every row is right: errors name the row and the column."),
     ]
     return Response(
-        spreadsheet.template_xlsx(notes), mimetype=XLSX,
+        spreadsheet.template_xlsx(notes),
+        mimetype=XLSX,
         headers={"Content-Disposition": "attachment; filename=people-template.xlsx"},
     )

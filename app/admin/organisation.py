@@ -26,9 +26,9 @@ def roles() -> str | Response | tuple[str, int]:
         else:
             flash(_("Role %(key)s added", key=role.key), "info")
             return redirect(url_for("admin.roles"))
-    return render_template(
-        "admin/roles.html", roles=organisation.roles(), errors=errors, values=request.form
-    ), (422 if errors else 200)
+    return render_template("admin/roles.html", roles=organisation.roles(), errors=errors, values=request.form), (
+        422 if errors else 200
+    )
 
 
 @bp.route("/roles/retire", methods=["POST"])
@@ -40,9 +40,7 @@ def retire_role() -> Response | tuple[str, int]:
         organisation.retire_role(current_user, key)
     except (Conflict, NotFound) as err:
         flash(err.message, "error")
-        return render_template(
-            "admin/roles.html", roles=organisation.roles(), errors={}, values={}
-        ), err.status
+        return render_template("admin/roles.html", roles=organisation.roles(), errors={}, values={}), err.status
     flash(_("Role %(key)s retired", key=key), "info")
     return redirect(url_for("admin.roles"))
 
@@ -64,7 +62,12 @@ def departments() -> str | Response | tuple[str, int]:
     q = request.args.get("q", "").strip()
     found = {n.user.id for n in _walk(roots) if q and matches(n.user, q)}
     return render_template(
-        "admin/departments.html", departments=units, roots=roots, q=q, found=found, errors=errors,
+        "admin/departments.html",
+        departments=units,
+        roots=roots,
+        q=q,
+        found=found,
+        errors=errors,
         values=request.form,
     ), (422 if errors else 200)
 

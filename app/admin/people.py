@@ -53,8 +53,14 @@ def people() -> str | Response | tuple[str, int]:
             errors = err.errors
         else:
             if not request.form.get("password"):
-                flash(_("%(name)s created; their first password, shown only now: %(password)s", name=user.username,
-                        password=secret), "info")
+                flash(
+                    _(
+                        "%(name)s created; their first password, shown only now: %(password)s",
+                        name=user.username,
+                        password=secret,
+                    ),
+                    "info",
+                )
             else:
                 flash(_("%(name)s created", name=user.username), "info")
             return redirect(url_for("admin.person", username=user.username))
@@ -62,8 +68,14 @@ def people() -> str | Response | tuple[str, int]:
     no_supervisor, no_role = request.args.get("no_supervisor") == "1", request.args.get("no_role") == "1"
     rows = staff.listing(current_user, q, no_supervisor=no_supervisor, no_role=no_role)
     return render_template(
-        "admin/people.html", people=rows, q=q, no_supervisor=no_supervisor, no_role=no_role, errors=errors,
-        values=request.form, **_choices(),
+        "admin/people.html",
+        people=rows,
+        q=q,
+        no_supervisor=no_supervisor,
+        no_role=no_role,
+        errors=errors,
+        values=request.form,
+        **_choices(),
     ), (422 if errors else 200)
 
 
@@ -90,6 +102,12 @@ def person(username: str) -> str | Response | tuple[str, int]:
 @login_required
 def reset_password(username: str) -> Response:
     secret = staff.reset_password(current_user, username)
-    flash(_("New password for %(name)s, shown only now: %(password)s. They must change it when they log in.",
-            name=username, password=secret), "info")
+    flash(
+        _(
+            "New password for %(name)s, shown only now: %(password)s. They must change it when they log in.",
+            name=username,
+            password=secret,
+        ),
+        "info",
+    )
     return redirect(url_for("admin.person", username=username))

@@ -93,16 +93,33 @@ class PendingTimer:
     guards_task_id: str | None
 
 
+def _element_of(spec: Any) -> str:
+    name = getattr(spec, "bpmn_name", None)
+    bpmn_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", "?")
+    return f"'{name}' ({bpmn_id})" if name and name != bpmn_id else str(bpmn_id)
+
+
 def _wrap(err: Exception) -> EngineError:
+    """The engine's failure in one sentence that names the diagram element and what went wrong there."""
     if isinstance(err, EngineError):
         return err
-    cause = err
-    while cause.__cause__ is not None and not isinstance(cause, ExpressionError):
-        cause = cause.__cause__
-    message = cause.message if isinstance(cause, ExpressionError) else str(err).splitlines()[0]
-    if isinstance(cause, ExpressionError):
-        message = f"{message} (in: {cause.expression.strip()[:200]})"
-    return EngineError(message)
+    expression_error: ExpressionError | None = None
+    element: str | None = None
+    cause: BaseException | None = err
+    seen: set[int] = set()
+    # Spiff raises its own exception inside an except block, so the expression's error is its context.
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ExpressionError) and expression_error is None:
+            expression_error = cause
+        if element is None and getattr(cause, "task_spec", None) is not None:
+            element = _element_of(cause.task_spec)
+        cause = cause.__cause__ or cause.__context__
+    if expression_error is not None:
+        message = f"{expression_error.message} (in: {expression_error.expression.strip()[:200]})"
+    else:
+        message = str(err).splitlines()[0]
+    return EngineError(f"{element}: {message}" if element else message)
 
 
 def _collect_answer(task: Any, data: dict[str, Any]) -> None:
@@ -317,6 +334,11 @@ class ProcessRuntime:
         if last is not None:
             merged.update(last.data)
         return merged
+
+    def last_element(self) -> str | None:
+        """The diagram element that ran last, named for a message about what it did."""
+        last = self.workflow.last_task
+        return _element_of(last.task_spec) if last is not None else None
 
     def evaluate(self, expression: str, data: dict[str, Any]) -> Any:
         return self.workflow.script_engine.environment.evaluate(expression, data)

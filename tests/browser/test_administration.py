@@ -14,8 +14,12 @@ def test_the_administrator_adds_a_person_and_finds_them_in_the_org_chart(browser
     log_in(browser, live_server, "admin")
     browser.find_element(By.LINK_TEXT, "系统管理").click()
     form = wait_for(browser, "#new-person")
-    for name, value in (("username", "zhang.san"), ("display_name", "张三"), ("email", "zhang.san@example.com"),
-                        ("supervisor", "sales_manager")):
+    for name, value in (
+        ("username", "zhang.san"),
+        ("display_name", "张三"),
+        ("email", "zhang.san@example.com"),
+        ("supervisor", "sales_manager"),
+    ):
         form.find_element(By.NAME, name).send_keys(value)
     Select(form.find_element(By.NAME, "department")).select_by_value("sales")
     form.find_element(By.CSS_SELECTOR, "input[name=roles][value=salesperson]").click()

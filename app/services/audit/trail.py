@@ -206,8 +206,18 @@ def export_xlsx(user: User, args: dict[str, str], headers: list[str]) -> bytes:
         sheet.append(
             [
                 _safe(c)
-                for c in (row["at"], row["actor"], row["action"], row["process_key"], row["instance_id"],
-                          row["customer_code"], row["subject"], row["task"], row["comment"], details)
+                for c in (
+                    row["at"],
+                    row["actor"],
+                    row["action"],
+                    row["process_key"],
+                    row["instance_id"],
+                    row["customer_code"],
+                    row["subject"],
+                    row["task"],
+                    row["comment"],
+                    details,
+                )
             ]
         )
     out = io.BytesIO()
@@ -224,5 +234,15 @@ def _safe(value: Any) -> Any:
 
 def export_headers() -> list[str]:
     """The export's column titles, in the reader's language."""
-    return [_("Time"), _("Who"), _("Action"), _("Process"), _("Instance"), _("Customer"), _("Subject"), _("Task"),
-            _("Comment"), _("Details")]
+    return [
+        _("Time"),
+        _("Who"),
+        _("Action"),
+        _("Process"),
+        _("Instance"),
+        _("Customer"),
+        _("Subject"),
+        _("Task"),
+        _("Comment"),
+        _("Details"),
+    ]

@@ -60,7 +60,18 @@ def _delegated_roles(user: User, now: datetime) -> set[str]:
 def may_act_on(user: User, task: HumanTask) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == user.id
-    return task.role is not None and task.role in queue_roles_of(user)
+    return may_claim(user, task)
+
+
+def may_claim(user: User, task: HumanTask) -> bool:
+    """A queue task is open to holders of its role and their delegates, but a delegate never takes a
+    step of an application they filed themselves: it stays in the queue for someone else."""
+    if task.role is None or task.role not in queue_roles_of(user):
+        return False
+    if task.role in roles_of(user):
+        return True
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    return instance is None or instance.started_by_id != user.id
 
 
 def supervisor_chain(user_ids: set[int]) -> set[int]:
@@ -91,14 +102,32 @@ def involved_user_ids(instance: ProcessInstance) -> set[int]:
         if status == "open" and assignee_id is None and role:
             open_roles.add(role)
     if open_roles:
-        ids.update(
+        holders = set(
             db.session.scalars(
                 db.select(user_roles.c.user_id)
                 .join(Role, Role.id == user_roles.c.role_id)
                 .where(Role.key.in_(open_roles))
             )
         )
+        ids.update(holders)
+        # Whoever works a holder's queue while they are away is asked to act, so may read what they act on.
+        ids.update(_delegates_of(holders, clock.now()))
     return ids
+
+
+def _delegates_of(user_ids: set[int], now: datetime) -> set[int]:
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            db.select(Delegation.delegate_id).where(
+                Delegation.delegator_id.in_(user_ids),
+                Delegation.cancelled_at.is_(None),
+                Delegation.starts_at <= now,
+                Delegation.ends_at > now,
+            )
+        )
+    )
 
 
 def is_copied_on(user: User, instance: ProcessInstance) -> bool:

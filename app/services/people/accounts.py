@@ -59,6 +59,31 @@ def issue_token(user: User) -> str:
     return token
 
 
+def tokens_of(user: User) -> list[ApiToken]:
+    """A person's API tokens still in force, newest first (what the account page lists)."""
+    return list(
+        db.session.scalars(
+            db.select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.expires_at > clock.now())
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+@transactional
+def revoke_token(user: User, token_id: int) -> None:
+    """One of the person's own tokens stops working at once; someone else's is as good as missing."""
+    gone = db.session.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)).rowcount
+    if gone != 1:
+        raise NotFound(_l("you have no API token %(id)s", id=token_id))
+
+
+@transactional
+def revoke_token_in_use(token: str) -> None:
+    """The bearer token of this very request stops working (log-out for an API client)."""
+    db.session.execute(delete(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+
+
 def user_for_token(token: str) -> User | None:
     row = db.session.scalars(db.select(ApiToken).where(ApiToken.token_hash == _hash_token(token))).first()
     if row is None or row.expires_at <= clock.now() or not row.user.active:
@@ -90,9 +115,18 @@ def password_problems(password: str, username: str = "") -> list[str]:
         problems.append(_l("must be at least %(count)s characters", count=MIN_PASSWORD_LENGTH))
     if len(password) > 128:
         problems.append(_l("must be at most 128 characters"))
-    if password.lower() in _COMMON_PASSWORDS or (username and password.lower() == username.lower()):
+    lowered = password.lower()
+    if lowered in _COMMON_PASSWORDS or _is_pattern(lowered) or (username and lowered == username.lower()):
         problems.append(_l("is too common or too easy to guess"))
     return problems
+
+
+def _is_pattern(password: str) -> bool:
+    """One character over and over (aaaaaaaa), or a run up or down (12345678, abcdefgh, 87654321)."""
+    if len(set(password)) <= 1:
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:], strict=False)}
+    return steps in ({1}, {-1})
 
 
 def _check_password(password: str, username: str = "") -> None:

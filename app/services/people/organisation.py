@@ -98,8 +98,12 @@ def retire_role(actor: User, key: str) -> None:
     )
     if processes or open_tasks:
         raise Conflict(
-            _l("the role '%(key)s' is still in use: processes %(processes)s; open tasks %(tasks)s", key=key,
-               processes=", ".join(processes) or "-", tasks=", ".join(map(str, open_tasks[:20])) or "-")
+            _l(
+                "the role '%(key)s' is still in use: processes %(processes)s; open tasks %(tasks)s",
+                key=key,
+                processes=", ".join(processes) or "-",
+                tasks=", ".join(map(str, open_tasks[:20])) or "-",
+            )
         )
     holders = sorted(u.username for u in db.session.scalars(db.select(User).where(User.roles.contains(role))))
     db.session.delete(role)
@@ -134,7 +138,9 @@ def add_department(actor: User, body: dict[str, Any]) -> Department:
     db.session.add(department)
     flush_unique(department, "key", _l("the department '%(key)s' exists already", key=key))
     _audit(
-        actor, "department_added", f"department:{key}",
+        actor,
+        "department_added",
+        f"department:{key}",
         {"name": name, "head": head.username if head else None, "parent": parent.key if parent else None},
     )
     return department

@@ -73,8 +73,14 @@ def _server() -> Server:
 def _connection(server: Server, dn: str, password: str) -> Connection | None:
     """A connection bound as `dn`, over STARTTLS when configured; None if the directory refuses."""
     config = current_app.config
-    conn = Connection(server, user=dn, password=password, read_only=True,
-                      receive_timeout=int(config.get("LDAP_TIMEOUT", 5)), raise_exceptions=False)
+    conn = Connection(
+        server,
+        user=dn,
+        password=password,
+        read_only=True,
+        receive_timeout=int(config.get("LDAP_TIMEOUT", 5)),
+        raise_exceptions=False,
+    )
     try:
         conn.open()
         if config.get("LDAP_STARTTLS") and not conn.start_tls():
@@ -99,8 +105,9 @@ def _check_with_directory(username: str, password: str) -> DirectoryPerson | Non
             return None
         if config.get("LDAP_SEARCH_BASE"):  # e.g. AD's "name@domain", which is no DN to read
             user_filter = config["LDAP_USER_FILTER"].format(username=escape_filter_chars(username))
-            conn.search(config["LDAP_SEARCH_BASE"], user_filter, search_scope=SUBTREE, attributes=attributes,
-                        size_limit=2)
+            conn.search(
+                config["LDAP_SEARCH_BASE"], user_filter, search_scope=SUBTREE, attributes=attributes, size_limit=2
+            )
         else:
             conn.search(dn, "(objectClass=*)", search_scope=BASE, attributes=attributes)
     else:
@@ -108,8 +115,9 @@ def _check_with_directory(username: str, password: str) -> DirectoryPerson | Non
         if service is None:
             return None
         user_filter = config["LDAP_USER_FILTER"].format(username=escape_filter_chars(username))
-        service.search(config["LDAP_SEARCH_BASE"], user_filter, search_scope=SUBTREE, attributes=attributes,
-                       size_limit=2)
+        service.search(
+            config["LDAP_SEARCH_BASE"], user_filter, search_scope=SUBTREE, attributes=attributes, size_limit=2
+        )
         if len(service.entries) != 1:
             return None
         dn = service.entries[0].entry_dn
@@ -129,8 +137,12 @@ def _check_with_directory(username: str, password: str) -> DirectoryPerson | Non
     )
     if config.get("LDAP_GROUP_BASE"):
         member = escape_filter_chars(person.dn)
-        conn.search(config["LDAP_GROUP_BASE"], f"(|(member={member})(uniqueMember={member}))",
-                    search_scope=SUBTREE, attributes=["cn"])
+        conn.search(
+            config["LDAP_GROUP_BASE"],
+            f"(|(member={member})(uniqueMember={member}))",
+            search_scope=SUBTREE,
+            attributes=["cn"],
+        )
         person.groups |= {e.entry_dn.lower() for e in conn.entries}
     conn.unbind()
     return person
@@ -153,12 +165,25 @@ def _directory_account(username: str, person: DirectoryPerson) -> User | None:
     user = accounts.user_named(username)
     now = clock.now()
     if user is None:
-        user = User(username=username, display_name=person.display_name[:100], email=person.email,
-                    password_hash=_NO_LOCAL_PASSWORD, created_at=now, auth_source=DIRECTORY)
+        user = User(
+            username=username,
+            display_name=person.display_name[:100],
+            email=person.email,
+            password_hash=_NO_LOCAL_PASSWORD,
+            created_at=now,
+            auth_source=DIRECTORY,
+        )
         db.session.add(user)
         db.session.flush()
-        db.session.add(AuditEvent(at=now, actor_id=user.id, action="user_created", subject=f"user:{username}",
-                                  details={"source": DIRECTORY, "dn": person.dn}))
+        db.session.add(
+            AuditEvent(
+                at=now,
+                actor_id=user.id,
+                action="user_created",
+                subject=f"user:{username}",
+                details={"source": DIRECTORY, "dn": person.dn},
+            )
+        )
     if not user.active:
         return None
     mapping = _group_roles()
@@ -167,8 +192,15 @@ def _directory_account(username: str, person: DirectoryPerson) -> User | None:
     keep = {r for r in user.role_keys if r not in managed}  # roles the administrator gave by hand stay
     if user.role_keys != keep | wanted:
         user.roles = list(db.session.scalars(db.select(Role).where(Role.key.in_(keep | wanted))))
-        db.session.add(AuditEvent(at=now, actor_id=user.id, action="roles_from_directory",
-                                  subject=f"user:{username}", details={"roles": sorted(keep | wanted)}))
+        db.session.add(
+            AuditEvent(
+                at=now,
+                actor_id=user.id,
+                action="roles_from_directory",
+                subject=f"user:{username}",
+                details={"roles": sorted(keep | wanted)},
+            )
+        )
     user.display_name = person.display_name[:100]
     user.email = person.email or user.email
     return user

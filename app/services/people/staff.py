@@ -21,8 +21,18 @@ from .directory import role_names
 
 Errors = dict[str, list[Any]]
 # The keys a create or an edit may carry; anything else is named back as unknown.
-FIELDS = ("username", "display_name", "display_name_en", "email", "department", "supervisor", "roles", "locale",
-          "password", "active")
+FIELDS = (
+    "username",
+    "display_name",
+    "display_name_en",
+    "email",
+    "department",
+    "supervisor",
+    "roles",
+    "locale",
+    "password",
+    "active",
+)
 
 
 def require_admin(actor: User) -> None:
@@ -93,8 +103,9 @@ def _checked(body: dict[str, Any], user: User | None) -> tuple[dict[str, Any], E
         if name and (boss is None or not boss.active):
             errors["supervisor"] = [_l("no active user '%(name)s'", name=name)]
         elif boss is not None and user is not None and _would_loop(user, boss):
-            errors["supervisor"] = [_l("%(name)s reports to this person already: the chain would be a loop",
-                                       name=boss.username)]
+            errors["supervisor"] = [
+                _l("%(name)s reports to this person already: the chain would be a loop", name=boss.username)
+            ]
         values["supervisor"] = boss
     if "roles" in body:
         roles = body.get("roles")
@@ -180,8 +191,11 @@ def create_in_transaction(actor: User, body: dict[str, Any]) -> tuple[User, str]
     require_admin(actor)
     values, errors = _checked(body, None)
     username = body.get("username")
-    if not isinstance(username, str) or not username or len(username) > 64 or not (
-        username.replace("_", "").replace(".", "").isalnum() and username.isascii()
+    if (
+        not isinstance(username, str)
+        or not username
+        or len(username) > 64
+        or not (username.replace("_", "").replace(".", "").isalnum() and username.isascii())
     ):
         errors["username"] = [_l("letters, digits, '.' and '_' only, at most 64")]
     elif user_named(username) is not None:
@@ -273,8 +287,12 @@ def _disable(actor: User, user: User) -> None:
             hand_over(task, actor, boss, "handed_to_supervisor", "", {**details, "to": boss.username})
         else:
             raise Conflict(
-                _l("%(name)s holds task %(id)s, which has no role queue, and has no active supervisor to take it: "
-                   "reassign it first", name=user.username, id=task.id)
+                _l(
+                    "%(name)s holds task %(id)s, which has no role queue, and has no active supervisor to take it: "
+                    "reassign it first",
+                    name=user.username,
+                    id=task.id,
+                )
             )
 
 
