@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import collaboration, inbox_routes, models, routes  # noqa: E402,F401
+from . import collaboration, customers, inbox_routes, models, routes  # noqa: E402,F401

@@ -251,6 +251,36 @@ def document() -> dict[str, Any]:
                     "responses": _answers(200, {"type": "object"}, 401, 403, 404),
                 }
             },
+            "/customers/{code}/receivables": {
+                "put": {
+                    "security": secured,
+                    "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "balance": {"type": "number", "minimum": 0},
+                                        "overdue": {"type": "number", "minimum": 0},
+                                        "as_of": {"type": "string", "format": "date"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": _answers(200, {"type": "object"}, 401, 403, 422),
+                }
+            },
+            "/customers/{code}/responsible": {
+                "put": {
+                    "security": secured,
+                    "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "requestBody": _text_body("salesperson", "reason"),
+                    "responses": _answers(200, {"type": "object"}, 401, 403, 404, 422),
+                }
+            },
             "/supervision/overdue": {
                 "get": {
                     "security": secured,

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import limiter
 from ..services.common.errors import DomainError, ValidationFailed
+from ..services.credit import confidential
 from ..services.credit import credit_file as customer_service
 from ..services.deadlines import supervision as desk_service
 from ..services.desk import actions as action_service
@@ -33,7 +34,8 @@ def openapi() -> Reply:
 def _domain_error(err: DomainError) -> Reply:
     if isinstance(err, ValidationFailed):
         return jsonify(error=err.message, errors=err.errors), err.status
-    return jsonify(error=err.message), err.status
+    # Some refusals name what they refer to, e.g. the open application a second one would collide with.
+    return jsonify(error=err.message, **getattr(err, "details", {})), err.status
 
 
 @bp.errorhandler(HTTPException)
@@ -96,7 +98,8 @@ def start(process_key: str) -> Reply:
 @token_required
 def instance(instance_id: int) -> Reply:
     row = instance_service.get_for(api_user(), instance_id)
-    return jsonify(instance_json(row, instance_service.tasks_of(row), instance_service.history(row))), 200
+    data = confidential.visible_data(api_user(), row, f"instance:{row.id}")
+    return jsonify(instance_json(row, instance_service.tasks_of(row), instance_service.history(row), data)), 200
 
 
 @bp.get("/customers/<code>")

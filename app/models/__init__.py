@@ -3,7 +3,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .collaboration import Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
-from .customers import CreditDecision, Customer
+from .customers import CreditDecision, Customer, ReceivablesRecord
 from .forms import FormVersion
 from .inbox import SavedFilter
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
@@ -31,6 +31,7 @@ __all__ = [
     "OutboxMail",
     "ProcessInstance",
     "ProcessVersion",
+    "ReceivablesRecord",
     "Role",
     "RoleStandIn",
     "SavedFilter",
