@@ -87,6 +87,9 @@ class ApiUser:
     def post(self, url: str, body: Any = None) -> Any:
         return self.client.post(url, json=body if body is not None else {}, headers=self.headers)
 
+    def put(self, url: str, body: Any = None) -> Any:
+        return self.client.put(url, json=body if body is not None else {}, headers=self.headers)
+
     def start_credit(self, **overrides: Any) -> Any:
         # A customer new to the credit file may only get temporary credit (第二十六条 1), and each
         # application needs a customer of its own while another one is open.

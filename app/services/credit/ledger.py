@@ -72,8 +72,11 @@ def lock_totals() -> None:
     """Hold the company's credit total until this transaction ends, so two grants cannot both fit.
 
     PostgreSQL: a transaction-scoped advisory lock; a second grant waits and then reads the
-    first one's limit. SQLite has one writer at a time and refuses a write from a transaction
-    whose snapshot another writer has overtaken, so the use case is re-run with fresh totals.
+    first one's limit. SQLite has one writer at a time, but the driver only opens a transaction
+    at the first write: an empty write takes the writer's lock now, so the totals read next are
+    current until the commit (a writer that overtook this snapshot makes the use case run again).
     """
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CAP_LOCK_KEY})
+    else:
+        db.session.execute(text("UPDATE customers SET id = id WHERE id = -1"))

@@ -60,8 +60,12 @@ class OpenApplication(Conflict):
         self.details = {"instance_id": instance_id}
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, int | float | Decimal) and isinstance(b, int | float | Decimal):
+    if _is_number(a) and _is_number(b):
         return Decimal(str(a)) == Decimal(str(b))
     if isinstance(a, list) and isinstance(b, list):
         return sorted(map(str, a)) == sorted(map(str, b))
