@@ -38,7 +38,11 @@ def test_an_approval_beyond_the_cap_is_refused_with_the_headroom(app: Flask) -> 
     approve_through(team, "CAP1", until="")
     started = team["salesperson"].start_credit(customer_code="CAP2", requested_limit=60000.0)
     data = team["sales_vp"].get(f"/api/v1/instances/{started.json['id']}").json["data"]
-    assert (data["credit_total_granted"], data["credit_total_cap"], data["credit_headroom"]) == (80000.0, 100000.0, 20000.0)
+    assert (data["credit_total_granted"], data["credit_total_cap"], data["credit_headroom"]) == (
+        80000.0,
+        100000.0,
+        20000.0,
+    )
     manager = team["sales_manager"]
     refused = manager.decide(manager.only_task()["id"], "approve", "同意")
     assert refused.status_code == 422 and list(refused.json["errors"]) == ["approved_limit"]

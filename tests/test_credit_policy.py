@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
@@ -102,7 +101,12 @@ def test_a_lower_grade_reapplies_the_caps_at_once(people) -> None:
     started = people["salesperson"].start_credit(customer_code="GR4", collateral_value=30000.0)
     assert approve(people["sales_manager"], confirmed_grade="B").status_code == 200
     data = people["salesperson"].get(f"/api/v1/instances/{started.json['id']}").json["data"]
-    assert (data["grade"], data["limit_cap"], data["approved_limit"], data["term_cap_days"]) == ("B", 30000.0, 30000.0, 15)
+    assert (data["grade"], data["limit_cap"], data["approved_limit"], data["term_cap_days"]) == (
+        "B",
+        30000.0,
+        30000.0,
+        15,
+    )
 
 
 def test_every_approver_may_reject_with_a_reason(people) -> None:
@@ -124,7 +128,9 @@ def test_a_later_approver_may_not_raise_what_an_earlier_one_cut(people) -> None:
     before = counts()
     raised = approve(people["sales_vp"], approved_limit=70000.0)
     assert raised.status_code == 422
-    assert list(raised.json["errors"]) == ["approved_limit"] and "50,000.00" in raised.json["errors"]["approved_limit"][0]
+    assert (
+        list(raised.json["errors"]) == ["approved_limit"] and "50,000.00" in raised.json["errors"]["approved_limit"][0]
+    )
     assert counts() == before
     assert approve(people["sales_vp"], approved_limit=40000.0).status_code == 200
     assert approve(people["finance_director"]).status_code == 200  # blank keeps 40,000
@@ -229,7 +235,10 @@ def test_raising_the_amount_after_a_return_goes_back_to_the_sales_manager(people
     instance_id = started.json["id"]
     assert approve(people["sales_manager"], "20k 可以").status_code == 200
     vp = people["sales_vp"]
-    assert vp.post(f"/api/v1/tasks/{task_of(vp)['id']}/return", {"target": "filer", "comment": "请补充"}).status_code == 200
+    assert (
+        vp.post(f"/api/v1/tasks/{task_of(vp)['id']}/return", {"target": "filer", "comment": "请补充"}).status_code
+        == 200
+    )
     before = counts()
     renamed = _resubmit(people, instance_id, requested_limit=90000.0, customer_name="华东贸易新")
     assert renamed.status_code == 422 and list(renamed.json["errors"]) == ["customer_name"]
@@ -253,7 +262,10 @@ def test_an_unchanged_resubmission_passes_the_steps_already_approved(people) -> 
     instance_id = people["salesperson"].start_credit(customer_code="RR2").json["id"]
     assert approve(people["sales_manager"]).status_code == 200
     vp = people["sales_vp"]
-    assert vp.post(f"/api/v1/tasks/{task_of(vp)['id']}/return", {"target": "filer", "comment": "确认一下"}).status_code == 200
+    assert (
+        vp.post(f"/api/v1/tasks/{task_of(vp)['id']}/return", {"target": "filer", "comment": "确认一下"}).status_code
+        == 200
+    )
     assert _resubmit(people, instance_id).status_code == 200
     assert people["sales_manager"].tasks() == []
     assert task_of(vp)["instance_id"] == instance_id
@@ -301,7 +313,9 @@ def test_a_copied_colleague_sees_the_application_without_the_credit_figures(peop
     grant(people, "CF1", 30000.0)
     settle(people, "CF1")
     instance_id = people["salesperson"].start_credit(customer_code="CF1", requested_limit=1000.0).json["id"]
-    copied = people["salesperson"].post(f"/api/v1/instances/{instance_id}/copy-to", {"user": "cs_director", "comment": "供参考"})
+    copied = people["salesperson"].post(
+        f"/api/v1/instances/{instance_id}/copy-to", {"user": "cs_director", "comment": "供参考"}
+    )
     assert copied.status_code == 200
     seen = people["cs_director"].get(f"/api/v1/instances/{instance_id}").json["data"]
     assert seen["customer_code"] == "CF1"

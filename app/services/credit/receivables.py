@@ -29,7 +29,7 @@ from .ledger import company_today
 
 RECORDERS = frozenset({"credit_controller", "finance_director"})
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-COLUMNS = ("customer code", "customer name", "balance", "overdue", "as-of date")
+COLUMNS = (_l("customer code"), _l("customer name"), _l("balance"), _l("overdue"), _l("as-of date"))
 MAX_ROWS = 5000
 _MAX_AMOUNT = Decimal("999999999999.99")
 
