@@ -29,7 +29,7 @@ from .ledger import company_today
 
 RECORDERS = frozenset({"credit_controller", "finance_director"})
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-COLUMNS = (_l("customer code"), _l("customer name"), _l("balance"), _l("overdue"), _l("as-of date"))
+COLUMNS = (_l("customer code"), _l("customer name"), _l("balance"), _l("overdue amount"), _l("as-of date"))
 MAX_ROWS = 5000
 _MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -170,12 +170,14 @@ def parse_sheet(filename: str, content: bytes) -> list[Entry]:
     try:
         if content[:2] == b"PK":
             rows = _rows_of_xlsx(content)
+        elif b"\x00" in content:
+            raise ValueError("binary content")
         else:
             rows = _rows_of_csv(content)
     except (zipfile.BadZipFile, UnicodeDecodeError, KeyError, ValueError, OSError) as err:
         raise ValidationFailed({"file": [_l("not an Excel (.xlsx) or CSV sheet")]}) from err
     rows = [r for r in rows if any(c not in (None, "") for c in r)]
-    if not rows:
+    if len(rows) < 2:
         raise ValidationFailed({"file": [_l("the sheet is empty")]})
     if len(rows) > MAX_ROWS + 1:
         raise ValidationFailed({"file": [_l("at most %(count)s rows", count=MAX_ROWS)]})
@@ -196,7 +198,7 @@ def parse_sheet(filename: str, content: bytes) -> list[Entry]:
         labels = {"balance": COLUMNS[2], "overdue": COLUMNS[3], "as_of": COLUMNS[4]}
         problems += [str(_l("column %(column)s: %(problem)s", column=labels[k], problem=v)) for k, v in bad.items()]
         if problems:
-            errors[f"row {number}"] = problems
+            errors[str(_l("row %(number)s", number=number))] = problems
         else:
             entries.append(Entry(code, name, values["balance"], values["overdue"], values["as_of"]))
     if errors:
