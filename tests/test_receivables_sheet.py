@@ -77,7 +77,11 @@ def test_a_good_sheet_records_every_row_audited_and_updates_the_files(app: Flask
     assert answer.status_code == 302
     assert recorded() == [("XL1", 12000.0, 2000.0, date(2026, 10, 31)), ("XL2", 0.0, 0.0, date(2026, 10, 31))]
     xl1 = db.session.scalars(db.select(Customer).where(Customer.code == "XL1")).one()
-    assert (xl1.name, float(xl1.receivables_balance), xl1.receivables_as_of) == ("华东贸易", 12000.0, date(2026, 10, 31))
+    assert (xl1.name, float(xl1.receivables_balance), xl1.receivables_as_of) == (
+        "华东贸易",
+        12000.0,
+        date(2026, 10, 31),
+    )
     events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "record_receivables")).all()
     assert sorted(e.subject for e in events) == ["customer:XL1", "customer:XL2"]
     assert {e.actor.username for e in events} == {"finance_director"}
