@@ -327,3 +327,19 @@ def test_a_copied_colleague_sees_the_application_without_the_credit_figures(peop
     after = db.session.scalars(reads.order_by(AuditEvent.id)).all()
     assert len(after) == before + 1
     assert (after[-1].actor.username, after[-1].details["in"]) == ("sales_manager", f"instance:{instance_id}")
+
+
+# 8. The investigation as the policy lists it
+
+
+def test_the_application_form_groups_the_investigation_as_article_8_lists_it(client: FlaskClient) -> None:
+    from .conftest import login
+
+    login(client, "salesperson")
+    page = client.get("/processes/credit_application/start").get_data(as_text=True)
+    headings = ["第八条1", "第八条2", "第八条3", "第八条4", "第八条5", "第八条6", "第八条7", "申请授信", "第八条8"]
+    positions = [page.index(h) for h in headings]
+    assert positions == sorted(positions)
+    for field in ("shareholders", "legal_representative", "bank_accounts", "annual_revenue", "total_liabilities"):
+        assert f'name="{field}"' in page
+    assert 'name="has_prior_credit"' not in page and 'name="previous_credit_settled"' not in page
