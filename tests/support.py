@@ -61,7 +61,8 @@ def application(**overrides: Any) -> dict[str, Any]:
         meets_annual_target=True,
         key_data_complete=True,
         c_conditions=[],
-        credit_type="long_term",
+        # A customer new to the credit file may only get temporary credit (第二十六条 1).
+        credit_type="temporary",
         requested_limit=90000.0,
         requested_term_days=60,
         collateral_value=0.0,
@@ -91,9 +92,7 @@ class ApiUser:
         return self.client.put(url, json=body if body is not None else {}, headers=self.headers)
 
     def start_credit(self, **overrides: Any) -> Any:
-        # A customer new to the credit file may only get temporary credit (第二十六条 1), and each
-        # application needs a customer of its own while another one is open.
-        overrides.setdefault("credit_type", "temporary")
+        # Each application needs a customer of its own while another one is open.
         overrides.setdefault("customer_code", f"C{next(_CODES):03d}")
         data = application(**overrides)
         data.pop("filed_by", None)

@@ -22,7 +22,6 @@ def user(name: str) -> User:
 
 
 def filed(**overrides: Any) -> dict[str, Any]:
-    overrides.setdefault("credit_type", "temporary")  # new customers get temporary credit only
     data = application(**overrides)
     data.pop("filed_by")
     return data
