@@ -82,6 +82,8 @@ def test_an_opinion_can_never_be_edited_afterwards(app: Flask) -> None:
         "api.save_draft",
         "api.cancel_delegation",
         "api.delete_filter",
+        "api.put_receivables",  # a new receivables record; the trail gains an entry
+        "api.put_responsible",  # a customer handed to another salesperson; audited as well
     }  # a saved inbox filter, not the trail
     client = app.test_client()
     instance_id = ApiUser(client, "salesperson", PASSWORD).start_credit(customer_code="OP3").json["id"]

@@ -30,7 +30,7 @@ EXTRA_TASK = """<bpmn:userTask id="extra_check" name="补充核查">
 
 
 FLOW_SM_APPROVE = (
-    '<bpmn:sequenceFlow id="flow_sm_approve" name="同意" sourceRef="gw_sm" targetRef="review_finance_director">'
+    '<bpmn:sequenceFlow id="flow_sm_approve" name="同意" sourceRef="gw_sm" targetRef="confirm_grade">'
 )
 
 
