@@ -42,6 +42,7 @@ COMPLAINT_ROLES = {
 SALES = {"salesperson", "salesperson2"}
 TASK_HOLDER = {"sales_manager"}
 TASK_SUPERVISORS = {"sales_vp", "general_manager"}
+FILER_SUPERVISORS = {"sales_manager", "sales_vp", "general_manager"}
 FILTER_OWNER = {"sales_manager"}
 DELEGATOR = "credit_controller"  # a delegation far in the future, so it changes nobody's work meanwhile
 
@@ -86,7 +87,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "processes.withdraw": ("POST", 302, allowed({"salesperson"}, 422)),  # no opinion given
     "processes.copy_to": ("POST", 302, allowed(INSTANCE_VIEWERS, 422)),
     "supervision.index": ("GET", 302, everyone(200)),
-    "processes.incidents": ("GET", 302, allowed({"process_owner"}, 200)),
+    "processes.incidents": ("GET", 302, everyone(200)),
+    "processes.assign_unowned": ("POST", 302, allowed(FILER_SUPERVISORS | {"admin"}, 302)),
     "processes.retry": ("POST", 302, allowed({"process_owner"}, 302)),
     "supervision.reassign": ("POST", 302, allowed(TASK_SUPERVISORS, 302)),
     "_healthz": ("GET", 200, everyone(200)),
@@ -102,7 +104,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.reassign": ("POST", 401, allowed(TASK_SUPERVISORS, 422)),
     "api.transfer": ("POST", 401, allowed(TASK_HOLDER, 422)),  # the claimer holds it by then
     "api.urge": ("POST", 401, allowed({"salesperson"} | TASK_SUPERVISORS, 422)),
-    "api.incidents": ("GET", 401, allowed({"process_owner"}, 200)),
+    "api.incidents": ("GET", 401, everyone(200)),
+    "api.assign_unowned": ("POST", 401, allowed(FILER_SUPERVISORS | {"admin"}, 409)),
     "api.withdraw": ("POST", 401, allowed({"salesperson"}, 422)),
     "api.copy_to": ("POST", 401, allowed(INSTANCE_VIEWERS, 422)),
     "api.retry": ("POST", 401, allowed({"process_owner"}, 409)),
@@ -148,6 +151,10 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "modeler.form": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.save_form": ("POST", 302, allowed({"process_owner"}, 422)),
     "modeler.preview_form": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.migrate_page": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.migrate_instances": ("POST", 302, allowed({"process_owner"}, 302)),
+    "api.migration_plan": ("GET", 401, allowed({"process_owner"}, 200)),
+    "api.migrate_instances": ("POST", 401, allowed({"process_owner"}, 422)),
     "modeler.instance_state": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
     "api.upload_model": ("POST", 401, allowed({"process_owner"}, 422)),
     "api.list_models": ("GET", 401, allowed({"process_owner"}, 200)),

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import AuditEvent, CreditDecision, Customer, HumanTask, ProcessInstance, ReceivablesRecord
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, login
 from .support import ApiUser
 
 CHAIN = ("sales_manager", "sales_vp", "finance_director", "general_manager")
@@ -333,8 +333,6 @@ def test_a_copied_colleague_sees_the_application_without_the_credit_figures(peop
 
 
 def test_the_application_form_groups_the_investigation_as_article_8_lists_it(client: FlaskClient) -> None:
-    from .conftest import login
-
     login(client, "salesperson")
     page = client.get("/processes/credit_application/start").get_data(as_text=True)
     headings = ["第八条1", "第八条2", "第八条3", "第八条4", "第八条5", "第八条6", "第八条7", "申请授信", "第八条8"]

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from ..services.common.errors import ValidationFailed
 from ..services.credit import credit_file as customer_service
 from ..services.credit import receivables as receivables_service
-from . import bp
 from .auth import api_user, token_required
+from .blueprint import bp
 from .serializers import receivables_json
 
 Reply = tuple[Any, int]

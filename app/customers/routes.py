@@ -15,7 +15,7 @@ from ..services.credit import credit_file as customer_service
 from ..services.credit import receivables as receivables_service
 from ..services.people.access import roles_of
 from ..views import describe, run_action
-from . import bp
+from .blueprint import bp
 
 
 class SheetForm(FlaskForm):

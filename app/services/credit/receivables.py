@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from openpyxl import load_workbook
 
 from ... import clock
 from ...extensions import db
@@ -144,8 +145,6 @@ def record(code: str, user: User, body: dict[str, Any]) -> Customer:
 
 
 def _rows_of_xlsx(content: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook  # only needed when a sheet is uploaded
-
     # Read-only streams the sheet; formulas come back as their text (never evaluated) and are refused.
     book = load_workbook(io.BytesIO(content), read_only=True, data_only=False, keep_links=False)
     try:

@@ -16,8 +16,10 @@ from ..deadlines.durations import DeadlineError, resolve_deadline, script_helper
 from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 from ..desk import delegation
 from ..notifications import notices as notify
-from . import rows
+from . import events, rows, unowned
 from .operations import OPERATIONS, OperationContext
+
+DEFAULT_APPROVAL_FORM = "default_approval"
 
 
 @dataclass
@@ -193,8 +195,6 @@ def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: lis
 
 def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> list[HumanTask]:
     """Store the runtime's state and bring task and timer rows in line with it; returns new task rows."""
-    from ..deadlines.escalation import close_escalations  # escalation starts instances through this module
-
     now = step.now
     ready = runtime.ready_tasks()
     timers = runtime.pending_timers()
@@ -208,13 +208,14 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     gone = [row_id for engine_id, row_id in open_rows.items() if engine_id not in ready_ids]
     rows.cancel_tasks(gone, now)
     if gone:
-        close_escalations(gone, step)
+        events.tasks_ended.send(step, task_ids=gone)
     _sync_timers(instance, runtime, timers, now)
     status = "completed" if runtime.completed and instance.status == "running" else instance.status
     ended_at = now if status == "completed" and instance.status == "running" else instance.ended_at
     rows.store_state(instance, runtime.dump(), jsonable(runtime.data()), status, ended_at)
     created = rows.insert_tasks(new_rows)
     delegation.route_new_tasks(created)
+    unowned.flag_unowned(instance, created, now)
     notify.assignments(created, now)
     return created
 
@@ -235,7 +236,8 @@ def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInst
         "search_text": _search_text(title, title_en, instance.business_key),
         "name_en": (_english(task, "nameEn") or "")[:200] or None,
         "title_en": title_en,
-        "form_key": task.form_key,
+        # A user task that names no form gets the standard approval.
+        "form_key": task.form_key or DEFAULT_APPROVAL_FORM,
         "role": _role(task),
         "assignee_id": _user_id(_assignee_name(task)),
         "created_at": step.now,
