@@ -95,7 +95,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .inbox import bp as inbox_bp
     from .modeler import bp as modeler_bp
     from .processes import bp as processes_bp
-    from .services.complaints import cases  # noqa: F401 - registers its service-task operations
+    from .services.complaints import (
+        cases,  # noqa: F401 - registers its service-task operations
+        committee,  # noqa: F401 - registers its service-task operations
+        penalties,  # noqa: F401 - registers its service-task operations
+        phone_inquiries,  # noqa: F401 - registers its service-task operations
+        survey,  # noqa: F401 - registers its service-task operations
+    )
     from .services.credit import decisions, policy  # noqa: F401 - register the credit operations and rules
     from .services.deadlines import escalation  # noqa: F401 - registers its service-task operations
     from .supervision import bp as supervision_bp

@@ -1,4 +1,4 @@
-from . import collaboration, customers, inbox_routes, migration, models, routes  # noqa: F401 - their routes attach themselves to bp
+from . import collaboration, complaints, customers, inbox_routes, migration, models, routes  # noqa: F401 - their routes attach themselves to bp
 from .blueprint import bp
 
 __all__ = ["bp"]

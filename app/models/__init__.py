@@ -3,6 +3,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .collaboration import Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
+from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer, ReceivablesRecord
 from .forms import FormVersion
 from .inbox import SavedFilter
@@ -25,6 +26,10 @@ __all__ = [
     "ComplaintReport",
     "CreditDecision",
     "Customer",
+    "PenaltyReview",
+    "PhoneCallLog",
+    "PhoneInquiry",
+    "SatisfactionSurvey",
     "FormVersion",
     "HumanTask",
     "InstanceWatcher",
