@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .cli_robots import robots_cli
 from .clock import FixedClock
 from .engine import DiagramError
 from .services.common.errors import ValidationFailed
@@ -111,3 +112,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(robots_cli)

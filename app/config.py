@@ -22,6 +22,8 @@ class Config:
     END_OF_BUSINESS_DAY = os.environ.get("END_OF_BUSINESS_DAY", "18:00")
     ESCALATION_DEADLINE = os.environ.get("ESCALATION_DEADLINE", "1 working day")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Printed at the head of every approval record (审批单).
+    COMPANY_NAME = os.environ.get("COMPANY_NAME", "华东示范贸易有限公司")
     MAIL_FROM = os.environ.get("MAIL_FROM", "approvals@localhost")
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))

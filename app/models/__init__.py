@@ -7,6 +7,7 @@ from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, Satisfa
 from .customers import CreditDecision, Customer, ReceivablesRecord
 from .forms import FormVersion
 from .inbox import SavedFilter
+from .messages import ChatWebhook, Notification
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
 from .users import ApiToken, Role, User, user_roles
@@ -31,7 +32,9 @@ __all__ = [
     "PhoneInquiry",
     "SatisfactionSurvey",
     "FormVersion",
+    "ChatWebhook",
     "HumanTask",
+    "Notification",
     "InstanceWatcher",
     "OutboxMail",
     "ProcessInstance",

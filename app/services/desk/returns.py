@@ -156,7 +156,7 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
         db.session.expire(back_to)
         project(instance, runtime, step)
         db.session.refresh(back_to)
-        notices.assignment(back_to, step.now)
+        notices.assignment(back_to, step.now, kind="returned")
         return back_to
     project(instance, runtime, step)
     resubmit = HumanTask(
@@ -180,7 +180,7 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
     db.session.flush()
     # The filer corrects what they filed rather than typing it all again.
     drafts.prepare(resubmit, filer_id, _filed_values(instance))
-    notices.assignment(resubmit, step.now)
+    notices.assignment(resubmit, step.now, kind="returned")
     return resubmit
 
 
