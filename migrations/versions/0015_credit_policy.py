@@ -1,7 +1,7 @@
 """The credit file's responsible salesperson, finance's receivables records and each grant's validity
 
 Revision ID: 0015
-Revises: 0022
+Revises: 0018
 Create Date: 2026-12-02 18:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0022"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
