@@ -17,6 +17,7 @@ from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..modeling.specs import bundle_for, latest_version
 from ..people.access import may_view_instance, roles_of
+from . import rules
 from .projection import Step, project, start_runtime
 
 # The forms a diagram gets where it names none: a start page (title, description; files are attached
@@ -82,10 +83,14 @@ def start(process_key: str, user: User, data: Any) -> ProcessInstance:
         raise ValidationFailed({"data": [_l("must be an object")]})
     if info.form is None:
         raise NotFound(_l("process '%(key)s' has no start form", key=process_key))
+    policy = rules.for_process(process_key)
     clean, errors = validate_data(info.form, data)
-    if errors:
-        raise ValidationFailed(errors)
+    refused = policy.refused_fields(data) if policy else {}
+    if errors or refused:
+        raise ValidationFailed({**errors, **refused})
     seed = {**clean, "filed_by": user.username, "filed_by_name": user.display_name}
+    if policy is not None:
+        seed.update(policy.before_start(user, clean))
     return _start(process_key, seed, user, None)
 
 
