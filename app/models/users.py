@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -31,7 +33,9 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(100))
+    # The name as colleagues write it in Chinese, and in English (None: the same in both languages).
+    name_zh: Mapped[str] = mapped_column("display_name", String(100))
+    name_en: Mapped[str | None] = mapped_column("display_name_en", String(100))
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True)
@@ -46,6 +50,24 @@ class User(UserMixin, db.Model):
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
     supervisor: Mapped[User | None] = relationship(remote_side=[id])
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The name in the reader's language; queries on the class compare the Chinese one."""
+        from ..i18n import current_locale
+
+        if self.name_en and current_locale() == "en":
+            return self.name_en
+        return self.name_zh
+
+    @display_name.inplace.setter
+    def _display_name_setter(self, value: str) -> None:
+        self.name_zh = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> Any:
+        return cls.name_zh
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users

@@ -77,7 +77,7 @@ def start(process_key: str, user: User, data: Any) -> ProcessInstance:
     clean, errors = validate_data(info.form, data)
     if errors:
         raise ValidationFailed(errors)
-    seed = {**clean, "filed_by": user.username, "filed_by_name": user.display_name}
+    seed = {**clean, "filed_by": user.username, "filed_by_name": user.name_zh}
     return _start(process_key, seed, user, None)
 
 
