@@ -130,6 +130,13 @@ def _percent(value: float | None, places: int = 1) -> str:
     return format_number_local(value * 100, places) + "%"
 
 
+def localized(texts: dict[str, str] | None) -> str:
+    """One of a definition's own texts ({"zh_CN": ..., "en": ...}) in the reader's language."""
+    if not texts:
+        return ""
+    return texts.get(current_locale()) or texts.get("en") or next(iter(texts.values()), "")
+
+
 def _fresh_locale() -> None:
     # A context reused across requests (tests keep one open) must not keep the last reader's language.
     refresh()
@@ -148,5 +155,6 @@ def configure(app: Flask) -> None:
         number=format_number_local,
         cny=format_cny,
         percent=_percent,
+        localized=localized,
     )
     app.jinja_env.globals.update(locales=LOCALES)

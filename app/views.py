@@ -13,7 +13,8 @@ from .i18n import current_locale, format_cny, format_number_local
 from .models import ProcessInstance
 from .services.common.errors import DomainError, ValidationFailed
 from .services.instances import lifecycle as instance_service
-from .taskforms import FormDef
+from .system_facts import system_facts
+from .taskforms import FieldDef, FormDef
 
 # Values the policy tables add to a credit application, shown beside the filed facts.
 DERIVED_LABELS = {
@@ -69,14 +70,28 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
                 choices = {value: _label(label, value) for value, label in field.choices}
                 rows.append((_label(field.label, field.name), _display(data[field.name], choices, field.money)))
     else:
-        # A process started by the system has no start form: show its plain values as they are.
-        for key, value in data.items():
-            if isinstance(value, str | int | float | bool) and key not in DERIVED_LABELS:
-                rows.append((key, _display(value)))
+        # A process started by the system has no start form: its own table labels what it is about.
+        rows.extend(system_facts(instance))
     for key, label in DERIVED_LABELS.items():
         if key in data:
             rows.append((str(label), _display(data[key], money=key in DERIVED_MONEY)))
     return rows
+
+
+def _field_value(field: FieldDef, value: Any) -> str | Markup:
+    choices = {v: _label(label, v) for v, label in field.choices}
+    return _display(value, choices, field.money)
+
+
+def entered_rows(form: FormDef | None, values: dict[str, Any], leave_out: set[str]) -> list[tuple[str, str | Markup]]:
+    """What someone entered in one form, labelled by that form, in its order; unknown keys never show."""
+    if form is None:
+        return []
+    return [
+        (_label(f.label, f.name), _field_value(f, values[f.name]))
+        for f in form.fields
+        if f.name in values and f.name not in leave_out and values[f.name] not in (None, "", [])
+    ]
 
 
 def describe(err: ValidationFailed) -> str:

@@ -17,7 +17,10 @@ from .models import User
 from .services.common.errors import DomainError
 from .services.desk import inbox as inbox_service
 from .services.instances import lifecycle as instances
+from .services.instances.chain import OWN_LINES, DoneStep
+from .services.people import accounts
 from .services.people.directory import ROLES
+from .views import entered_rows
 
 
 @login_manager.user_loader
@@ -76,11 +79,20 @@ def register_web(app: Flask) -> None:
         def process_name(key: str) -> str:
             return instances.process_name(key, locale)
 
+        def step_facts(step: DoneStep) -> list[tuple[str, Any]]:
+            return entered_rows(step.form, step.details, OWN_LINES)
+
+        def user_name(username: str) -> str:
+            # Records keep login names; pages show the person as the reader knows them.
+            return accounts.display_name_of(username)
+
         return {
             "open_task_count": open_count,
             "role_names": ROLES,
             "role_name": role_name,
             "process_name": process_name,
+            "step_facts": step_facts,
+            "user_name": user_name,
             "current_locale": locale,
         }
 
