@@ -55,13 +55,24 @@ def bpmn_sync() -> None:
 
 @demo_cli.command("seed")
 @click.option("--password", required=True, help="Password for every demo user (at least 8 characters).")
-def demo_seed(password: str) -> None:
-    """Create one demo user per role (user name = role key) and the demo org chart."""
+@click.option("--no-work", is_flag=True, help="Only the users and the org chart, no applications or complaints.")
+def demo_seed(password: str, no_work: bool) -> None:
+    """Create one demo user per role (user name = role key), the demo org chart and a working day's work."""
+    from .services.demo.working_day import seed_working_day
+
     try:
         users = user_service.seed_demo(password)
     except ValidationFailed as err:
         raise click.BadParameter("; ".join(err.errors["password"]), param_hint="--password") from err
     click.echo(f"{len(users)} demo users: " + ", ".join(u.username for u in users))
+    if no_work:
+        return
+    # The day's work runs on the diagrams, so they are deployed first (unchanged ones stay as they are).
+    deployment.sync_directory(current_app.config["BPMN_DIR"])
+    if seed_working_day():
+        click.echo("a working day of applications, complaints, an escalation and a delegation")
+    else:
+        click.echo("the demo's work exists already")
 
 
 @scheduler_cli.command("tick")
