@@ -94,9 +94,32 @@ def entered_rows(form: FormDef | None, values: dict[str, Any], leave_out: set[st
     ]
 
 
+# The fields refusals name, as the reader knows them (the keys are the request's own names).
+FIELD_NAMES = {
+    "file": _l("File"),
+    "user": _l("Colleague"),
+    "comment": _l("Opinion"),
+    "body": _l("Comment"),
+    "reason": _l("Reason"),
+    "assignee": _l("New holder"),
+    "delegate": _l("Delegate"),
+    "starts_at": _l("From"),
+    "ends_at": _l("Until"),
+    "target": _l("Return to"),
+    "note": _l("Note"),
+    "name": _l("Name"),
+    "definition": _l("Definition"),
+}
+
+
 def describe(err: ValidationFailed) -> str:
-    """The refusal as one line that names each field."""
-    return "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in err.errors.items())
+    """The refusal as one line that names each field in the reader's language."""
+    colon, semicolon = ("：", "；") if current_locale() == "zh_CN" else (": ", "; ")
+    parts = []
+    for key, messages in err.errors.items():
+        text = " ".join(str(m) for m in messages)
+        parts.append(f"{FIELD_NAMES[key]}{colon}{text}" if key in FIELD_NAMES else text)
+    return semicolon.join(parts)
 
 
 def run_action(action: Callable[[], object], done: str, raise_invalid: bool = False) -> None:

@@ -119,7 +119,7 @@ def test_lateness_over_a_weekend_counts_monday_and_the_hours_together(app: Flask
     late = lateness(due, datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI), load_calendar())
     assert late is not None and (late.working_days, late.days, late.hours) == (1, 2, 16)
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
-        assert late.label() == "逾期 1 个工作日（共 2 天 16 小时）"
+        assert late.label() == "逾期第 1 个工作日（共 2 天 16 小时）"
     on_saturday = lateness(due, datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI), load_calendar())
     assert on_saturday is not None and (on_saturday.working_days, on_saturday.days, on_saturday.hours) == (0, 0, 16)
 

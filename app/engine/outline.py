@@ -9,6 +9,7 @@ that only lead back to an earlier step (a correction for the filer is not "still
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -47,6 +48,11 @@ def _properties(element: etree._Element) -> dict[str, str]:
         if value:
             found.setdefault(attr, value)
     return found
+
+
+def _plain_role(value: str | None) -> str | None:
+    """A role key as written; None for one the process works out when the step comes (an expression)."""
+    return value if value and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value) else None
 
 
 class _Graph:
@@ -160,7 +166,9 @@ def steps_ahead(
                         bpmn_id=target,
                         name=element.get("name") or target,
                         name_en=props.get("nameEn"),
-                        role=props.get("candidateRoles") or props.get("candidateGroups") or graph.lanes.get(target),
+                        role=_plain_role(
+                            props.get("candidateRoles") or props.get("candidateGroups") or graph.lanes.get(target)
+                        ),
                         personal=bool(props.get("assignee")),
                     )
                 )
