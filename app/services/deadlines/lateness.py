@@ -20,14 +20,14 @@ class Lateness:
     hours: int
 
     def label(self) -> str:
-        if self.days == 0 and self.working_days == 0:
-            return _("%(hours)s h late", hours=self.hours)
-        return _(
-            "%(workdays)s working days late (%(days)s d %(hours)s h)",
-            workdays=self.working_days,
-            days=self.days,
-            hours=self.hours,
+        span = (
+            _("%(days)s d %(hours)s h", days=self.days, hours=self.hours)
+            if self.days
+            else _("%(hours)s h", hours=self.hours)
         )
+        if self.working_days == 0:
+            return _("%(time)s late", time=span)
+        return _("late into working day %(n)s (%(time)s in all)", n=self.working_days, time=span)
 
 
 def lateness(due: datetime | None, now: datetime, calendar: WorkCalendar) -> Lateness | None:

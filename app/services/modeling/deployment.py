@@ -100,9 +100,17 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             elif form_key not in known_forms:
                 problems.append(Problem(element, say("form '%(form)s' does not exist in forms/", form=form_key)))
             if ext.get("due"):
-                reason = check_deadline(str(ext["due"]))
-                if reason:
-                    problems.append(Problem(element, say("deadline cannot be read: %(reason)s", reason=reason)))
+                if check_deadline(str(ext["due"])):
+                    problems.append(
+                        Problem(
+                            element,
+                            say(
+                                "deadline cannot be read: '%(text)s' (write e.g. 2 working days, 15 days, "
+                                "30 minutes or P2D)",
+                                text=str(ext["due"]),
+                            ),
+                        )
+                    )
             role = _role_of(task_spec.lane, ext)
             if role is None and not ext.get("assignee"):
                 problems.append(Problem(element, say("this user task has no lane, candidate role or assignee")))
