@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, flash, redirect, render_template, request, send_from_directory, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -130,8 +131,9 @@ def register_web(app: Flask) -> None:
         if code not in ERROR_PAGES:
             return err
         title, message = ERROR_PAGES[code]
-        response = render_template("error.html", title=title, message=message, status=code), code
-        return response
+        if isinstance(err, CSRFError):
+            message = _l("The form has expired or did not come from this site: reload the page and send it again.")
+        return render_template("error.html", title=title, message=message, status=code), code
 
     @app.errorhandler(500)
     def _server_error(_err: Exception) -> Any:

@@ -135,5 +135,5 @@ def test_on_a_desktop_the_chain_reads_in_the_readers_language(
     size = browser.execute_script(
         "var r = document.querySelector('#diagram').getBoundingClientRect(); return [r.width, r.height];"
     )
-    assert size[0] >= browser.execute_script("return window.innerWidth;") - 2
+    assert size[0] >= browser.execute_script("return document.documentElement.clientWidth;") - 2
     browser.find_element(By.CSS_SELECTOR, "#diagram-zoom-in").click()
