@@ -18,7 +18,7 @@ from .i18n import current_locale
 from .models import ProcessInstance, User
 from .services.common.errors import DomainError
 from .services.desk import inbox as inbox_service
-from .services.instances import lifecycle as instances
+from .services.instances import lifecycle
 from .services.instances.chain import OWN_LINES, DoneStep
 from .services.people import accounts
 from .services.people.directory import ROLES
@@ -95,10 +95,10 @@ def register_web(app: Flask) -> None:
             return names[0] if locale == "zh_CN" else names[1]
 
         def process_name(key: str) -> str:
-            return instances.process_name(key, locale)
+            return lifecycle.process_name(key, locale)
 
         def instance_title(instance: ProcessInstance) -> str:
-            return instances.instance_title(instance, locale)
+            return lifecycle.instance_title(instance, locale)
 
         def step_facts(step: DoneStep) -> list[tuple[str, Any]]:
             return entered_rows(step.form, step.details, OWN_LINES)

@@ -12,8 +12,8 @@ from ..engine import DiagramError
 from ..engine.parsing import MAX_XML_BYTES
 from ..services.common.errors import Forbidden
 from ..services.modeling import deployment, process_models, uploads
-from . import bp
 from .auth import api_user, token_required
+from .blueprint import bp
 
 Reply = tuple[Any, int]
 

@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response
 from ..config import PROJECT_ROOT
 from ..engine import DiagramError
 from ..services.common.errors import DomainError
-from ..services.instances import diagram_state as instance_diagram
+from ..services.instances import diagram_state
 from ..services.modeling import deployment, process_models, uploads
-from . import bp
 from .access import body_within_limit, owner_required
+from .blueprint import bp
 
 # Only the built bundles and their styles and fonts are served, never package sources.
 _VENDOR_PACKAGES = {"bpmn-js", "dmn-js"}
@@ -179,4 +179,4 @@ def deploy() -> tuple[Response, int]:
 @bp.get("/instances/<id:instance_id>/diagram")
 @login_required
 def instance_state(instance_id: int) -> Response:
-    return jsonify(instance_diagram.for_instance(current_user, instance_id).as_json())
+    return jsonify(diagram_state.for_instance(current_user, instance_id).as_json())

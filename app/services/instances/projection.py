@@ -16,7 +16,7 @@ from ..deadlines.durations import DeadlineError, resolve_deadline, script_helper
 from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 from ..desk import delegation
 from ..notifications import notices as notify
-from . import rows
+from . import events, rows
 from .operations import OPERATIONS, OperationContext
 
 
@@ -193,8 +193,6 @@ def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: lis
 
 def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> list[HumanTask]:
     """Store the runtime's state and bring task and timer rows in line with it; returns new task rows."""
-    from ..deadlines.escalation import close_escalations  # escalation starts instances through this module
-
     now = step.now
     ready = runtime.ready_tasks()
     timers = runtime.pending_timers()
@@ -208,7 +206,7 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     gone = [row_id for engine_id, row_id in open_rows.items() if engine_id not in ready_ids]
     rows.cancel_tasks(gone, now)
     if gone:
-        close_escalations(gone, step)
+        events.tasks_ended.send(step, task_ids=gone)
     _sync_timers(instance, runtime, timers, now)
     status = "completed" if runtime.completed and instance.status == "running" else instance.status
     ended_at = now if status == "completed" and instance.status == "running" else instance.ended_at
