@@ -30,6 +30,8 @@ DERIVED_LABELS = {
 }
 # The derived values that are amounts in yuan (the filed ones say so in their form with "money").
 DERIVED_MONEY = {"limit_cap", "approved_limit"}
+# Derived values kept as keys in the data, and how a reader says them.
+DERIVED_CHOICES = {"decision": {"approve": _l("Approved"), "reject": _l("Rejected"), "return": _l("Returned")}}
 
 
 def _label(field_label: dict[str, str], name: str) -> str:
@@ -74,7 +76,8 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
         rows.extend(system_facts(instance))
     for key, label in DERIVED_LABELS.items():
         if key in data:
-            rows.append((str(label), _display(data[key], money=key in DERIVED_MONEY)))
+            choices = {value: str(text) for value, text in DERIVED_CHOICES.get(key, {}).items()}
+            rows.append((str(label), _display(data[key], choices, money=key in DERIVED_MONEY)))
     return rows
 
 

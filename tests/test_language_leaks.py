@@ -80,7 +80,9 @@ def _typed() -> list[str]:
     found: set[str] = set()
 
     def collect(value: Any) -> None:
-        if isinstance(value, str):
+        # A value that is a lower-case key ("approve", "long_term") is the system's, not typed: it must
+        # never show as it is, so it is not allowed through.
+        if isinstance(value, str) and not re.fullmatch(r"[a-z][a-z0-9_]*", value):
             found.add(value)
         elif isinstance(value, dict):
             for item in value.values():
