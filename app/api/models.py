@@ -67,8 +67,18 @@ def upload_model() -> Reply:
         "version": first.version,
         "created": first.created,
         "deployed": [{"process_key": r.process_key, "version": r.version, "created": r.created} for r in results],
+        "notes": _notes(*sent),
     }
     return jsonify(body), 201
+
+
+def _notes(filename: str | None, xml: str) -> list[dict[str, Any]]:
+    """Which standard forms a deployed diagram uses where it names none."""
+    name = filename or "upload.bpmn"
+    if uploads.document_kind(xml, name) != "bpmn":
+        return []
+    notes = deployment.deploy_notes(xml, deployment.dmn_for(xml, name), name)
+    return [{"element_id": n.element_id, "message": n.message} for n in notes]
 
 
 @bp.get("/process-models")

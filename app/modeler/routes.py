@@ -152,7 +152,13 @@ def check() -> tuple[Response, int]:
         return jsonify(ok=False, errors=refusal.errors), 422
     except DiagramError as err:
         return jsonify(ok=False, errors=_problems(err.problems)), 200
-    return jsonify(ok=not problems, kind=kind, errors=_problems([(p.element_id, p.message) for p in problems])), 200
+    notes = deployment.deploy_notes(xml, deployment.dmn_for(xml, filename), filename) if kind == "bpmn" else []
+    return jsonify(
+        ok=not problems,
+        kind=kind,
+        errors=_problems([(p.element_id, p.message) for p in problems]),
+        notes=_problems([(n.element_id, n.message) for n in notes]),
+    ), 200
 
 
 @bp.post("/modeler/deploy")

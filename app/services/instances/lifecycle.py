@@ -20,6 +20,10 @@ from ..modeling.specs import bundle_for, latest_version
 from ..people.access import may_view_instance, roles_of
 from .projection import Step, project, start_runtime
 
+# The forms a diagram gets where it names none: a start page (title, description; files are attached
+# on the instance page) and, for a user task, the standard approval (approve or reject, with an opinion).
+DEFAULT_START_FORM = "default_start"
+
 
 @dataclass(frozen=True)
 class StartForm:
@@ -27,6 +31,7 @@ class StartForm:
     name: str
     starter_role: str | None
     form: FormDef | None
+    default: bool = False
 
 
 def start_form(process_key: str) -> StartForm:
@@ -36,10 +41,13 @@ def start_form(process_key: str) -> StartForm:
     bundle = bundle_for(version)
     lane, ext = bundle.start_event()
     role = ext.get("startedBy") or ext.get("candidate_roles") or lane
-    form_key = ext.get("form_key") or process_key
     forms = current_app.extensions["forms"]
-    form = forms.get(form_key) if form_key in forms.keys() else None
-    return StartForm(process_key, version.name, role, form)
+    form_key = ext.get("form_key") or process_key
+    if form_key in forms.keys():
+        return StartForm(process_key, version.name, role, forms.get(form_key))
+    if ext.get("form_key"):
+        return StartForm(process_key, version.name, role, None)
+    return StartForm(process_key, version.name, role, forms.get(DEFAULT_START_FORM), default=True)
 
 
 def process_name(process_key: str, locale: str) -> str:
@@ -52,7 +60,7 @@ def process_name(process_key: str, locale: str) -> str:
             names[process_key] = (process_key, process_key)
         else:
             chinese, english = bilingual(info.name)
-            if info.form:
+            if info.form and not info.default:
                 english = info.form.title.get("en", english)
             names[process_key] = (chinese, english)
     chinese, english = names[process_key]
@@ -116,11 +124,12 @@ def _start(process_key: str, seed: dict[str, Any], user: User | None, business_k
     now = step.now
     if ext.get("businessKey"):
         business_key = str(evaluate(ext["businessKey"], seed))[:100]
+    label = business_key or (str(seed["subject"]).strip() if isinstance(seed.get("subject"), str) else None)
     instance = ProcessInstance(
         process_version_id=version.id,
         process_key=process_key,
         business_key=business_key,
-        title=f"{version.name} · {business_key}" if business_key else version.name,
+        title=(f"{version.name} · {label}" if label else version.name)[:300],
         status="running",
         state="{}",
         data={},

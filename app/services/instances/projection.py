@@ -16,8 +16,10 @@ from ..deadlines.durations import DeadlineError, resolve_deadline, script_helper
 from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 from ..desk import delegation
 from ..notifications import notices as notify
-from . import events, rows
+from . import events, rows, unowned
 from .operations import OPERATIONS, OperationContext
+
+DEFAULT_APPROVAL_FORM = "default_approval"
 
 
 @dataclass
@@ -213,6 +215,7 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     rows.store_state(instance, runtime.dump(), jsonable(runtime.data()), status, ended_at)
     created = rows.insert_tasks(new_rows)
     delegation.route_new_tasks(created)
+    unowned.flag_unowned(instance, created, now)
     notify.assignments(created, now)
     return created
 
@@ -233,7 +236,8 @@ def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInst
         "search_text": _search_text(title, title_en, instance.business_key),
         "name_en": (_english(task, "nameEn") or "")[:200] or None,
         "title_en": title_en,
-        "form_key": task.form_key,
+        # A user task that names no form gets the standard approval.
+        "form_key": task.form_key or DEFAULT_APPROVAL_FORM,
         "role": _role(task),
         "assignee_id": _user_id(_assignee_name(task)),
         "created_at": step.now,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,9 +96,7 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             ext = getattr(task_spec, "extensions", {}) or {}
             element = task_spec.bpmn_id
             form_key = ext.get("form_key")
-            if not form_key:
-                problems.append(Problem(element, say("this user task has no form key (property formKey)")))
-            elif form_key not in known_forms:
+            if form_key and form_key not in known_forms:
                 problems.append(Problem(element, say("form '%(form)s' does not exist in forms/", form=form_key)))
             if ext.get("due"):
                 if check_deadline(str(ext["due"])):
@@ -351,3 +350,57 @@ def _with_dmn(latest: ProcessVersion, filename: str, xml: str, decisions: set[st
     dmn = {n: x for n, x in latest.dmn_xml.items() if not set(decision_ids(parsed(x, n))) & decisions}
     dmn[filename] = xml
     return dmn
+
+
+def deploy_notes(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
+    """What a process owner should know that does not stop a deployment: the standard forms a diagram
+    gets where it names none, and assignees that name nobody today."""
+    try:
+        bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
+    except (DiagramError, XmlRefused):
+        return []
+    notes = []
+    _lane, start = bundle.start_event()
+    if bundle.has_plain_start() and not start.get("form_key") and start.get("startedBy") != "system":
+        forms = current_app.extensions["forms"]
+        if bundle.spec.name not in forms.keys():
+            notes.append(Problem(None, say("the process starts with the standard request page (title, description)")))
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            if not getattr(task_spec, "manual", False):
+                continue
+            ext = getattr(task_spec, "extensions", {}) or {}
+            element = task_spec.bpmn_id
+            if not ext.get("form_key"):
+                notes.append(
+                    Problem(element, say("this user task uses the standard approval form (approve or reject)"))
+                )
+            assignee = str(ext.get("assignee") or "").strip()
+            if assignee.isidentifier() and not _is_variable(assignee, bpmn_xml) and not _is_user(assignee):
+                notes.append(
+                    Problem(
+                        element,
+                        say(
+                            "assignee '%(name)s' is nobody today: unless it is a variable holding a user name, "
+                            "the task will be an incident for someone to assign",
+                            name=assignee,
+                        ),
+                    )
+                )
+    return notes
+
+
+def _is_variable(name: str, bpmn_xml: str) -> bool:
+    """Whether the diagram's data may hold this name: the filer the app records, a form field, or a
+    name a script assigns."""
+    if name in ("filed_by", "filed_by_name"):
+        return True
+    forms = current_app.extensions["forms"]
+    if any(forms.get(key).field(name) is not None for key in forms.keys()):
+        return True
+    return re.search(rf"\b{re.escape(name)}\s*=[^=]", bpmn_xml) is not None
+
+
+def _is_user(username: str) -> bool:
+    found = db.session.scalars(db.select(User.id).where(User.username == username, User.active.is_(True))).first()
+    return found is not None
