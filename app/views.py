@@ -13,7 +13,7 @@ from .i18n import current_locale, format_cny, format_number_local
 from .models import ProcessInstance
 from .services.common.errors import DomainError, ValidationFailed
 from .services.instances import lifecycle as instance_service
-from .system_facts import system_facts
+from .system_facts import has_system_facts, system_facts
 from .taskforms import FieldDef, FormDef
 
 # Values the policy tables add to a credit application, shown beside the filed facts.
@@ -59,6 +59,9 @@ def _display(value: Any, choices: dict[str, str] | None = None, money: bool = Fa
 
 def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
     """The instance's data as labelled rows: the start form's fields first, then derived values."""
+    if has_system_facts(instance):
+        # A process the system starts (督办, the monthly report) has its own table of what it is about.
+        return system_facts(instance)
     rows: list[tuple[str, str | Markup]] = []
     data = instance.data or {}
     form: FormDef | None
@@ -71,9 +74,6 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
             if field.name in data:
                 choices = {value: _label(label, value) for value, label in field.choices}
                 rows.append((_label(field.label, field.name), _display(data[field.name], choices, field.money)))
-    else:
-        # A process started by the system has no start form: its own table labels what it is about.
-        rows.extend(system_facts(instance))
     for key, label in DERIVED_LABELS.items():
         if key in data:
             choices = {value: str(text) for value, text in DERIVED_CHOICES.get(key, {}).items()}
