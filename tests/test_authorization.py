@@ -147,6 +147,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "modeler.form": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.save_form": ("POST", 302, allowed({"process_owner"}, 422)),
     "modeler.preview_form": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.deploy_files": ("POST", 302, allowed({"process_owner"}, 302)),
     "modeler.migrate_page": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.migrate_instances": ("POST", 302, allowed({"process_owner"}, 302)),
     "api.migration_plan": ("GET", 401, allowed({"process_owner"}, 200)),

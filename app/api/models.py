@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from ..engine import DiagramError
 from ..engine.parsing import MAX_XML_BYTES
 from ..services.common.errors import Forbidden
-from ..services.modeling import deployment, process_models, uploads
+from ..services.modeling import deployment, deployments, process_models, uploads
 from .auth import api_user, token_required
 from .blueprint import bp
 
@@ -52,6 +52,8 @@ def upload_model() -> Reply:
     _require_owner()
     if (request.content_length or 0) > MAX_XML_BYTES + 64 * 1024:
         return _errors([(None, _("the upload is larger than %(kb)s KB", kb=MAX_XML_BYTES // 1024))])
+    if len(request.files.getlist("file")) > 1:
+        return _deploy_several()
     try:
         sent = _upload()
         if sent is None:
@@ -70,6 +72,39 @@ def upload_model() -> Reply:
         "notes": _notes(*sent),
     }
     return jsonify(body), 201
+
+
+def _deploy_several() -> Reply:
+    """Several `file` parts: diagrams, decision tables and forms deployed together, all or nothing."""
+    uploads_sent = request.files.getlist("file")
+    if len(uploads_sent) > deployments.MAX_FILES:
+        return _errors([(None, _("at most %(n)s files at a time", n=deployments.MAX_FILES))])
+    files = []
+    for upload in uploads_sent:
+        raw = upload.read(MAX_XML_BYTES + 1)
+        name = (upload.filename or "upload")[:200]
+        if len(raw) > MAX_XML_BYTES:
+            return _file_errors([(name, None, _("the file is larger than %(kb)s KB", kb=MAX_XML_BYTES // 1024))])
+        try:
+            files.append((name, raw.decode("utf-8")))
+        except UnicodeDecodeError:
+            return _file_errors([(name, None, _("the file is not UTF-8 text"))])
+    try:
+        results = deployments.deploy_files(files, api_user())
+    except deployments.DeploymentRefused as err:
+        return _file_errors(err.problems)
+    first = results[0] if results else None
+    return jsonify(
+        process_key=first.process_key if first else None,
+        version=first.version if first else None,
+        created=first.created if first else False,
+        deployed=[{"process_key": r.process_key, "version": r.version, "created": r.created} for r in results],
+    ), 201
+
+
+def _file_errors(problems: list[tuple[str, str | None, str]]) -> Reply:
+    errors = [{"file": name, "element_id": el or None, "message": msg} for name, el, msg in problems]
+    return jsonify(error=_("nothing was deployed"), errors=errors), 422
 
 
 def _notes(filename: str | None, xml: str) -> list[dict[str, Any]]:
