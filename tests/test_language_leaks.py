@@ -49,8 +49,9 @@ ALLOWED_LATIN = {
 ALLOWED_CHINESE = {"简体中文"}
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]+")
-# Written the same in both languages: customer codes, complaint numbers, e-mail addresses, folder names.
-CODE = re.compile(r"\S*[\d/@]\S*")
+# Written the same in both languages: customer codes, complaint numbers, e-mail addresses, folder names,
+# file name endings (.bpmn, .json).
+CODE = re.compile(r"\S*[\d/@]\S*|\.[a-z]{2,5}\b")
 SKIP_ENDPOINTS = {
     "static",
     "modeler.vendor",
