@@ -3,9 +3,11 @@
 from .calendar import CalendarDay, CalendarYear
 from .collaboration import Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
+from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer
 from .forms import FormVersion
 from .inbox import SavedFilter
+from .messages import ChatWebhook, Notification
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
 from .users import ApiToken, Role, User, user_roles
@@ -25,8 +27,14 @@ __all__ = [
     "ComplaintReport",
     "CreditDecision",
     "Customer",
+    "PenaltyReview",
+    "PhoneCallLog",
+    "PhoneInquiry",
+    "SatisfactionSurvey",
     "FormVersion",
+    "ChatWebhook",
     "HumanTask",
+    "Notification",
     "InstanceWatcher",
     "OutboxMail",
     "ProcessInstance",
