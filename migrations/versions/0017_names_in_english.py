@@ -1,7 +1,7 @@
 """People's names in English beside the Chinese ones
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0018
 Create Date: 2026-12-02 18:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0011"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
