@@ -57,8 +57,11 @@ def bpmn_sync() -> None:
 
 @demo_cli.command("seed")
 @click.option("--password", required=True, help="Password for every demo user (at least 8 characters).")
-def demo_seed(password: str) -> None:
-    """Create one demo user per role (user name = role key), the demo org chart and a few customers."""
+@click.option("--no-work", is_flag=True, help="Only the users and the org chart, no applications or complaints.")
+def demo_seed(password: str, no_work: bool) -> None:
+    """One demo user per role (user name = role key), the org chart, a few customers and a day's work."""
+    from .services.demo.working_day import seed_working_day
+
     try:
         users = user_service.seed_demo(password)
     except ValidationFailed as err:
@@ -67,6 +70,14 @@ def demo_seed(password: str) -> None:
     customers = demo_credit.seed_customers()
     if customers:
         click.echo(f"{len(customers)} demo customers with receivables: " + ", ".join(c.code for c in customers))
+    if no_work:
+        return
+    # The day's work runs on the diagrams, so they are deployed first (unchanged ones stay as they are).
+    deployment.sync_directory(current_app.config["BPMN_DIR"])
+    if seed_working_day():
+        click.echo("a working day of applications, complaints, an escalation and a delegation")
+    else:
+        click.echo("the demo's work exists already")
 
 
 @scheduler_cli.command("tick")

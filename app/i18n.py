@@ -13,7 +13,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, refresh
 from flask_login import current_user
 
@@ -61,9 +61,10 @@ def select_locale() -> str:
         return _api_locale()
     # A signed-in user's choice wins; before login, the switch on the login page sets a cookie.
     if current_user and current_user.is_authenticated:
-        chosen = getattr(current_user, "locale", None)
-        if chosen in LOCALES:
-            return chosen
+        # The login page's choice for this session first, then the one kept in the profile.
+        for chosen in (session.get("locale"), getattr(current_user, "locale", None)):
+            if chosen in LOCALES:
+                return chosen
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in LOCALES:
         return cookie
@@ -137,6 +138,13 @@ def _percent(value: float | None, places: int = 1) -> str:
     return format_number_local(value * 100, places) + "%"
 
 
+def localized(texts: dict[str, str] | None) -> str:
+    """One of a definition's own texts ({"zh_CN": ..., "en": ...}) in the reader's language."""
+    if not texts:
+        return ""
+    return texts.get(current_locale()) or texts.get("en") or next(iter(texts.values()), "")
+
+
 def _fresh_locale() -> None:
     # A context reused across requests (tests keep one open) must not keep the last reader's language.
     refresh()
@@ -156,5 +164,6 @@ def configure(app: Flask) -> None:
         cny=format_cny,
         percent=_percent,
         in_locale=in_reader_language,
+        localized=localized,
     )
     app.jinja_env.globals.update(locales=LOCALES)

@@ -13,7 +13,8 @@ from .i18n import current_locale, format_cny, format_number_local
 from .models import ProcessInstance
 from .services.common.errors import DomainError, ValidationFailed
 from .services.instances import lifecycle as instance_service
-from .taskforms import FormDef
+from .system_facts import has_system_facts, system_facts
+from .taskforms import FieldDef, FormDef
 
 # Values the policy tables add to a credit application, shown beside the filed facts.
 DERIVED_LABELS = {
@@ -29,6 +30,8 @@ DERIVED_LABELS = {
 }
 # The derived values that are amounts in yuan (the filed ones say so in their form with "money").
 DERIVED_MONEY = {"limit_cap", "approved_limit"}
+# Derived values kept as keys in the data, and how a reader says them.
+DERIVED_CHOICES = {"decision": {"approve": _l("Approved"), "reject": _l("Rejected"), "return": _l("Returned")}}
 
 
 def _label(field_label: dict[str, str], name: str) -> str:
@@ -56,6 +59,9 @@ def _display(value: Any, choices: dict[str, str] | None = None, money: bool = Fa
 
 def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
     """The instance's data as labelled rows: the start form's fields first, then derived values."""
+    if has_system_facts(instance):
+        # A process the system starts (督办, the monthly report) has its own table of what it is about.
+        return system_facts(instance)
     rows: list[tuple[str, str | Markup]] = []
     data = instance.data or {}
     form: FormDef | None
@@ -68,20 +74,55 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
             if field.name in data:
                 choices = {value: _label(label, value) for value, label in field.choices}
                 rows.append((_label(field.label, field.name), _display(data[field.name], choices, field.money)))
-    else:
-        # A process started by the system has no start form: show its plain values as they are.
-        for key, value in data.items():
-            if isinstance(value, str | int | float | bool) and key not in DERIVED_LABELS:
-                rows.append((key, _display(value)))
     for key, label in DERIVED_LABELS.items():
         if key in data:
-            rows.append((str(label), _display(data[key], money=key in DERIVED_MONEY)))
+            choices = {value: str(text) for value, text in DERIVED_CHOICES.get(key, {}).items()}
+            rows.append((str(label), _display(data[key], choices, money=key in DERIVED_MONEY)))
     return rows
 
 
+def _field_value(field: FieldDef, value: Any) -> str | Markup:
+    choices = {v: _label(label, v) for v, label in field.choices}
+    return _display(value, choices, field.money)
+
+
+def entered_rows(form: FormDef | None, values: dict[str, Any], leave_out: set[str]) -> list[tuple[str, str | Markup]]:
+    """What someone entered in one form, labelled by that form, in its order; unknown keys never show."""
+    if form is None:
+        return []
+    return [
+        (_label(f.label, f.name), _field_value(f, values[f.name]))
+        for f in form.fields
+        if f.name in values and f.name not in leave_out and values[f.name] not in (None, "", [])
+    ]
+
+
+# The fields refusals name, as the reader knows them (the keys are the request's own names).
+FIELD_NAMES = {
+    "file": _l("File"),
+    "user": _l("Colleague"),
+    "comment": _l("Opinion"),
+    "body": _l("Comment"),
+    "reason": _l("Reason"),
+    "assignee": _l("New holder"),
+    "delegate": _l("Delegate"),
+    "starts_at": _l("From"),
+    "ends_at": _l("Until"),
+    "target": _l("Return to"),
+    "note": _l("Note"),
+    "name": _l("Name"),
+    "definition": _l("Definition"),
+}
+
+
 def describe(err: ValidationFailed) -> str:
-    """The refusal as one line that names each field."""
-    return "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in err.errors.items())
+    """The refusal as one line that names each field in the reader's language."""
+    colon, semicolon = ("：", "；") if current_locale() == "zh_CN" else (": ", "; ")
+    parts = []
+    for key, messages in err.errors.items():
+        text = " ".join(str(m) for m in messages)
+        parts.append(f"{FIELD_NAMES[key]}{colon}{text}" if key in FIELD_NAMES else text)
+    return semicolon.join(parts)
 
 
 def run_action(action: Callable[[], object], done: str, raise_invalid: bool = False) -> None:

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask import Flask, flash, redirect, render_template, request, send_from_directory, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .extensions import db, login_manager
 from .i18n import current_locale
-from .models import User
+from .models import ProcessInstance, User
 from .services.common.errors import DomainError
 from .services.desk import inbox as inbox_service
 from .services.instances import lifecycle
+from .services.instances.chain import OWN_LINES, DoneStep
+from .services.people import accounts
 from .services.people.directory import role_names as known_roles
+from .views import entered_rows
 
 
 @login_manager.user_loader
@@ -35,6 +40,17 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in")
 
 
+ERROR_PAGES = {
+    400: (_l("Bad request"), _l("The request could not be read. Reload the page and try again.")),
+    403: (_l("Not allowed"), _l("You may not open this page.")),
+    404: (_l("Not found"), _l("There is no such page, or it no longer exists.")),
+    405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    413: (_l("Too large"), _l("What was sent is larger than allowed.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time: please wait a minute and try again.")),
+    500: (_l("Something went wrong"), _l("The server could not finish this; nothing was changed. Please try again.")),
+}
+
+
 def register_web(app: Flask) -> None:
     @app.before_request
     def _start_serving_process() -> None:
@@ -49,6 +65,11 @@ def register_web(app: Flask) -> None:
             from .engine.limits import cap_process_memory
 
             cap_process_memory(app.config["WORKER_MEMORY_LIMIT_MB"])
+
+    @app.get("/favicon.ico")
+    def _favicon() -> Response:
+        # Browsers ask for this path before reading the page's own icon link.
+        return send_from_directory(app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml")
 
     @app.get("/healthz")
     def _healthz() -> tuple[dict[str, Any], int]:
@@ -78,18 +99,57 @@ def register_web(app: Flask) -> None:
         def process_name(key: str) -> str:
             return lifecycle.process_name(key, locale)
 
+        def instance_title(instance: ProcessInstance) -> str:
+            return lifecycle.instance_title(instance, locale)
+
+        def step_facts(step: DoneStep) -> list[tuple[str, Any]]:
+            return entered_rows(step.form, step.details, OWN_LINES)
+
+        def role_labels() -> dict[str, str]:
+            return {key: role_name(key) for key in known_roles()}
+
+        def user_name(username: str) -> str:
+            # Records keep login names; pages show the person as the reader knows them.
+            return accounts.display_name_of(username)
+
         return {
             "open_task_count": open_count,
             "role_names": known_roles() if current_user.is_authenticated else {},
             "role_name": role_name,
             "process_name": process_name,
+            "instance_title": instance_title,
+            "step_facts": step_facts,
+            "user_name": user_name,
+            "role_labels": role_labels,
             "current_locale": locale,
         }
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException) -> Any:
+        # Framework refusals (no such page, no rights, too many attempts) in the reader's language.
+        code = err.code or 500
+        if request.path.startswith("/api/"):
+            return {"error": err.description}, code
+        if code not in ERROR_PAGES:
+            return err
+        title, message = ERROR_PAGES[code]
+        if isinstance(err, CSRFError):
+            message = _l("The form has expired or did not come from this site: reload the page and send it again.")
+        return render_template("error.html", title=title, message=message, status=code), code
+
+    @app.errorhandler(500)
+    def _server_error(_err: Exception) -> Any:
+        db.session.rollback()
+        title, message = ERROR_PAGES[500]
+        if request.path.startswith("/api/"):
+            return {"error": str(message)}, 500
+        return render_template("error.html", title=title, message=message, status=500), 500
 
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError) -> tuple[str, int] | Response:
         if err.status in (404, 403):
-            return render_template("error.html", message=err.message, status=err.status), err.status
+            title = ERROR_PAGES[err.status][0]
+            return render_template("error.html", title=title, message=err.message, status=err.status), err.status
         flash(err.message, "error")
         return redirect(request.referrer or url_for("inbox.index"))
 

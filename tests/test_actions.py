@@ -194,7 +194,7 @@ def test_copy_to_needs_an_opinion_and_the_audit_keeps_it(app: Flask) -> None:
     page = filer.post(
         f"/instances/{instance_id}/copy-to", data={"user": "credit_controller", "comment": "", "csrf_token": token}
     )
-    assert page.status_code == 422 and "comment: 必须填写意见" in page.get_data(as_text=True)
+    assert page.status_code == 422 and "意见：必须填写意见" in page.get_data(as_text=True)
     assert _count(InstanceWatcher) == 0 and _count(AuditEvent, AuditEvent.action == "copy_to") == 0
 
     assert sales.post(url, {"user": "credit_controller", "comment": " 供信用控制参考 "}).status_code == 200

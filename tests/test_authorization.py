@@ -90,6 +90,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "processes.retry": ("POST", 302, allowed({"process_owner"}, 302)),
     "supervision.reassign": ("POST", 302, allowed(TASK_SUPERVISORS, 302)),
     "_healthz": ("GET", 200, everyone(200)),
+    "_favicon": ("GET", 200, everyone(200)),
     "api.token": ("POST", 422, everyone(422)),
     "api.openapi": ("GET", 200, everyone(200)),
     "api.docs": ("GET", 200, everyone(200)),  # the reference page and its Swagger UI files are public

@@ -14,7 +14,7 @@ from .support import ApiUser
 
 def _rename(username: str, display_name: str) -> None:
     user = db.session.scalars(db.select(User).where(User.username == username)).one()
-    user.display_name = display_name
+    user.name_zh, user.name_en = display_name, None  # the same name in both languages
     db.session.commit()
 
 
@@ -32,8 +32,8 @@ def test_started_done_and_copied_lists_say_where_each_one_stands(app: Flask) -> 
     sales, manager, instance_id = _approve_first_step(app, "LS1")
     started = sales.get("/api/v1/instances?scope=started").json["instances"]
     assert [i["id"] for i in started] == [instance_id]
-    # It now waits for the finance director: the list says so.
-    assert [step["role"] for step in started[0]["current"]] == ["finance_director"]
+    # It now waits for the sales VP: the list says so.
+    assert [step["role"] for step in started[0]["current"]] == ["sales_vp"]
     done = manager.get("/api/v1/instances?scope=done").json["instances"]
     assert [i["id"] for i in done] == [instance_id] and done[0]["handled_task"]["completed_at"]
     assert sales.get("/api/v1/instances?scope=done").json["instances"] == []
@@ -74,7 +74,7 @@ def test_the_copied_list_page_marks_unread_until_opened(app: Flask) -> None:
     started = app.test_client()
     login(started, "salesperson")
     page = started.get("/my/started").data.decode()
-    assert "财务总监" in page  # where it stands: with the finance director's role
+    assert "营销副总" in page  # where it stands: with the sales VP's role
 
 
 def test_the_bell_counts_assignments_decisions_urges_and_copies(app: Flask) -> None:
@@ -84,17 +84,17 @@ def test_the_bell_counts_assignments_decisions_urges_and_copies(app: Flask) -> N
     assert lines["unread"] == 1
     assert lines["notifications"][0]["kind"] == "decision" and lines["notifications"][0]["decision"] == "approve"
     assert "同意" in lines["notifications"][0]["text"] and "您的申请" in lines["notifications"][0]["text"]
-    # The finance director got the next step.
-    finance = ApiUser(app.test_client(), "finance_director", PASSWORD)
+    # The sales VP got the next step.
+    finance = ApiUser(app.test_client(), "sales_vp", PASSWORD)
     kinds = [n["kind"] for n in finance.get("/api/v1/notifications").json["notifications"]]
     assert kinds == ["assignment"]
     task_id = finance.only_task()["id"]
     assert sales.post(f"/api/v1/tasks/{task_id}/urge", {"comment": "客户在等"}).status_code == 200
-    sales.post(f"/api/v1/instances/{instance_id}/copy-to", {"user": "finance_director", "comment": "请留意"})
+    sales.post(f"/api/v1/instances/{instance_id}/copy-to", {"user": "sales_vp", "comment": "请留意"})
     mine = finance.get("/api/v1/notifications").json
     assert [n["kind"] for n in mine["notifications"]] == ["copy", "urge", "assignment"] and mine["unread"] == 3
     browser = app.test_client()
-    login(browser, "finance_director")
+    login(browser, "sales_vp")
     page = browser.get("/tasks").data.decode()
     assert 'id="unread-count">3<' in page
     # Following one line reads it; marking all reads the rest, and only the reader's own.

@@ -146,7 +146,8 @@ def test_supervisor_desk_and_reassign_with_reason(app: Flask, people: dict[str, 
     desk = people["sales_vp"].get("/api/v1/supervision/overdue").json
     assert {t["business_key"] for t in desk["tasks"]} == {"S1", "S2"}
     row = next(t for t in desk["tasks"] if t["id"] == first["id"])
-    assert (row["overdue"], row["late_working_days"], row["late_hours"]) == (True, 0, 16.0)
+    # 16 hours after Wednesday's 18:00 deadline: Thursday is the first working day it is late into.
+    assert (row["overdue"], row["late_working_days"], row["late_hours"]) == (True, 1, 16.0)
     assert desk["counts_by_department"] == {"sales": 2}
     assert people["general_manager"].get("/api/v1/supervision/overdue").json["counts_by_department"] == {"sales": 2}
     assert people["finance_director"].get("/api/v1/supervision/overdue").json["tasks"] == []

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppl
 
 OPINIONS = {
     "sales_manager": "同意，客户回款稳定",
+    "sales_vp": "同意上报财务审核",
     "finance_director": "应收账款正常，同意",
     "general_manager": "同意授信",
 }

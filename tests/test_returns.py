@@ -148,7 +148,7 @@ def test_the_return_form_on_the_task_page(app: Flask, client: Any) -> None:
     refused = client.post(
         f"/tasks/{task.id}/return", data={"target": "filer", "comment": "", "csrf_token": token}, follow_redirects=True
     )
-    assert "comment: 退回任务必须填写审批意见" in refused.data.decode()
+    assert "意见：退回任务必须填写审批意见" in refused.data.decode()
     assert open_task(instance_id).id == task.id  # no opinion, no return
     form = {"target": "filer", "comment": "补资料", "csrf_token": token}
     answer = client.post(f"/tasks/{task.id}/return", data=form)

@@ -27,7 +27,7 @@ def _body() -> dict[str, Any]:
 def user_json(user: User) -> dict[str, Any]:
     return {
         "username": user.username,
-        "display_name": user.display_name,
+        "display_name": user.name_zh,
         "display_name_en": user.display_name_en,
         "email": user.email,
         "department": user.department or None,

@@ -104,6 +104,10 @@ def login() -> str | Response | tuple[str, int]:
             session.clear()  # a fresh session at login: nothing carried over from before
             login_user(user)
             session["epoch"] = user.session_epoch
+            # The language picked on the login page holds for the session it opens.
+            picked = request.cookies.get(LOCALE_COOKIE)
+            if picked in LOCALES:
+                session["locale"] = picked
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form, language_form=LanguageForm())
 
@@ -117,6 +121,7 @@ def language() -> Response:
         _remember_locale(response, form.locale.data)
         if current_user.is_authenticated:
             user_service.set_locale(current_user.id, form.locale.data)
+            session["locale"] = form.locale.data
     return response
 
 
@@ -137,6 +142,7 @@ def account() -> str | Response | tuple[str, int]:
     form = LanguageForm(data={"locale": current_user.locale} if request.method == "GET" else None)
     if form.validate_on_submit():
         user_service.set_locale(current_user.id, form.locale.data)
+        session["locale"] = form.locale.data
         refresh()  # the confirmation speaks the language just chosen
         flash(_("Language saved"), "info")
         return _remember_locale(redirect(url_for("auth.account")), form.locale.data)

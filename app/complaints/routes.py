@@ -99,7 +99,13 @@ def stats() -> str:
     year, month = _month()
     data = complaint_service.statistics(year, month, company_tz())
     top = max(data["by_category"].values(), default=0)
-    return render_template("complaints/stats.html", stats=data, top=top, names=complaint_service.CATEGORY_NAMES)
+    return render_template(
+        "complaints/stats.html",
+        stats=data,
+        top=top,
+        names=complaint_service.CATEGORY_NAMES,
+        parties=complaint_service.RESPONSIBILITY_NAMES,
+    )
 
 
 @bp.route("/complaints/stats.csv")

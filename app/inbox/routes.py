@@ -13,8 +13,10 @@ from ..services.common.errors import Conflict, ValidationFailed
 from ..services.desk import actions as action_service
 from ..services.desk import drafts as draft_service
 from ..services.desk import tasks as task_service
+from ..services.instances import chain as chain_service
 from ..services.instances import lifecycle as instance_service
 from ..services.notifications import notices
+from ..system_facts import has_system_facts
 from ..taskforms import build_form_class, form_to_data
 from ..views import data_rows, run_action
 from .blueprint import bp
@@ -83,7 +85,8 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
         form=form,
         form_def=form_def,
         rows=data_rows(instance),
-        history=instance_service.history(instance),
+        chain=chain_service.chain(instance),
+        system_task=has_system_facts(instance),
         action_form=ActionForm(),
         escalations=instance_service.escalations_of(row),
         colleagues=[u for u in notices.role_holders(row.role) if u.id != current_user.id] if row.role else [],

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from ..extensions import db
 from .types import UTCDateTime
@@ -48,8 +50,11 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(100))
-    display_name_en: Mapped[str | None] = mapped_column(String(100))
+    # The name as colleagues write it in Chinese, and in English (None: the same in both languages).
+    name_zh: Mapped[str] = mapped_column("display_name", String(100))
+    name_en: Mapped[str | None] = mapped_column("display_name_en", String(100))
+    # The administration screens and API call the English name by its column's name.
+    display_name_en = synonym("name_en")
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True)
@@ -68,6 +73,24 @@ class User(UserMixin, db.Model):
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
     supervisor: Mapped[User | None] = relationship(remote_side=[id])
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The name in the reader's language; queries on the class compare the Chinese one."""
+        from ..i18n import current_locale
+
+        if self.name_en and current_locale() == "en":
+            return self.name_en
+        return self.name_zh
+
+    @display_name.inplace.setter
+    def _display_name_setter(self, value: str) -> None:
+        self.name_zh = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> Any:
+        return cls.name_zh
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users

@@ -16,6 +16,7 @@ from ..services.common.errors import ProcessFailed, ValidationFailed
 from ..services.complaints import cases as complaint_service
 from ..services.desk import actions as action_service
 from ..services.desk import lists as list_service
+from ..services.instances import chain as chain_service
 from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
 from ..services.instances import unowned as unowned_service
@@ -68,6 +69,7 @@ def instance(instance_id: int) -> str:
         "processes/instance.html",
         instance=row,
         rows=data_rows(row),
+        chain=chain_service.chain(row),
         tasks=tasks,
         urgeable={t.id for t in tasks if t.status == "open" and action_service.may_urge(t, current_user)},
         history=instance_service.history(row),

@@ -19,14 +19,15 @@ from .conftest import WAIT_SECONDS, log_in, wait_for
 
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 WORDS = {
-    "zh_CN": {"approved": "同意", "stands": "财务总监", "none": "没有符合条件的人员"},
-    "en": {"approved": "approved", "stands": "Finance director", "none": "Nobody matches"},
+    "zh_CN": {"approved": "同意", "stands": "营销副总", "none": "没有符合条件的人员"},
+    "en": {"approved": "approved", "stands": "Sales VP", "none": "Nobody matches"},
 }
 
 
 def _set_up(app: Flask, locale: str) -> int:
     for username, name in (("credit_controller", "张伟"), ("finance_director", "王芳")):
-        db.session.scalars(db.select(User).where(User.username == username)).one().display_name = name
+        person = db.session.scalars(db.select(User).where(User.username == username)).one()
+        person.name_zh, person.name_en = name, None  # the same name in both languages
     for username in ("salesperson", "credit_controller"):
         db.session.scalars(db.select(User).where(User.username == username)).one().locale = locale
     db.session.commit()

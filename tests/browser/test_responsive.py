@@ -62,7 +62,7 @@ def test_inbox_task_and_instance_pages_fit_a_phone(app: Flask, phone: WebDriver,
     assert phone.execute_script("return document.documentElement.clientWidth;") <= PHONE[0]
     pages = {
         "inbox": (f"{live_server}/tasks", "table"),
-        "task": (f"{live_server}/tasks/{task.id}", "form button.primary"),
+        "task": (f"{live_server}/tasks/{task.id}", "#decision-bar button.primary"),
         "instance": (f"{live_server}/instances/{task.instance_id}", "#copy-to"),
         "desk": (f"{live_server}/supervision", "table"),
         "account": (f"{live_server}/account", "#language-form"),
@@ -85,7 +85,7 @@ def test_inbox_task_and_instance_pages_fit_a_phone(app: Flask, phone: WebDriver,
     assert phone.execute_script("return getComputedStyle(arguments[0]).display;", row) == "block"
     # Form fields take the whole width of the card.
     phone.get(f"{live_server}/tasks/{task.id}")
-    field = wait_for(phone, "select[name=decision]")
+    field = wait_for(phone, "textarea[name=comment]")
     card = phone.find_element(By.CSS_SELECTOR, "form[novalidate]")
     assert field.size["width"] >= card.size["width"] - 2
 

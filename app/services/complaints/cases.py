@@ -34,6 +34,14 @@ CATEGORY_NAMES = {
     "service_quality": _l("Service quality"),
 }
 
+# Who the quality committee holds responsible (the choices of its form), as the statistics name them.
+RESPONSIBILITY_NAMES = {
+    "company": _l("Our company"),
+    "customer": _l("The customer"),
+    "carrier": _l("The carrier"),
+    "supplier": _l("The supplier"),
+}
+
 
 def _next_sequence(year: int) -> int:
     """The year's next running number, taken in the caller's transaction: a rollback gives it back."""

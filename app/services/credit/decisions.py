@@ -88,9 +88,10 @@ def _approvals(instance_id: int) -> list[dict[str, Any]]:
     return [
         {
             "task": e.task_name,
+            "task_en": e.task.name_en if e.task is not None else None,
             "action": e.action,
             "actor": e.actor.username if e.actor else None,
-            "actor_name": e.actor.display_name if e.actor else None,
+            "actor_name": e.actor.name_zh if e.actor else None,
             "comment": e.comment,
             "approved_limit": e.details.get("approved_limit"),
             "confirmed_grade": e.details.get("confirmed_grade"),

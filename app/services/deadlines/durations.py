@@ -16,7 +16,7 @@ from .workdays import WorkCalendar
 
 UNITS = ("working_days", "days", "hours", "minutes")
 _PLAIN = re.compile(
-    r"^\s*(?P<n>\d+)\s*(?:"
+    r"^\s*(?P<n>\d+|[零〇一二两三四五六七八九十百]+)\s*(?:"
     r"(?P<working_days>working\s*days?|workdays?|business\s*days?|个?工作日)|"
     r"(?P<days>(?:calendar\s*)?days?|天|日|个?自然日)|"
     r"(?P<hours>hours?|hrs?|h|小时|个小时)|"
@@ -33,6 +33,23 @@ _ISO = re.compile(
 
 class DeadlineError(ValueError):
     pass
+
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _count(text: str) -> int:
+    """A count as a process owner types it: 15, 两, 十五, 二十, 一百二十."""
+    if text.isdigit():
+        return int(text)
+    total, digit = 0, None
+    for char in text:
+        if char in _DIGITS:
+            digit = _DIGITS[char]
+        else:  # 十 or 百 multiplies the digit before it (十 alone is ten)
+            total += (1 if digit is None else digit) * (10 if char == "十" else 100)
+            digit = None
+    return total + (digit or 0)
 
 
 @dataclass(frozen=True)
@@ -59,7 +76,7 @@ def parse_deadline(text: str) -> Deadline:
     """Read a literal deadline; raises DeadlineError naming what was not understood."""
     plain = _PLAIN.match(text)
     if plain:
-        n = int(plain.group("n"))
+        n = _count(plain.group("n"))
         if plain.group("working_days"):
             return Deadline(working_days=n)
         unit = next(u for u in ("days", "hours", "minutes") if plain.group(u))
@@ -69,7 +86,7 @@ def parse_deadline(text: str) -> Deadline:
         return Deadline(length=timedelta(**{k: int(v) for k, v in iso.groupdict().items() if v}))
     raise DeadlineError(
         f"'{text}' is not a deadline this system understands "
-        '(write e.g. "2 working days", "15 days", "30 minutes", P2D or PT30M)'
+        '(write e.g. "2 working days", "2个工作日", "15天", "30分钟", P2D or PT30M)'
     )
 
 
@@ -132,7 +149,11 @@ def check_deadline(spec: str) -> str | None:
         parse_deadline(spec)
         return None
     except DeadlineError as err:
-        return None if check_expression(spec) is None else str(err)
+        # A bare word is a valid expression (a variable) but, written in Chinese, is surely a deadline
+        # the system did not understand, such as "三周": say so now, not when a task arrives.
+        if check_expression(spec) is not None or re.search(r"[\u4e00-\u9fff]", spec):
+            return str(err)
+        return None
 
 
 def script_helpers(now: Callable[[], datetime], calendar: WorkCalendar) -> dict[str, Any]:

@@ -71,7 +71,7 @@ def escalation_target(ctx: OperationContext, params: dict[str, Any], data: dict[
         )
     )
     db.session.flush()
-    return {"found": True, "level": level, "escalate_to": target.username, "escalate_to_name": target.display_name}
+    return {"found": True, "level": level, "escalate_to": target.username, "escalate_to_name": target.name_zh}
 
 
 def _case_target(ctx: OperationContext, data: dict[str, Any]) -> dict[str, Any]:

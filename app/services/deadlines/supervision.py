@@ -18,7 +18,8 @@ from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..desk.handover import hand_over, new_holder
 from ..notifications import notices
-from ..people.directory import DEPARTMENTS
+from ..people.directory import DEPARTMENTS, ROLES
+from .lateness import Lateness, lateness
 from .workdays import WorkCalendar, load_calendar
 
 
@@ -30,6 +31,7 @@ class DeskRow:
     overdue: bool
     late_working_days: int
     late_hours: float
+    late: Lateness | None = None
 
 
 @dataclass(frozen=True)
@@ -136,14 +138,16 @@ def desk(user: User, process: str | None = None, role: str | None = None, person
     rows = []
     for task in tasks:
         late = task.due_at < now
+        how_late = lateness(task.due_at, now, calendar)
         rows.append(
             DeskRow(
                 task=task,
-                holder=task.assignee.display_name if task.assignee else f"{task.role} (unclaimed)",
+                holder=task.assignee.display_name if task.assignee else _unclaimed(task.role),
                 department=_department_of(task, role_departments),
                 overdue=late,
-                late_working_days=calendar.working_days_between(task.due_at, now) if late else 0,
+                late_working_days=how_late.working_days if how_late else 0,
                 late_hours=round((now - task.due_at).total_seconds() / 3600, 1) if late else 0.0,
+                late=how_late,
             )
         )
     counts = Counter(r.department for r in rows)
@@ -191,6 +195,11 @@ def _cases_at_risk(team: set[int], now: datetime, process: str | None) -> list[C
         CaseRow(instance=i, overdue=i.due_at < now, hours_left=round((i.due_at - now).total_seconds() / 3600, 1))
         for i in db.session.scalars(query)
     ]
+
+
+def _unclaimed(role: str | None) -> str:
+    zh, en = ROLES.get(role or "", (role or "—", role or "—"))
+    return str(_l("%(role)s (not yet claimed)", role=zh if current_locale() == "zh_CN" else en))
 
 
 def department_name(key: str) -> str:

@@ -99,7 +99,7 @@ def urge(task_id: int, actor: User, comment: object) -> HumanTask:
                 holder,
                 "urge",
                 f"[催办 Reminder] {task.title}",
-                f"{actor.display_name} 催办：{opinion}\n处理：{link}\n\n{actor.display_name} asks you to act: "
+                f"{actor.name_zh} 催办：{opinion}\n处理：{link}\n\n{actor.name_en or actor.name_zh} asks you to act: "
                 f"{opinion}\nOpen it: {link}\n",
                 now,
             )
@@ -119,6 +119,9 @@ def withdraw(instance_id: int, actor: User, comment: object) -> ProcessInstance:
         raise Forbidden(_l("only the filer may withdraw this"))
     if instance.status != "running":
         raise Conflict(_l("this process has already ended"))
+    if instance.case_closed_at is not None:
+        # The customer has had the reply; only the follow-up visit is left, which is not the filer's to undo.
+        raise Conflict(_l("this case is closed and can no longer be withdrawn"))
     opinion = _opinion(comment)
     open_tasks = db.session.scalars(
         db.select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
@@ -179,7 +182,7 @@ def copy_to(instance_id: int, actor: User, username: object, comment: object) ->
         colleague,
         "copy",
         f"[抄送 For your information] {instance.title}",
-        f"{actor.display_name} 抄送给您：{opinion}\n查看：{link}\n\n{actor.display_name} copied you: {opinion}\n"
+        f"{actor.name_zh} 抄送给您：{opinion}\n查看：{link}\n\n{actor.name_en or actor.name_zh} copied you: {opinion}\n"
         f"Read it: {link}\n",
         now,
     )

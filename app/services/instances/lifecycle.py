@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,10 +60,29 @@ def process_name(process_key: str, locale: str) -> str:
         except NotFound:
             names[process_key] = (process_key, process_key)
         else:
-            english = info.form.title.get("en", info.name) if info.form and not info.default else info.name
-            names[process_key] = (info.name, english)
+            chinese, english = bilingual(info.name)
+            if info.form and not info.default:
+                english = info.form.title.get("en", english)
+            names[process_key] = (chinese, english)
     chinese, english = names[process_key]
     return english if locale == "en" else chinese
+
+
+# A diagram may name its process in both languages at once: "逾期督办 Overdue escalation".
+_BOTH = re.compile(r"^(?P<zh>.*[\u4e00-\u9fff][^A-Za-z]*?)\s+(?P<en>[A-Za-z].*)$")
+
+
+def bilingual(name: str) -> tuple[str, str]:
+    both = _BOTH.match(name or "")
+    return (both["zh"], both["en"]) if both else (name, name)
+
+
+def instance_title(instance: ProcessInstance, locale: str) -> str:
+    """The title with its process named in the reader's language (titles are stored as the diagram wrote them)."""
+    name = instance.process_version.name
+    if not instance.title.startswith(name):
+        return instance.title
+    return process_name(instance.process_key, locale) + instance.title[len(name) :]
 
 
 SYSTEM_STARTER = "system"
@@ -88,7 +108,7 @@ def start(process_key: str, user: User, data: Any) -> ProcessInstance:
     refused = policy.refused_fields(data) if policy else {}
     if errors or refused:
         raise ValidationFailed({**errors, **refused})
-    seed = {**clean, "filed_by": user.username, "filed_by_name": user.display_name}
+    seed = {**clean, "filed_by": user.username, "filed_by_name": user.name_zh}
     if policy is not None:
         seed.update(policy.before_start(user, clean))
     return _start(process_key, seed, user, None)

@@ -99,9 +99,17 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             if form_key and form_key not in known_forms:
                 problems.append(Problem(element, say("form '%(form)s' does not exist in forms/", form=form_key)))
             if ext.get("due"):
-                reason = check_deadline(str(ext["due"]))
-                if reason:
-                    problems.append(Problem(element, say("deadline cannot be read: %(reason)s", reason=reason)))
+                if check_deadline(str(ext["due"])):
+                    problems.append(
+                        Problem(
+                            element,
+                            say(
+                                "deadline cannot be read: '%(text)s' (write e.g. 2 working days, 15 days, "
+                                "30 minutes or P2D)",
+                                text=str(ext["due"]),
+                            ),
+                        )
+                    )
             role = _role_of(task_spec.lane, ext)
             if role is None and not ext.get("assignee"):
                 problems.append(Problem(element, say("this user task has no lane, candidate role or assignee")))
@@ -399,7 +407,8 @@ def _is_variable(name: str, bpmn_xml: str) -> bool:
     forms = current_app.extensions["forms"]
     if any(forms.get(key).field(name) is not None for key in forms.keys()):
         return True
-    return re.search(rf"\b{re.escape(name)}\s*=[^=]", bpmn_xml) is not None
+    declared = rf'(?:\bname|\bid|elementVariable)="{re.escape(name)}"'
+    return re.search(rf"\b{re.escape(name)}\s*=[^=]", bpmn_xml) is not None or re.search(declared, bpmn_xml) is not None
 
 
 def _is_user(username: str) -> bool:

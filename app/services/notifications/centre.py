@@ -67,10 +67,8 @@ def actor_names(lines: list[Notification]) -> dict[int, str]:
     ids = {n.actor_id for n in lines if n.actor_id}
     if not ids:
         return {}
-    return {
-        row.id: row.display_name
-        for row in db.session.execute(db.select(User.id, User.display_name).where(User.id.in_(ids)))
-    }
+    # Whole rows: a person's name is read in the reader's language, which a bare column cannot give.
+    return {user.id: user.display_name for user in db.session.scalars(db.select(User).where(User.id.in_(ids)))}
 
 
 def unread_count(user: User) -> int:

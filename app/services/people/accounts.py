@@ -32,6 +32,12 @@ def user_named(username: str) -> User | None:
     return db.session.scalars(db.select(User).where(User.username == username)).first()
 
 
+def display_name_of(username: str) -> str:
+    """A person named in a record by login name, as the reader knows them (the login name if unknown)."""
+    user = user_named(username)
+    return user.display_name if user is not None else username
+
+
 def authenticate(username: str, password: str) -> User | None:
     user = user_named(username)
     if user is None:
@@ -225,7 +231,8 @@ def seed_demo(password: str) -> list[User]:
             suffix = " 2" if username == "salesperson2" else ""
             user = User(
                 username=username,
-                display_name=f"{zh}{suffix} ({en}{suffix})",
+                name_zh=f"{zh}{suffix}",
+                name_en=f"{en}{suffix}",
                 email=f"{username}@example.com",
                 password_hash="",
                 created_at=now,

@@ -174,10 +174,15 @@ def _apply(user: User, values: dict[str, Any]) -> dict[str, list[Any]]:
             if before != _shown(value):
                 user.supervisor = value
                 changed["supervisor"] = [before, _shown(value)]
-        elif key != "active" and getattr(user, key) != value:
-            changed[key] = [getattr(user, key), value]
-            setattr(user, key, value)
+        elif key != "active" and getattr(user, _STORED.get(key, key)) != value:
+            changed[key] = [getattr(user, _STORED.get(key, key)), value]
+            setattr(user, _STORED.get(key, key), value)
     return changed
+
+
+# The API's field for the Chinese name reads and writes the stored Chinese name, never the
+# reader-language one a page shows.
+_STORED = {"display_name": "name_zh"}
 
 
 @transactional

@@ -1,0 +1,142 @@
+"""What a process the system starts (an escalation 督办, the monthly complaint report) is about, as
+labelled facts in the reader's language: times in company time, people by name, roles by title,
+and links to the task or report concerned. A value the table below does not know is left out:
+a page never shows a data key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from . import clock
+from .extensions import db
+from .i18n import current_locale, format_datetime_local, format_number_local
+from .models import HumanTask, ProcessInstance
+from .services.deadlines.durations import DeadlineError, parse_deadline
+from .services.deadlines.lateness import lateness
+from .services.deadlines.workdays import load_calendar
+from .services.instances import lifecycle as instances
+from .services.people.accounts import display_name_of
+from .services.people.directory import ROLES
+
+Shown = str | Markup
+Row = tuple[str, Shown]
+
+
+def _when(value: Any) -> Shown:
+    try:
+        return format_datetime_local(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return "—"
+
+
+def _role(value: Any) -> Shown:
+    zh, en = ROLES.get(str(value), (str(value), str(value)))
+    return zh if current_locale() == "zh_CN" else en
+
+
+def _span(value: Any) -> Shown:
+    """A deadline as the process owner wrote it ("1 working day"), in the reader's words."""
+    try:
+        deadline = parse_deadline(str(value))
+    except DeadlineError:
+        return "—"
+    if deadline.working_days is not None:
+        return _("%(n)s working days", n=deadline.working_days)
+    minutes = int(deadline.length.total_seconds() // 60) if deadline.length else 0
+    if minutes % 1440 == 0:
+        return _("%(n)s days", n=minutes // 1440)
+    if minutes % 60 == 0:
+        return _("%(n)s hours", n=minutes // 60)
+    return _("%(n)s minutes", n=minutes)
+
+
+def _late_task(data: dict[str, Any]) -> list[Row]:
+    task = db.session.get(HumanTask, int(data.get("original_task_id") or 0))
+    if task is None:
+        return []
+    link = Markup('<a href="{0}" id="late-task-link">{1}</a>').format(
+        url_for("processes.instance", instance_id=task.instance_id), task.display_title
+    )
+    rows: list[Row] = [
+        (str(_l("Late task")), link),
+        (str(_l("Process")), instances.process_name(task.process_key, current_locale())),
+    ]
+    if task.assignee is not None:
+        rows.append((str(_l("Held by")), task.assignee.display_name))
+    elif task.role:
+        rows.append((str(_l("Held by")), _("anyone who is %(role)s", role=_role(task.role))))
+    if task.due_at is not None:
+        rows.append((str(_l("Was due")), format_datetime_local(task.due_at)))
+        late = lateness(task.due_at, task.completed_at or clock.now(), load_calendar())
+        if late is not None:
+            rows.append((str(_l("How late")), late.label()))
+    return rows
+
+
+def _level(data: dict[str, Any]) -> list[Row]:
+    target = data.get("target") or {}
+    rows: list[Row] = []
+    if target.get("level"):
+        rows.append((str(_l("Escalation level")), format_number_local(int(target["level"]))))
+    if target.get("escalate_to"):
+        rows.append((str(_l("Escalated to")), display_name_of(str(target["escalate_to"]))))
+    return rows
+
+
+def _report_link(data: dict[str, Any]) -> list[Row]:
+    month = str(data.get("report_month") or "")
+    if not month:
+        return []
+    link = Markup('<a href="{0}" id="report-link">{1}</a>').format(
+        url_for("complaints.stats", month=month), _("Complaint statistics %(month)s", month=month)
+    )
+    return [(str(_l("Report")), link)]
+
+
+def _plain(label: Any, shown: Callable[[Any], Shown]) -> Callable[[dict[str, Any], str], list[Row]]:
+    def rows(data: dict[str, Any], key: str) -> list[Row]:
+        return [(str(label), shown(data[key]))] if data.get(key) not in (None, "") else []
+
+    return rows
+
+
+def _percent(value: Any) -> Shown:
+    return format_number_local(float(value) * 100, 1) + "%"
+
+
+# Per system process: (key in the data, how it reads). A key appears once in the order given.
+_FACTS: dict[str, list[tuple[str, Callable[[dict[str, Any], str], list[Row]]]]] = {
+    "overdue_escalation": [
+        ("original_task_id", lambda data, _key: _late_task(data)),
+        ("target", lambda data, _key: _level(data)),
+        ("escalation_due", _plain(_l("Time to act"), _span)),
+    ],
+    "complaint_monthly_report": [
+        ("report_month", lambda data, _key: _report_link(data)),
+        ("closed_complaints", _plain(_l("Closed complaints"), lambda v: format_number_local(int(v)))),
+        ("on_time_rate", _plain(_l("On-time rate"), _percent)),
+        ("average_days_to_close", _plain(_l("Average days to close"), lambda v: format_number_local(float(v), 1))),
+        ("report_due_at", _plain(_l("Review by"), _when)),
+    ],
+}
+
+
+def system_facts(instance: ProcessInstance) -> list[Row]:
+    """The facts of a system-started instance; [] for a process people start (its form labels its data)."""
+    data = dict(instance.data or {})
+    rows: list[Row] = []
+    for key, shown in _FACTS.get(instance.process_key, []):
+        if key in data:
+            rows.extend(shown(data, key))
+    return rows
+
+
+def has_system_facts(instance: ProcessInstance) -> bool:
+    return instance.process_key in _FACTS
