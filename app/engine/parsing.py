@@ -16,13 +16,21 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
+from SpiffWorkflow.spiff.parser.event_parsers import (
+    SpiffBoundaryEventParser,
+    SpiffIntermediateCatchEventParser,
+    SpiffStartEventParser,
+)
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser
-from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, UserTaskParser
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, NoneTask, UserTask
+
+from . import camunda
+from .timers import CronCycleTimerEventDefinition
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -109,7 +117,19 @@ class AppUserTaskParser(UserTaskParser):
         return extensions
 
 
-class AppStartEventParser(SpiffStartEventParser):
+class _CamundaTimers:
+    """Cycles may be written as Camunda's cron as well as ISO 8601 repeating intervals."""
+
+    def parse_timer_event(self, event: Any) -> Any:
+        definition = super().parse_timer_event(event)  # type: ignore[misc]
+        if type(definition) is CycleTimerEventDefinition:
+            return CronCycleTimerEventDefinition(
+                definition.name, definition.expression, description=definition.description
+            )
+        return definition
+
+
+class AppStartEventParser(_CamundaTimers, SpiffStartEventParser):
     """Start events drawn in Camunda Modeler name their start form with camunda:formKey."""
 
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
@@ -121,9 +141,29 @@ class AppStartEventParser(SpiffStartEventParser):
         return extensions
 
 
+class AppCatchEventParser(_CamundaTimers, SpiffIntermediateCatchEventParser):
+    pass
+
+
+class AppBoundaryEventParser(_CamundaTimers, SpiffBoundaryEventParser):
+    pass
+
+
+class PlainTaskParser(SpiffTaskParser):
+    """A plain `<task>` does nothing and passes straight on, as in Camunda; it is nobody's work."""
+
+    def create_task(self) -> Any:
+        task = super().create_task()
+        task.manual = False
+        return task
+
+
 class AppBpmnParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("task"): (PlainTaskParser, NoneTask),
+        full_tag("intermediateCatchEvent"): (AppCatchEventParser, IntermediateCatchEvent),
+        full_tag("boundaryEvent"): (AppBoundaryEventParser, BoundaryEvent),
         full_tag("startEvent"): (AppStartEventParser, StartEvent),
         full_tag("userTask"): (AppUserTaskParser, UserTask),
         full_tag("manualTask"): (AppUserTaskParser, ManualTask),
@@ -191,9 +231,13 @@ def build_bundle(
     processes = executable_process_ids(root)
     if not processes:
         raise DiagramError([(None, 'no process is marked executable (isExecutable="true")')])
+    try:
+        prepared = camunda.for_engine(root)
+    except camunda.CamundaRefused as err:
+        raise DiagramError(err.problems) from err
     parser = AppBpmnParser()
     try:
-        parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
+        parser.add_bpmn_xml(etree.ElementTree(prepared), filename=filename)
         for dmn_name, xml in dmn_xml.items():
             parser.add_dmn_xml(parse_xml(xml, dmn_name), filename=dmn_name)
         key = processes[0]
@@ -207,5 +251,7 @@ def build_bundle(
         # The engine's parser trusts well-formed files (e.g. numeric shape bounds); an uploaded file
         # that breaks such an assumption is a bad diagram, not a server error.
         raise DiagramError([(None, f"the diagram cannot be read: {type(err).__name__}: {err}")]) from err
-    name = next((p.get("name") for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == key), None)
+    name = next(
+        (camunda.one_line(p.get("name") or "") for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == key), None
+    )
     return SpecBundle(process_key=key, name=name or key, spec=spec, subprocess_specs=subprocess_specs)

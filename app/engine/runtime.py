@@ -17,7 +17,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -27,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 from .clock import engine_clock
 from .parsing import SpecBundle
 from .scripting import ExpressionError, RestrictedScriptEngine
+from .timers import CronCycleTimerEventDefinition
 
 ServiceHandler = Callable[[str, dict[str, Any], dict[str, Any]], Any]
 Now = Callable[[], datetime]
@@ -63,6 +64,7 @@ class _StateOnlyConverter(BpmnWorkflowConverter):
 
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = _StateOnlyConverter
+_config[CronCycleTimerEventDefinition] = SPIFF_CONFIG[CycleTimerEventDefinition]
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 
