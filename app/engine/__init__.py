@@ -1,5 +1,6 @@
 """The only part of the application that talks to SpiffWorkflow."""
 
+from .camunda import expression_text, timer_text, web_app_form
 from .parsing import DiagramError, SpecBundle, XmlRefused, build_bundle, decision_ids, decision_refs, parse_xml
 from .runtime import EngineError, PendingTimer, ProcessRuntime, ReadyTask, TaskNotReady
 from .scripting import ExpressionError, check_expression, check_script, evaluate
@@ -20,5 +21,8 @@ __all__ = [
     "decision_ids",
     "decision_refs",
     "evaluate",
+    "expression_text",
+    "timer_text",
+    "web_app_form",
     "parse_xml",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import Any
 
 from lxml import etree
 
@@ -49,6 +50,40 @@ _NAMED = (
     "process",
     "sequenceFlow",
 )
+
+
+# Camunda's user-task attributes, mapped to the names the rest of the app reads.
+TASK_ATTRIBUTES = {
+    "formKey": "form_key",
+    "assignee": "assignee",
+    "candidateGroups": "candidate_roles",
+    "candidateUsers": "candidate_users",
+    "dueDate": "due",
+    "followUpDate": "follow_up",
+    "priority": "priority",
+}
+# Form keys that open a page of one of Camunda's web applications, which do not exist here.
+WEB_APP_FORMS = ("embedded:", "app:", "camunda-forms:", "deployment:")
+
+
+def web_app_form(key: str | None) -> bool:
+    return bool(key) and str(key).strip().startswith(WEB_APP_FORMS)
+
+
+def task_attributes(node: etree._Element) -> dict[str, Any]:
+    """A user task's Camunda attributes as extensions.
+
+    `drawn_for_camunda` marks a task from a Camunda Modeler file: without a form of this
+    app it gets the app's plain task form instead of being refused, as Camunda shows its
+    generic form. A form key into Camunda's web applications is kept apart (`camunda_form`).
+    """
+    found = {key: value for attr, key in TASK_ATTRIBUTES.items() if (value := node.get(f"{CAMUNDA}{attr}"))}
+    form_ref = node.get(f"{CAMUNDA}formRef")
+    if web_app_form(found.get("form_key")) or form_ref:
+        found["camunda_form"] = found.pop("form_key", None) or form_ref
+    if CAMUNDA[1:-1] in (node.nsmap or {}).values():
+        found["drawn_for_camunda"] = True
+    return found
 
 
 class CamundaRefused(Exception):
@@ -144,3 +179,24 @@ def for_engine(root: etree._Element) -> etree._Element:
     if problems:
         raise CamundaRefused(problems)
     return tree
+
+
+def expression_text(text: str) -> str | None:
+    """What the evaluator runs for a diagram's expression: JUEL translated, Python as written.
+
+    None when the JUEL cannot be translated: the parse of the diagram reports that, with its element.
+    """
+    if not juel.is_juel(text):
+        return text
+    try:
+        return juel.to_python(text)
+    except juel.JuelRefused:
+        return None
+
+
+def timer_text(kind: str, text: str) -> str | None:
+    """What the evaluator runs for a timer's text; None when it cannot be read (reported by the parse)."""
+    try:
+        return timer_expression(kind, text)
+    except TimerRefused:
+        return None

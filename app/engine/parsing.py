@@ -41,14 +41,7 @@ DMN_NAMESPACES = (
 )
 MAX_XML_BYTES = 2 * 1024 * 1024
 
-# Names a process owner may use in either dialect, mapped to ours.
-_CAMUNDA_ATTRIBUTES = {
-    "formKey": "form_key",
-    "assignee": "assignee",
-    "candidateGroups": "candidate_roles",
-    "candidateUsers": "candidate_users",
-    "dueDate": "due",
-}
+# Names a process owner may use in either dialect, mapped to ours (Camunda's: camunda.TASK_ATTRIBUTES).
 _SPIFF_PROPERTIES = {
     "formKey": "form_key",
     "form_key": "form_key",
@@ -107,10 +100,7 @@ class AppUserTaskParser(UserTaskParser):
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         node = self.node if node is None else node
         extensions: dict[str, Any] = dict(super().parse_extensions(node))
-        for attr, key in _CAMUNDA_ATTRIBUTES.items():
-            value = node.get(f"{{{CAMUNDA_NS}}}{attr}")
-            if value:
-                extensions[key] = value
+        extensions.update(camunda.task_attributes(node))
         for name, value in (extensions.get("properties") or {}).items():
             if name in _SPIFF_PROPERTIES and value:
                 extensions[_SPIFF_PROPERTIES[name]] = value
@@ -130,14 +120,20 @@ class _CamundaTimers:
 
 
 class AppStartEventParser(_CamundaTimers, SpiffStartEventParser):
-    """Start events drawn in Camunda Modeler name their start form with camunda:formKey."""
+    """Start events drawn in Camunda Modeler name their start form with camunda:formKey, and the
+    variable that receives the starter's user name with camunda:initiator."""
 
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         node = self.node if node is None else node
         extensions: dict[str, Any] = dict(super().parse_extensions(node))
-        form_key = node.get(f"{{{CAMUNDA_NS}}}formKey")
-        if form_key and not (extensions.get("properties") or {}).get("formKey"):
-            extensions["form_key"] = form_key
+        camunda_ext = camunda.task_attributes(node)
+        if camunda_ext.get("form_key") and not (extensions.get("properties") or {}).get("formKey"):
+            extensions["form_key"] = camunda_ext["form_key"]
+        for key in ("drawn_for_camunda", "camunda_form"):
+            if key in camunda_ext:
+                extensions[key] = camunda_ext[key]
+        if node.get(f"{{{CAMUNDA_NS}}}initiator"):
+            extensions["initiator"] = node.get(f"{{{CAMUNDA_NS}}}initiator")
         return extensions
 
 

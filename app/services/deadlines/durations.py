@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from ...engine import ExpressionError, check_expression, evaluate
+from ...engine import ExpressionError, check_expression, evaluate, expression_text
 from .workdays import WorkCalendar
 
 UNITS = ("working_days", "days", "hours", "minutes")
@@ -72,8 +72,11 @@ def resolve_deadline(spec: str, data: Mapping[str, Any]) -> Deadline:
         return parse_deadline(spec)
     except DeadlineError:
         pass
+    expression = expression_text(spec)
+    if expression is None:
+        raise DeadlineError(f"deadline '{spec}' uses an expression this app cannot run")
     try:
-        value = evaluate(spec, data)
+        value = evaluate(expression, data)
     except ExpressionError as err:
         raise DeadlineError(f"deadline '{spec}' could not be read: {err.message}") from err
     if isinstance(value, int) and not isinstance(value, bool):
@@ -103,7 +106,10 @@ def check_deadline(spec: str) -> str | None:
         parse_deadline(spec)
         return None
     except DeadlineError as err:
-        return None if check_expression(spec) is None else str(err)
+        expression = expression_text(spec)
+        if expression is None:
+            return "a Camunda expression outside what this app understands (method calls, execution.…)"
+        return None if check_expression(expression) is None else str(err)
 
 
 def script_helpers(now: Callable[[], datetime], calendar: WorkCalendar) -> dict[str, Any]:
@@ -120,4 +126,13 @@ def script_helpers(now: Callable[[], datetime], calendar: WorkCalendar) -> dict[
         start = datetime.combine(date.fromisoformat(str(day)[:10]), time(9, 0), tzinfo=calendar.tz)
         return (start + timedelta(days=int(count))).isoformat()
 
-    return {"deadline": deadline, "working_days": working_days, "days_after": days_after}
+    def company_timezone() -> tzinfo:
+        """Camunda cron cycles are read in company time."""
+        return calendar.tz
+
+    return {
+        "deadline": deadline,
+        "working_days": working_days,
+        "days_after": days_after,
+        "company_timezone": company_timezone,
+    }

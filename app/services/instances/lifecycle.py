@@ -17,7 +17,7 @@ from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..modeling.specs import bundle_for, latest_version
 from ..people.access import may_view_instance, roles_of
-from .projection import Step, project, start_runtime
+from .projection import PLAIN_TASK_FORM, Step, project, start_runtime
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,10 @@ def start_form(process_key: str) -> StartForm:
     bundle = bundle_for(version)
     lane, ext = bundle.start_event()
     role = ext.get("startedBy") or ext.get("candidate_roles") or lane
-    form_key = ext.get("form_key") or process_key
     forms = current_app.extensions["forms"]
+    form_key = ext.get("form_key") or process_key
+    if form_key not in forms.keys() and ext.get("drawn_for_camunda") and not ext.get("form_key"):
+        form_key = PLAIN_TASK_FORM  # a Camunda start event without a form starts with a note only
     form = forms.get(form_key) if form_key in forms.keys() else None
     return StartForm(process_key, version.name, role, form)
 
@@ -78,6 +80,9 @@ def start(process_key: str, user: User, data: Any) -> ProcessInstance:
     if errors:
         raise ValidationFailed(errors)
     seed = {**clean, "filed_by": user.username, "filed_by_name": user.display_name}
+    initiator = bundle_for(latest_version(process_key)).start_event()[1].get("initiator")
+    if initiator:
+        seed[str(initiator)] = user.username
     return _start(process_key, seed, user, None)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ... import clock
-from ...engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate
+from ...engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate, expression_text
 from ...extensions import db
 from ...models import AuditEvent, HumanTask, ProcessInstance, Timer, User
 from ..common.errors import ProcessFailed
@@ -18,6 +18,9 @@ from ..desk import delegation
 from ..notifications import notices as notify
 from . import rows
 from .operations import OPERATIONS, OperationContext
+
+# The form a task drawn in Camunda Modeler gets when it names none of this app's forms.
+PLAIN_TASK_FORM = "camunda_task"
 
 
 @dataclass
@@ -63,31 +66,43 @@ def load_runtime(bundle: SpecBundle, instance: ProcessInstance, step: Step) -> P
     )
 
 
+def _attribute(text: str, data: dict[str, Any]) -> Any:
+    """A task attribute as written: a variable, Camunda's `${…}`, a Python expression, or a plain name."""
+    text = text.strip()
+    if text in data:
+        return data[text]
+    expression = expression_text(text)
+    if expression is None:
+        return text
+    try:
+        return evaluate(expression, data)
+    except Exception:  # noqa: BLE001 - a plain user or role name is also allowed
+        return None if expression != text else text
+
+
 def _assignee_name(task: ReadyTask) -> str | None:
     expression = task.extensions.get("assignee")
     if not expression:
-        return None
-    expression = expression.strip()
-    if expression.startswith("${") and expression.endswith("}"):
-        expression = expression[2:-1]
-    if expression in task.data:
-        return str(task.data[expression])
-    try:
-        value = evaluate(expression, task.data)
-    except Exception:  # noqa: BLE001 - a plain user name is also allowed
-        return expression
+        users = _names(task.extensions.get("candidate_users"), task.data)
+        # One candidate user is that person's task, as Camunda shows it in their list alone.
+        return users[0] if len(users) == 1 else None
+    value = _attribute(expression, task.data)
     return None if value is None else str(value)
 
 
+def _names(text: str | None, data: dict[str, Any]) -> list[str]:
+    """Candidate groups or users: a comma-separated list, or an expression giving a list or a text."""
+    if not text:
+        return []
+    value = _attribute(str(text), data) if "${" in str(text) or "#{" in str(text) else str(text)
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
 def _role(task: ReadyTask) -> str | None:
-    candidates = task.extensions.get("candidate_roles")
-    if candidates:
-        first = str(candidates).split(",")[0].strip()
-        if first.startswith("${") and first.endswith("}"):
-            value = task.data.get(first[2:-1].strip())
-            return str(value) if value else task.lane
-        return first
-    return task.lane
+    # The inbox keeps one role per task: the first candidate group reaches that role's queue.
+    groups = _names(task.extensions.get("candidate_roles"), task.data)
+    return groups[0] if groups else task.lane
 
 
 def _english(task: ReadyTask, prop: str) -> str | None:
@@ -235,7 +250,7 @@ def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInst
         "search_text": _search_text(title, title_en, instance.business_key),
         "name_en": (_english(task, "nameEn") or "")[:200] or None,
         "title_en": title_en,
-        "form_key": task.form_key,
+        "form_key": task.form_key or (PLAIN_TASK_FORM if task.extensions.get("drawn_for_camunda") else None),
         "role": _role(task),
         "assignee_id": _user_id(_assignee_name(task)),
         "created_at": step.now,

@@ -20,6 +20,8 @@ from ...engine import (
     check_script,
     decision_ids,
     decision_refs,
+    expression_text,
+    timer_text,
 )
 from ...extensions import db
 from ...models import AuditEvent, ProcessVersion, User
@@ -29,7 +31,7 @@ from ..common.wording import parsed, refusal_words, say
 from ..deadlines.durations import check_deadline
 from ..instances.operations import OPERATIONS
 from ..people.directory import ROLES
-from . import diagram_rules
+from . import camunda_rules, diagram_rules
 from .diagram_diff import diff_versions
 from .specs import latest_version
 
@@ -66,6 +68,9 @@ def _dmn_cell_problem(text: str) -> str | None:
     return check_expression(f"value {text}")
 
 
+_RULES = (diagram_rules.unconditional_gateway_flows, diagram_rules.lanes_without_people, *camunda_rules.RULES)
+
+
 def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
     """Every reason this diagram cannot run here, in words a process owner understands."""
     try:
@@ -77,15 +82,18 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
         return [Problem(el, msg) for el, msg in drawing_only]
     problems = [
         Problem(el, msg)
-        for rule in (diagram_rules.unconditional_gateway_flows, diagram_rules.lanes_without_people)
+        for rule in _RULES
         for el, msg in rule(root)
     ]
+    explained = {p.element_id for p in problems}
     try:
         bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
     except XmlRefused as err:
         return problems + [Problem(None, refusal_words(err))]
     except DiagramError as err:
-        return problems + [Problem(el or None, _engine_words(msg)) for el, msg in err.problems]
+        # The engine's own complaint about a Java service task adds nothing to the rule's explanation.
+        engine = [Problem(el or None, _engine_words(msg)) for el, msg in err.problems if not el or el not in explained]
+        return problems + engine
     forms = current_app.extensions["forms"]
     known_forms = set(forms.keys())
     for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
@@ -95,7 +103,9 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             ext = getattr(task_spec, "extensions", {}) or {}
             element = task_spec.bpmn_id
             form_key = ext.get("form_key")
-            if not form_key:
+            if not form_key and ext.get("drawn_for_camunda"):
+                pass  # shown with the plain task form, as Camunda shows its generic one
+            elif not form_key:
                 problems.append(Problem(element, say("this user task has no form key (property formKey)")))
             elif form_key not in known_forms:
                 problems.append(Problem(element, say("form '%(form)s' does not exist in forms/", form=form_key)))
@@ -104,17 +114,19 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
                 if reason:
                     problems.append(Problem(element, say("deadline cannot be read: %(reason)s", reason=reason)))
             role = _role_of(task_spec.lane, ext)
-            if role is None and not ext.get("assignee"):
+            if role is None and not ext.get("assignee") and not ext.get("candidate_users"):
                 problems.append(Problem(element, say("this user task has no lane, candidate role or assignee")))
             elif role is not None and not role.startswith("${") and role not in ROLES:
                 problems.append(Problem(element, say("role '%(role)s' is not a role of this company", role=role)))
     for flow in root.iter(f"{BPMN}sequenceFlow"):
         for cond in flow.iter(f"{BPMN}conditionExpression"):
-            reason = check_expression(cond.text or "")
+            text = expression_text(cond.text or "")
+            reason = text is not None and check_expression(text)
             if reason:
                 problems.append(Problem(flow.get("id"), say("condition cannot be used: %(reason)s", reason=reason)))
     for node in root.iter(f"{BPMN}timeDate", f"{BPMN}timeDuration", f"{BPMN}timeCycle"):
-        reason = check_expression(node.text or "")
+        text = timer_text(etree.QName(node).localname, node.text or "")
+        reason = text is not None and check_expression(text)
         if reason:
             problems.append(Problem(_owner_id(node), say("timer expression cannot be used: %(reason)s", reason=reason)))
     for node in root.iter(f"{BPMN}script", f"{SPIFF}preScript", f"{SPIFF}postScript"):
