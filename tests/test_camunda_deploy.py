@@ -3,6 +3,7 @@ Java engine alone can run is refused element by element, the rest runs with Camu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -195,3 +196,16 @@ def test_a_camunda_timer_and_condition_deploy_and_run_through_the_app(app: Flask
     instance = db.session.get(ProcessInstance, timer.instance_id)
     assert (timer.bpmn_id, timer.status) == ("wait", "pending")
     assert (timer.fire_at - instance.started_at).total_seconds() == 60
+
+
+def test_the_check_says_a_web_application_form_falls_back_without_refusing(owner: Any) -> None:
+    page = owner.get("/modeler").data.decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    answer = owner.post(
+        "/modeler/check", json={"xml": ATTRIBUTES, "filename": "invoice.bpmn"}, headers={"X-CSRFToken": token}
+    )
+    assert answer.json["ok"] is True, answer.json
+    notes = {n["element_id"]: n["message"] for n in answer.json["notes"]}
+    assert set(notes) == {"start", "approve"}
+    assert "embedded:app:forms/approve-invoice.html" in notes["approve"]
+    assert "plain task form instead" in notes["approve"]

@@ -106,7 +106,7 @@ def test_a_camunda_file_with_an_unknown_group_is_explained(owner: FlaskClient) -
 def test_spiffworkflow_extension_files_deploy_as_they_are(owner: FlaskClient) -> None:
     for path in sorted((ROOT / "bpmn").glob("*.bpmn")):
         answer = check(owner, path.read_text(encoding="utf-8"), path.name)
-        assert answer.json == {"ok": True, "kind": "bpmn", "errors": []}, path.name
+        assert answer.json == {"ok": True, "kind": "bpmn", "errors": [], "notes": []}, path.name
 
 
 def test_a_camunda_assignee_expression_names_the_person(app: Flask) -> None:

@@ -130,4 +130,4 @@ def test_a_pretty_printed_decision_table_checks_like_the_compact_one(owner: Flas
     answer = owner.post(
         "/modeler/check", json={"xml": pretty, "filename": "credit_policy.dmn"}, headers={"X-CSRFToken": token}
     )
-    assert answer.json == {"ok": True, "kind": "dmn", "errors": []}
+    assert answer.json == {"ok": True, "kind": "dmn", "errors": [], "notes": []}

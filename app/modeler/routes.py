@@ -148,11 +148,17 @@ def check() -> tuple[Response, int]:
         filename, xml = _upload()
         kind = uploads.document_kind(xml, filename)
         problems = deployment.check_upload(kind, filename, xml)
+        notes = deployment.check_notes(kind, filename, xml)
     except _Refusal as refusal:
         return jsonify(ok=False, errors=refusal.errors), 422
     except DiagramError as err:
         return jsonify(ok=False, errors=_problems(err.problems)), 200
-    return jsonify(ok=not problems, kind=kind, errors=_problems([(p.element_id, p.message) for p in problems])), 200
+    return jsonify(
+        ok=not problems,
+        kind=kind,
+        errors=_problems([(p.element_id, p.message) for p in problems]),
+        notes=_problems([(p.element_id, p.message) for p in notes]),
+    ), 200
 
 
 @bp.post("/modeler/deploy")

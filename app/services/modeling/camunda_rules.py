@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from ...engine import web_app_form
 from ..common.wording import say
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -98,14 +99,14 @@ def app_form_notes(root: etree._Element) -> list[tuple[str | None, str]]:
     """Form keys that point into Camunda's web applications: this app shows its own form instead."""
     notes = []
     for node in root.iter(f"{BPMN}userTask", f"{BPMN}startEvent"):
-        key = node.get(f"{CAMUNDA}formKey") or ""
-        if key.startswith(("embedded:", "app:", "camunda-forms:", "deployment:")):
+        key = node.get(f"{CAMUNDA}formKey") or node.get(f"{CAMUNDA}formRef") or ""
+        if web_app_form(key) or node.get(f"{CAMUNDA}formRef"):
             notes.append(
                 (
                     node.get("id"),
                     say(
-                        "form key '%(key)s' points into a Camunda web application: this app shows the "
-                        "generated form (camunda:formData) or its default form instead",
+                        "form key '%(key)s' points into a Camunda web application: this app shows its plain "
+                        "task form instead",
                         key=key[:120],
                     ),
                 )

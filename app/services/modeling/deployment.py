@@ -341,6 +341,13 @@ def check_upload(kind: str, filename: str, xml: str) -> list[Problem]:
     return problems
 
 
+def check_notes(kind: str, filename: str, xml: str) -> list[Problem]:
+    """What works differently from Camunda without stopping a deploy (e.g. a web-application form key)."""
+    if kind != "bpmn":
+        return []
+    return [Problem(el, msg) for el, msg in camunda_rules.app_form_notes(parsed(xml, filename))]
+
+
 def _keys_using(decisions: set[str]) -> list[str]:
     keys = db.session.scalars(db.select(ProcessVersion.process_key).distinct().order_by(ProcessVersion.process_key))
     using = []
