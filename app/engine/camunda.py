@@ -61,6 +61,8 @@ TASK_ATTRIBUTES = {
     "dueDate": "due",
     "followUpDate": "follow_up",
     "priority": "priority",
+    "topic": "external_topic",
+    "taskPriority": "priority",
 }
 # Form keys that open a page of one of Camunda's web applications, which do not exist here.
 WEB_APP_FORMS = ("embedded:", "app:", "camunda-forms:", "deployment:")
@@ -161,6 +163,16 @@ def _multi_instance(root: etree._Element, problems: list[tuple[str | None, str]]
             ref.addnext(item)
 
 
+def _external_tasks(root: etree._Element) -> None:
+    """An external service task waits, like a person's task, until a worker completes it through the API.
+
+    It is read as a manual task that keeps its `camunda:topic`; the host routes it to workers, not people.
+    """
+    for node in root.iter(f"{BPMN}serviceTask", f"{BPMN}sendTask", f"{BPMN}businessRuleTask"):
+        if node.get(f"{CAMUNDA}type") == "external":
+            node.tag = f"{BPMN}manualTask"
+
+
 def _one_line_names(root: etree._Element) -> None:
     for node in root.iter(*(f"{BPMN}{tag}" for tag in _NAMED)):
         name = node.get("name")
@@ -175,6 +187,7 @@ def for_engine(root: etree._Element) -> etree._Element:
     _drop_drawing_only(tree)
     _expressions(tree, problems)
     _multi_instance(tree, problems)
+    _external_tasks(tree)
     _one_line_names(tree)
     if problems:
         raise CamundaRefused(problems)

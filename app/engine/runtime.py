@@ -17,9 +17,12 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -104,6 +107,18 @@ def _wrap(err: Exception) -> EngineError:
     if isinstance(cause, ExpressionError):
         message = f"{message} (in: {cause.expression.strip()[:200]})"
     return EngineError(message)
+
+
+_EVENT_KINDS: dict[str, type] = {
+    "message": MessageEventDefinition,
+    "signal": SignalEventDefinition,
+    "error": ErrorEventDefinition,
+}
+
+
+def _event_name(kind: str, definition: Any) -> str:
+    # Errors are matched by their code, as Camunda's bpmnError names one.
+    return str(definition.code if kind == "error" else definition.name)
 
 
 class ProcessRuntime:
@@ -220,6 +235,36 @@ class ProcessRuntime:
                 )
             )
         return timers
+
+    def waits_for(self, kind: str, name: str) -> bool:
+        """Whether a catch event, boundary event or receive task here waits for this message, signal or error."""
+        definition_class = _EVENT_KINDS[kind]
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, definition_class) and _event_name(kind, definition) == name:
+                return True
+        return False
+
+    def deliver(self, kind: str, name: str, variables: dict[str, Any]) -> bool:
+        """Deliver a message, signal or BPMN error (by code) from outside, then run on; False if none waited."""
+        if not self.waits_for(kind, name):
+            return False
+        definition_class = _EVENT_KINDS[kind]
+        definition = definition_class(name, code=name) if kind == "error" else definition_class(name)
+        try:
+            with engine_clock(self.now):
+                self.workflow.catch(BpmnEvent(definition, payload=dict(variables)))
+                self.workflow.do_engine_steps()
+        except (SpiffWorkflowException, ExpressionError) as err:
+            raise _wrap(err) from err
+        return True
+
+    def waits_on_workers(self) -> bool:
+        """Whether the process has tasks that workers outside the app complete (Camunda external tasks)."""
+        specs = [self.workflow.spec, *self.workflow.subprocess_specs.values()]
+        return any(
+            (getattr(t, "extensions", None) or {}).get("external_topic") for s in specs for t in s.task_specs.values()
+        )
 
     @property
     def completed(self) -> bool:

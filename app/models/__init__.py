@@ -4,6 +4,7 @@ from .calendar import CalendarDay, CalendarYear
 from .collaboration import Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .customers import CreditDecision, Customer
+from .external import ExternalTask
 from .forms import FormVersion
 from .inbox import SavedFilter
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
@@ -25,6 +26,7 @@ __all__ = [
     "ComplaintReport",
     "CreditDecision",
     "Customer",
+    "ExternalTask",
     "FormVersion",
     "HumanTask",
     "InstanceWatcher",

@@ -18,7 +18,7 @@ from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, Valida
 from ..common.transactions import transactional
 from ..deadlines.escalation import close_escalations
 from ..instances import incidents, rows
-from ..instances.projection import Step, load_runtime, project
+from ..instances.projection import PLAIN_TASK_FORM, Step, load_runtime, process_variables, project
 from ..modeling.specs import bundle_for_id
 from ..people.access import may_act_on, queue_roles_of
 from . import delegation, drafts, inbox, opinions, returns
@@ -239,4 +239,7 @@ def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any])
     clean, errors = validate_data(form_def, data, context=instance.data)
     if errors:
         raise ValidationFailed(errors)
+    if task.form_key == PLAIN_TASK_FORM:
+        # A task drawn in Camunda Modeler takes the variables its caller sends, named as the diagram names them.
+        clean = {**process_variables({k: v for k, v in data.items() if k not in clean}), **clean}
     return clean

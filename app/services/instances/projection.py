@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from flask_babel import lazy_gettext as _l
 
 from ... import clock
 from ...engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate, expression_text
 from ...extensions import db
 from ...models import AuditEvent, HumanTask, ProcessInstance, Timer, User
-from ..common.errors import ProcessFailed
+from ..common.errors import ProcessFailed, ValidationFailed
 from ..deadlines.durations import DeadlineError, resolve_deadline, script_helpers
 from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 from ..desk import delegation
 from ..notifications import notices as notify
-from . import rows
+from . import external_rows, rows
 from .operations import OPERATIONS, OperationContext
 
+_VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
 # The form a task drawn in Camunda Modeler gets when it names none of this app's forms.
 PLAIN_TASK_FORM = "camunda_task"
 
@@ -33,6 +37,21 @@ class Step:
 
     def helpers(self) -> dict[str, Any]:
         return script_helpers(lambda: self.now, self.calendar)
+
+
+def process_variables(values: dict[str, Any]) -> dict[str, Any]:
+    """Variables sent from outside (Camunda clients, plain task forms) as the process may hold them.
+
+    Names keep their case (`loanAmount`); a name the evaluator could not read back is refused.
+    """
+    errors = {
+        str(name)[:100]: [_l("a variable name is letters, digits and '_', not starting with '_' or a digit")]
+        for name in values
+        if not (isinstance(name, str) and _VARIABLE_NAME.fullmatch(name))
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    return jsonable(values)
 
 
 def jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +230,7 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     from ..deadlines.escalation import close_escalations  # escalation starts instances through this module
 
     now = step.now
-    ready = runtime.ready_tasks()
+    ready = [t for t in runtime.ready_tasks() if not external_rows.is_external(t)]
     timers = runtime.pending_timers()
     # Changes still held by the ORM (a row added or moved earlier in this use case) must be in the
     # database before its task rows are compared with the engine's ready tasks.
@@ -225,6 +244,7 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     if gone:
         close_escalations(gone, step)
     _sync_timers(instance, runtime, timers, now)
+    external_rows.sync(instance, runtime, now)
     status = "completed" if runtime.completed and instance.status == "running" else instance.status
     ended_at = now if status == "completed" and instance.status == "running" else instance.ended_at
     rows.store_state(instance, runtime.dump(), jsonable(runtime.data()), status, ended_at)

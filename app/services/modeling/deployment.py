@@ -101,6 +101,8 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             if not getattr(task_spec, "manual", False):
                 continue
             ext = getattr(task_spec, "extensions", {}) or {}
+            if ext.get("external_topic"):
+                continue  # a worker's task, not a person's: no form, no role
             element = task_spec.bpmn_id
             form_key = ext.get("form_key")
             if not form_key and ext.get("drawn_for_camunda"):
