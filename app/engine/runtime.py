@@ -25,6 +25,9 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition as SpiffError
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessage
+from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition as SpiffSignal
 from SpiffWorkflow.util.task import TaskState
 
 from .clock import engine_clock
@@ -109,10 +112,11 @@ def _wrap(err: Exception) -> EngineError:
     return EngineError(message)
 
 
-_EVENT_KINDS: dict[str, type] = {
-    "message": MessageEventDefinition,
-    "signal": SignalEventDefinition,
-    "error": ErrorEventDefinition,
+# What a waiting event's definition is (any dialect), and what to send it (one the serializer knows).
+_EVENT_KINDS: dict[str, tuple[type, type]] = {
+    "message": (MessageEventDefinition, SpiffMessage),
+    "signal": (SignalEventDefinition, SpiffSignal),
+    "error": (ErrorEventDefinition, SpiffError),
 }
 
 
@@ -236,24 +240,35 @@ class ProcessRuntime:
             )
         return timers
 
+    def _waiting(self, kind: str, name: str) -> list[Any]:
+        definition_class = _EVENT_KINDS[kind][0]
+        return [
+            task
+            for task in self.workflow.get_tasks(state=TaskState.WAITING)
+            if isinstance(definition := getattr(task.task_spec, "event_definition", None), definition_class)
+            and _event_name(kind, definition) == name
+        ]
+
     def waits_for(self, kind: str, name: str) -> bool:
         """Whether a catch event, boundary event or receive task here waits for this message, signal or error."""
-        definition_class = _EVENT_KINDS[kind]
-        for task in self.workflow.get_tasks(state=TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if isinstance(definition, definition_class) and _event_name(kind, definition) == name:
-                return True
-        return False
+        return bool(self._waiting(kind, name))
 
     def deliver(self, kind: str, name: str, variables: dict[str, Any]) -> bool:
-        """Deliver a message, signal or BPMN error (by code) from outside, then run on; False if none waited."""
-        if not self.waits_for(kind, name):
+        """Deliver a message, signal or BPMN error (by code) from outside, then run on; False if none waited.
+
+        The variables land in the data of the event that catches it, as Camunda sets them on the
+        execution that continues.
+        """
+        waiting = self._waiting(kind, name)
+        if not waiting:
             return False
-        definition_class = _EVENT_KINDS[kind]
-        definition = definition_class(name, code=name) if kind == "error" else definition_class(name)
+        for task in waiting:
+            task.data.update(variables)
+        event_class = _EVENT_KINDS[kind][1]
+        definition = event_class(name, code=name) if kind == "error" else event_class(name)
         try:
             with engine_clock(self.now):
-                self.workflow.catch(BpmnEvent(definition, payload=dict(variables)))
+                self.workflow.catch(BpmnEvent(definition))
                 self.workflow.do_engine_steps()
         except (SpiffWorkflowException, ExpressionError) as err:
             raise _wrap(err) from err

@@ -236,10 +236,13 @@ def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any])
     if not task.form_key:
         return {}
     form_def = current_app.extensions["forms"].get(task.form_key)
+    variables: dict[str, Any] = {}
+    if task.form_key == PLAIN_TASK_FORM:
+        # A task drawn in Camunda Modeler takes the variables its caller sends, named as the diagram names them.
+        fields = {f.name for f in form_def.fields}
+        variables = process_variables({k: v for k, v in data.items() if k not in fields})
+        data = {k: v for k, v in data.items() if k in fields}
     clean, errors = validate_data(form_def, data, context=instance.data)
     if errors:
         raise ValidationFailed(errors)
-    if task.form_key == PLAIN_TASK_FORM:
-        # A task drawn in Camunda Modeler takes the variables its caller sends, named as the diagram names them.
-        clean = {**process_variables({k: v for k, v in data.items() if k not in clean}), **clean}
-    return clean
+    return {**variables, **clean}
