@@ -22,7 +22,9 @@ PAYMENT = diagram(
     <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="charge" />
     <bpmn:serviceTask id="charge" name="Charge card" camunda:type="external" camunda:topic="charge-card" />
     <bpmn:sequenceFlow id="f1" sourceRef="charge" targetRef="wait" />
-    <bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="paid" /></bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="wait">
+      <bpmn:messageEventDefinition messageRef="paid" />
+    </bpmn:intermediateCatchEvent>
     <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="confirm" />
     <bpmn:userTask id="confirm" name="Confirm" camunda:candidateGroups="general_manager" />
     <bpmn:sequenceFlow id="f3" sourceRef="confirm" targetRef="end" />
