@@ -130,7 +130,10 @@ def _task_number(task_id: str) -> int:
 @bp.get("/task/<task_id>")
 @authenticated
 def task(task_id: str) -> Any:
-    return jsonify(_task_json(task_service.get_task_for(current_user(), _task_number(task_id)))), 200
+    found = task_service.get_task_for(current_user(), _task_number(task_id))
+    if found.status != "open":
+        raise NotFound(f"No matching task with id {task_id}")  # Camunda forgets a task once it is done
+    return jsonify(_task_json(found)), 200
 
 
 @bp.post("/task/<task_id>/claim")
