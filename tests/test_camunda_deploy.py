@@ -72,6 +72,22 @@ def around(element: str) -> str:
             "</camunda:executionListener></bpmn:extensionElements></bpmn:userTask>",
             "executionListener (on 'end')",
         ),
+        (
+            '<bpmn:userTask id="work" camunda:candidateGroups="general_manager"><bpmn:extensionElements>'
+            '<camunda:inputOutput><camunda:inputParameter name="x">1</camunda:inputParameter>'
+            "</camunda:inputOutput></bpmn:extensionElements></bpmn:userTask>",
+            "camunda:inputOutput",
+        ),
+        (
+            '<bpmn:callActivity id="work" calledElement="camunda_probe"><bpmn:extensionElements>'
+            '<camunda:in source="amount" target="amount" /></bpmn:extensionElements></bpmn:callActivity>',
+            "camunda:in / camunda:out",
+        ),
+        (
+            '<bpmn:businessRuleTask id="work" camunda:decisionRef="complaint_authority" '
+            'camunda:resultVariable="authority" camunda:mapDecisionResult="singleEntry" />',
+            "camunda:resultVariable",
+        ),
     ],
 )
 def test_what_only_camundas_java_engine_runs_is_refused_with_the_element_named(

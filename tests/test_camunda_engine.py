@@ -234,3 +234,35 @@ def test_multi_instance_over_a_camunda_collection() -> None:
     """)
     tasks = start(xml, {"approvers": ["finance_director", "general_manager"]}).ready_tasks()
     assert sorted(t.data["approver"] for t in tasks) == ["finance_director", "general_manager"]
+
+
+APPROVER_DMN = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="approver_defs" name="Approver"
+  namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="approver" name="Approver">
+    <decisionTable id="approver_table" hitPolicy="UNIQUE">
+      <input id="in_amount" label="Amount"><inputExpression id="in_amount_expr" typeRef="number">
+        <text>amount</text></inputExpression></input>
+      <output id="out_group" name="approverGroup" typeRef="string" />
+      <rule id="small"><inputEntry id="small_in"><text>&lt;= 1000</text></inputEntry>
+        <outputEntry id="small_out"><text>"finance_director"</text></outputEntry></rule>
+      <rule id="big"><inputEntry id="big_in"><text>&gt; 1000</text></inputEntry>
+        <outputEntry id="big_out"><text>"general_manager"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+
+
+def test_a_business_rule_task_calls_the_decision_its_camunda_decision_ref_names() -> None:
+    xml = diagram(f"""
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="decide" />
+    <bpmn:businessRuleTask id="decide" camunda:decisionRef="approver" />
+    <bpmn:sequenceFlow id="f1" sourceRef="decide" targetRef="review" />
+    {one_task("review", 'camunda:candidateGroups="${{approverGroup}}"')}
+    """)
+    bundle = build_bundle(xml, {"approver.dmn": APPROVER_DMN})
+    for amount, group in ((500, "finance_director"), (5000, "general_manager")):
+        runtime = ProcessRuntime.start(bundle, {"amount": amount}, now=lambda: NOW)
+        assert runtime.ready_tasks()[0].data["approverGroup"] == group

@@ -22,6 +22,7 @@ from .timers import TimerRefused, timer_expression
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
+SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
 
 # Camunda draws these but never runs them; neither does this product.
 DRAWING_ONLY = ("dataStore", "dataStoreReference", "dataObject", "dataObjectReference", "textAnnotation", "group")
@@ -173,6 +174,19 @@ def _external_tasks(root: etree._Element) -> None:
             node.tag = f"{BPMN}manualTask"
 
 
+def _decision_refs(root: etree._Element) -> None:
+    """`camunda:decisionRef` names the decision the way the engine's own extension does."""
+    for node in root.iter(f"{BPMN}businessRuleTask"):
+        ref = node.get(f"{CAMUNDA}decisionRef")
+        if not ref or next(node.iter(f"{SPIFF}calledDecisionId"), None) is not None:
+            continue
+        extensions = node.find(f"{BPMN}extensionElements")
+        if extensions is None:
+            extensions = etree.SubElement(node, f"{BPMN}extensionElements")
+            node.insert(0, extensions)
+        etree.SubElement(extensions, f"{SPIFF}calledDecisionId").text = ref
+
+
 def _one_line_names(root: etree._Element) -> None:
     for node in root.iter(*(f"{BPMN}{tag}" for tag in _NAMED)):
         name = node.get("name")
@@ -188,6 +202,7 @@ def for_engine(root: etree._Element) -> etree._Element:
     _expressions(tree, problems)
     _multi_instance(tree, problems)
     _external_tasks(tree)
+    _decision_refs(tree)
     _one_line_names(tree)
     if problems:
         raise CamundaRefused(problems)

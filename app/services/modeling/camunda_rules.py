@@ -95,10 +95,60 @@ def script_languages(root: etree._Element) -> list[tuple[str | None, str]]:
     return problems
 
 
+def not_yet(root: etree._Element) -> list[tuple[str | None, str]]:
+    """Camunda mappings this app does not carry out yet: refused, so no variable silently goes missing."""
+    problems = []
+    for node in root.iter(f"{CAMUNDA}inputOutput"):
+        problems.append(
+            (
+                _owner(node),
+                say(
+                    "input and output parameters (camunda:inputOutput) are not supported yet: "
+                    "set the variables in a script task before or after this step instead"
+                ),
+            )
+        )
+    for node in root.iter(f"{CAMUNDA}in", f"{CAMUNDA}out"):
+        if node.get("variables") == "all":
+            continue  # a called process sees and returns every variable here anyway
+        problems.append(
+            (
+                _owner(node),
+                say(
+                    "variable mappings of a call activity (camunda:in / camunda:out) other than "
+                    "variables=\"all\" are not supported yet: pass all variables instead"
+                ),
+            )
+        )
+    for node in root.iter(f"{BPMN}businessRuleTask"):
+        if node.get(f"{CAMUNDA}resultVariable"):
+            problems.append(
+                (
+                    node.get("id"),
+                    say(
+                        "camunda:resultVariable is not supported yet: the decision's outputs become process "
+                        "variables by their own names instead; remove the attribute and use those names"
+                    ),
+                )
+            )
+    return problems
+
+
 def app_form_notes(root: etree._Element) -> list[tuple[str | None, str]]:
     """Form keys that point into Camunda's web applications: this app shows its own form instead."""
     notes = []
     for node in root.iter(f"{BPMN}userTask", f"{BPMN}startEvent"):
+        if next(node.iter(f"{CAMUNDA}formData"), None) is not None:
+            notes.append(
+                (
+                    node.get("id"),
+                    say(
+                        "generated forms (camunda:formData) are not built here yet: this app shows its plain "
+                        "task form, and API callers send the variables themselves"
+                    ),
+                )
+            )
+            continue
         key = node.get(f"{CAMUNDA}formKey") or node.get(f"{CAMUNDA}formRef") or ""
         if web_app_form(key) or node.get(f"{CAMUNDA}formRef"):
             notes.append(
@@ -114,4 +164,4 @@ def app_form_notes(root: etree._Element) -> list[tuple[str | None, str]]:
     return notes
 
 
-RULES = (java_code, listeners, script_languages)
+RULES = (java_code, listeners, script_languages, not_yet)
