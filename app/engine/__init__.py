@@ -1,6 +1,7 @@
 """The only part of the application that talks to SpiffWorkflow."""
 
 from .camunda import expression_text, timer_text, web_app_form
+from .juel import refusal as expression_refusal
 from .parsing import DiagramError, SpecBundle, XmlRefused, build_bundle, decision_ids, decision_refs, parse_xml
 from .runtime import EngineError, PendingTimer, ProcessRuntime, ReadyTask, TaskNotReady
 from .scripting import ExpressionError, check_expression, check_script, evaluate
@@ -21,6 +22,7 @@ __all__ = [
     "decision_ids",
     "decision_refs",
     "evaluate",
+    "expression_refusal",
     "expression_text",
     "timer_text",
     "web_app_form",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ...engine import web_app_form
+from ...engine import expression_refusal, web_app_form
 from ..common.wording import say
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -134,6 +134,22 @@ def not_yet(root: etree._Element) -> list[tuple[str | None, str]]:
     return problems
 
 
+def task_expressions(root: etree._Element) -> list[tuple[str | None, str]]:
+    """`${…}` in a task's assignment outside what the evaluator understands (run only when the task opens)."""
+    problems = []
+    for node in root.iter(f"{BPMN}userTask", f"{BPMN}manualTask"):
+        for attr in ("assignee", "candidateGroups", "candidateUsers"):
+            reason = expression_refusal(node.get(f"{CAMUNDA}{attr}") or "")
+            if reason:
+                problems.append(
+                    (
+                        node.get("id"),
+                        say("camunda:%(attr)s cannot be used: %(reason)s", attr=attr, reason=reason),
+                    )
+                )
+    return problems
+
+
 def app_form_notes(root: etree._Element) -> list[tuple[str | None, str]]:
     """Form keys that point into Camunda's web applications: this app shows its own form instead."""
     notes = []
@@ -164,4 +180,4 @@ def app_form_notes(root: etree._Element) -> list[tuple[str | None, str]]:
     return notes
 
 
-RULES = (java_code, listeners, script_languages, not_yet)
+RULES = (java_code, listeners, script_languages, not_yet, task_expressions)
