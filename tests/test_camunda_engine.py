@@ -266,3 +266,19 @@ def test_a_business_rule_task_calls_the_decision_its_camunda_decision_ref_names(
     for amount, group in ((500, "finance_director"), (5000, "general_manager")):
         runtime = ProcessRuntime.start(bundle, {"amount": amount}, now=lambda: NOW)
         assert runtime.ready_tasks()[0].data["approverGroup"] == group
+
+
+def test_files_in_the_old_activiti_namespace_read_as_camunda_reads_them() -> None:
+    xml = diagram("""
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="vote" />
+    <bpmn:userTask id="vote" name="Vote" camunda:candidateGroups="general_manager">
+      <bpmn:multiInstanceLoopCharacteristics camunda:collection="${approvers}" camunda:elementVariable="approver" />
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="vote" targetRef="end" />
+    <bpmn:endEvent id="end" />
+    """).replace("http://camunda.org/schema/1.0/bpmn", "http://activiti.org/bpmn")
+    tasks = start(xml, {"approvers": ["a", "b"]}).ready_tasks()
+    assert sorted(t.data["approver"] for t in tasks) == ["a", "b"]
+    assert tasks[0].extensions["candidate_roles"] == "general_manager"
+    assert tasks[0].extensions["drawn_for_camunda"] is True

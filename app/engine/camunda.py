@@ -69,6 +69,21 @@ TASK_ATTRIBUTES = {
 WEB_APP_FORMS = ("embedded:", "app:", "camunda-forms:", "deployment:")
 
 
+# Camunda 7 still reads files from its Activiti days, whose extensions use this namespace.
+LEGACY = "{http://activiti.org/bpmn}"
+
+
+def legacy_namespace(root: etree._Element) -> None:
+    """Extensions written in the old Activiti namespace, moved (in place) to Camunda's, as Camunda reads them."""
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag.startswith(LEGACY):
+            node.tag = CAMUNDA + node.tag[len(LEGACY) :]
+        for name in [n for n in node.attrib if n.startswith(LEGACY)]:
+            node.set(CAMUNDA + name[len(LEGACY) :], node.attrib.pop(name))
+
+
 def web_app_form(key: str | None) -> bool:
     return bool(key) and str(key).strip().startswith(WEB_APP_FORMS)
 
@@ -84,7 +99,7 @@ def task_attributes(node: etree._Element) -> dict[str, Any]:
     form_ref = node.get(f"{CAMUNDA}formRef")
     if web_app_form(found.get("form_key")) or form_ref:
         found["camunda_form"] = found.pop("form_key", None) or form_ref
-    if CAMUNDA[1:-1] in (node.nsmap or {}).values():
+    if {CAMUNDA[1:-1], LEGACY[1:-1]} & set((node.nsmap or {}).values()):
         found["drawn_for_camunda"] = True
     return found
 

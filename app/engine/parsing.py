@@ -93,6 +93,7 @@ def parse_xml(content: bytes | str, filename: str = "upload") -> etree._Element:
         root = etree.fromstring(raw, parser=_SAFE_PARSER)
     except etree.XMLSyntaxError as err:
         raise XmlRefused("not_well_formed", file=filename, detail=str(err)) from err
+    camunda.legacy_namespace(root)
     return root
 
 
