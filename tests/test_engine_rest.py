@@ -286,3 +286,11 @@ def test_authentication_and_what_is_not_implemented_answer_as_camunda_does(app: 
         "message": "/engine-rest/deployment is not implemented by this server",
         "code": None,
     }
+
+
+def test_errors_answer_in_the_callers_language(app: Flask) -> None:
+    client = app.test_client()
+    chinese = client.get("/engine-rest/task", headers={"Accept-Language": "zh-CN"})
+    english = client.get("/engine-rest/task", headers={"Accept-Language": "en"})
+    assert chinese.json["message"].startswith("需要身份验证")
+    assert english.json["message"].startswith("authentication required")
