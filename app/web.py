@@ -16,7 +16,7 @@ from .i18n import current_locale
 from .models import User
 from .services.common.errors import DomainError
 from .services.desk import inbox as inbox_service
-from .services.instances import lifecycle as instances
+from .services.instances import lifecycle
 from .services.people.directory import ROLES
 
 
@@ -74,7 +74,7 @@ def register_web(app: Flask) -> None:
             return names[0] if locale == "zh_CN" else names[1]
 
         def process_name(key: str) -> str:
-            return instances.process_name(key, locale)
+            return lifecycle.process_name(key, locale)
 
         return {
             "open_task_count": open_count,

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..services.common.errors import ValidationFailed
 from ..services.deadlines import calendar_admin
-from . import bp
+from .blueprint import bp
 
 
 class _PrefixedForm(FlaskForm):

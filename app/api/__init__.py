@@ -1,5 +1,4 @@
-from flask import Blueprint
+from . import collaboration, inbox_routes, migration, models, routes  # noqa: F401 - their routes attach themselves to bp
+from .blueprint import bp
 
-bp = Blueprint("api", __name__)
-
-from . import collaboration, inbox_routes, models, routes  # noqa: E402,F401
+__all__ = ["bp"]

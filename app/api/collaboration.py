@@ -16,8 +16,8 @@ from ..services.desk import comments as comment_service
 from ..services.desk import delegation as delegation_service
 from ..services.desk import drafts as draft_service
 from ..services.desk import returns as return_service
-from . import bp
 from .auth import api_user, token_required
+from .blueprint import bp
 from .serializers import task_json
 
 Reply = tuple[Any, int]

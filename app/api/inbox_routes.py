@@ -13,8 +13,8 @@ from ..services.desk import bulk as bulk_service
 from ..services.desk import inbox as inbox_service
 from ..services.desk import saved_filters as filter_service
 from ..services.desk import tasks as task_service
-from . import bp
 from .auth import api_user, token_required
+from .blueprint import bp
 from .serializers import task_json
 
 Reply = tuple[Any, int]

@@ -12,8 +12,8 @@ from ..engine import DiagramError
 from ..engine.parsing import MAX_XML_BYTES
 from ..services.common.errors import Forbidden
 from ..services.modeling import deployment, process_models, uploads
-from . import bp
 from .auth import api_user, token_required
+from .blueprint import bp
 
 Reply = tuple[Any, int]
 
@@ -67,8 +67,18 @@ def upload_model() -> Reply:
         "version": first.version,
         "created": first.created,
         "deployed": [{"process_key": r.process_key, "version": r.version, "created": r.created} for r in results],
+        "notes": _notes(*sent),
     }
     return jsonify(body), 201
+
+
+def _notes(filename: str | None, xml: str) -> list[dict[str, Any]]:
+    """Which standard forms a deployed diagram uses where it names none."""
+    name = filename or "upload.bpmn"
+    if uploads.document_kind(xml, name) != "bpmn":
+        return []
+    notes = deployment.default_forms(xml, deployment.dmn_for(xml, name), name)
+    return [{"element_id": n.element_id, "message": n.message} for n in notes]
 
 
 @bp.get("/process-models")

@@ -16,8 +16,8 @@ from ..services.desk import tasks as task_service
 from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
 from ..services.people import accounts as user_service
-from . import bp
 from .auth import api_user, token_required
+from .blueprint import bp
 from .openapi import document
 from .serializers import customer_json, desk_json, instance_json, task_json
 

@@ -17,7 +17,7 @@ from ..extensions import limiter
 from ..i18n import LOCALE_COOKIE, LOCALES
 from ..services.common.errors import ValidationFailed
 from ..services.people import accounts as user_service
-from . import bp
+from .blueprint import bp
 
 # A year: the choice outlives sessions, it is only which language the login page speaks.
 LOCALE_COOKIE_AGE = 365 * 24 * 3600

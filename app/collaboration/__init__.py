@@ -1,7 +1,6 @@
 """Working together on an instance: return, delegate, comment, attach files, keep drafts."""
 
-from flask import Blueprint
+from . import routes  # noqa: F401 - their routes attach themselves to bp
+from .blueprint import bp
 
-bp = Blueprint("collaboration", __name__, template_folder="templates")
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

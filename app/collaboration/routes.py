@@ -19,7 +19,7 @@ from ..services.desk import drafts as draft_service
 from ..services.desk import returns as return_service
 from ..services.people.access import may_act_on, may_take_part
 from ..views import run_action
-from . import bp
+from .blueprint import bp
 
 
 class ReturnForm(FlaskForm):

@@ -1,5 +1,4 @@
-from flask import Blueprint
+from . import routes  # noqa: F401 - their routes attach themselves to bp
+from .blueprint import bp
 
-bp = Blueprint("complaints", __name__, template_folder="templates")
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -18,7 +18,7 @@ from ..services.common.errors import DomainError, ValidationFailed
 from ..services.complaints import cases as complaint_service
 from ..services.people import stand_ins
 from ..services.people.access import roles_of
-from . import bp
+from .blueprint import bp
 
 COMPLAINT_ROLES = {
     "cs_director",

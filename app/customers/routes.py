@@ -4,7 +4,7 @@ from flask import render_template
 from flask_login import current_user, login_required
 
 from ..services.credit import credit_file as customer_service
-from . import bp
+from .blueprint import bp
 
 
 @bp.route("/customers")

@@ -176,6 +176,13 @@ class SpecBundle:
     spec: Any
     subprocess_specs: dict[str, Any] = field(default_factory=dict)
 
+    def has_plain_start(self) -> bool:
+        """Whether a person can start the process (a start event with no trigger)."""
+        return any(
+            isinstance(t, StartEvent) and isinstance(t.event_definition, NoneEventDefinition)
+            for t in self.spec.task_specs.values()
+        )
+
     def start_event(self) -> tuple[str | None, dict[str, Any]]:
         """The lane and extensions of the plain start event a person starts the process from."""
         for task_spec in self.spec.task_specs.values():

@@ -200,13 +200,54 @@ class ProcessRuntime:
     def cancel(self) -> None:
         self.workflow.cancel()
 
-    def migrate(self, bundle: SpecBundle) -> None:
-        """Move this instance onto another version of its process (e.g. a fixed diagram).
+    def _diff(self, bundle: SpecBundle, mapping: dict[str, str]) -> tuple[Any, list[tuple[str, str]]]:
+        """The engine's alignment of this instance with another version, and what cannot be aligned.
 
-        Tasks waiting for input or for an event are re-created from the new spec,
-        so data typed into a waiting form is not carried over.
+        A step is matched by its element id, or by ``mapping`` (old id -> new id). The engine would
+        also guess a match by position for a step whose id is gone; such a guess is refused, since
+        a person cannot see it coming.
         """
-        top_diff, _ = diff_workflow(_SERIALIZER.registry, self.workflow, bundle.spec, bundle.subprocess_specs)
+        top, subprocess_diffs = diff_workflow(_SERIALIZER.registry, self.workflow, bundle.spec, bundle.subprocess_specs)
+        problems: list[tuple[str, str]] = []
+        active = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+        for task in self.workflow.get_tasks(skip_subprocesses=True):
+            spec = task.task_spec
+            if spec.bpmn_id is None:
+                continue  # the engine's own start and end joints, present in every version
+            if spec.name in mapping:
+                target = bundle.spec.task_specs.get(mapping[spec.name])
+                if target is None:
+                    problems.append((spec.name, "mapped_to_missing"))
+                else:
+                    top.alignment[task] = target
+                continue
+            if spec.name in bundle.spec.task_specs:
+                top.alignment[task] = bundle.spec.task_specs[spec.name]
+            elif task.state & active:
+                problems.append((spec.name, "waiting_step_missing"))
+            elif task.state & TaskState.FINISHED_MASK:
+                problems.append((spec.name, "done_step_missing"))
+            else:
+                top.alignment.pop(task, None)  # not reached yet: the new version predicts its own path
+        for diff in subprocess_diffs.values():
+            if diff is None:
+                problems.append(("", "subprocess_missing"))
+        return top, sorted(set(problems))
+
+    def migration_problems(self, bundle: SpecBundle, mapping: dict[str, str] | None = None) -> list[tuple[str, str]]:
+        """(element id, reason code) for each step of this instance with no place in the other version."""
+        return self._diff(bundle, mapping or {})[1]
+
+    def migrate(self, bundle: SpecBundle, mapping: dict[str, str] | None = None) -> None:
+        """Move this instance onto another version of its process.
+
+        Tasks waiting for input or for an event keep their ids and are re-planned from the new
+        spec, so data typed into a waiting form (kept as drafts outside the engine) is not lost.
+        Refused with ``EngineError`` while any step has no place in the other version.
+        """
+        top_diff, problems = self._diff(bundle, mapping or {})
+        if problems:
+            raise EngineError("cannot move: " + ", ".join(f"{el} ({why})" for el, why in problems))
         migrate_workflow(top_diff, self.workflow, bundle.spec)
         self.workflow.subprocess_specs = bundle.subprocess_specs
 

@@ -8,8 +8,7 @@ user name and one of that user's API tokens as the password, as Camunda clients 
 
 from __future__ import annotations
 
-from flask import Blueprint
+from . import external, routes  # noqa: F401 - their routes attach themselves to bp
+from .blueprint import bp
 
-bp = Blueprint("engine_rest", __name__)
-
-from . import external, routes  # noqa: E402,F401 - the routes register themselves on bp
+__all__ = ["bp"]

@@ -11,8 +11,8 @@ from flask import current_app, jsonify, request
 from ..extensions import db
 from ..services.common.errors import NotFound, ValidationFailed
 from ..services.external import events, work
-from . import bp
 from .answers import authenticated, current_user, external_id, internal_id
+from .blueprint import bp
 from .routes import camunda_time
 from .variables import plain, typed
 

@@ -12,9 +12,9 @@ from ..services.common.errors import NotFound, ValidationFailed
 from ..services.desk import tasks as task_service
 from ..services.external import events, work
 from ..services.instances import lifecycle
-from . import bp
 from .answers import authenticated, current_user, error, external_id, internal_id
-from .variables import plain
+from .blueprint import bp
+from .variables import plain, typed
 
 
 def camunda_time(value: datetime | None) -> str | None:
@@ -87,8 +87,6 @@ def start(key: str) -> Any:
     )
     answer = _instance_json(instance)
     if body.get("withVariablesInReturn"):
-        from .variables import typed
-
         answer["variables"] = typed(instance.data or {})
     return jsonify(answer), 200
 

@@ -18,7 +18,7 @@ from ..services.desk import inbox as inbox_service
 from ..services.desk import saved_filters as filter_service
 from ..services.desk import tasks as task_service
 from ..views import run_action
-from . import bp
+from .blueprint import bp
 
 
 class CsrfForm(FlaskForm):

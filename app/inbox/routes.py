@@ -14,10 +14,10 @@ from ..services.desk import actions as action_service
 from ..services.desk import drafts as draft_service
 from ..services.desk import tasks as task_service
 from ..services.instances import lifecycle as instance_service
-from ..services.notifications import notices as notify
+from ..services.notifications import notices
 from ..taskforms import build_form_class, form_to_data
 from ..views import data_rows, run_action
-from . import bp
+from .blueprint import bp
 
 
 class ActionForm(FlaskForm):
@@ -86,7 +86,7 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
         history=instance_service.history(instance),
         action_form=ActionForm(),
         escalations=instance_service.escalations_of(row),
-        colleagues=[u for u in notify.role_holders(row.role) if u.id != current_user.id] if row.role else [],
+        colleagues=[u for u in notices.role_holders(row.role) if u.id != current_user.id] if row.role else [],
     ), status
 
 

@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from ..services.common.errors import ValidationFailed
 from ..services.modeling import form_versions
 from ..taskforms import FormNotFound, build_form_class
-from . import bp
 from .access import body_within_limit, owner_required
+from .blueprint import bp
 
 
 def _current(form_key: str) -> str:

@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response
 from ..config import PROJECT_ROOT
 from ..engine import DiagramError
 from ..services.common.errors import DomainError
-from ..services.instances import diagram_state as instance_diagram
+from ..services.instances import diagram_state
 from ..services.modeling import deployment, process_models, uploads
-from . import bp
 from .access import body_within_limit, owner_required
+from .blueprint import bp
 
 # Only the built bundles and their styles and fonts are served, never package sources.
 _VENDOR_PACKAGES = {"bpmn-js", "dmn-js"}
@@ -153,11 +153,13 @@ def check() -> tuple[Response, int]:
         return jsonify(ok=False, errors=refusal.errors), 422
     except DiagramError as err:
         return jsonify(ok=False, errors=_problems(err.problems)), 200
+    if kind == "bpmn":
+        notes += deployment.default_forms(xml, deployment.dmn_for(xml, filename), filename)
     return jsonify(
         ok=not problems,
         kind=kind,
         errors=_problems([(p.element_id, p.message) for p in problems]),
-        notes=_problems([(p.element_id, p.message) for p in notes]),
+        notes=_problems([(n.element_id, n.message) for n in notes]),
     ), 200
 
 
@@ -185,4 +187,4 @@ def deploy() -> tuple[Response, int]:
 @bp.get("/instances/<id:instance_id>/diagram")
 @login_required
 def instance_state(instance_id: int) -> Response:
-    return jsonify(instance_diagram.for_instance(current_user, instance_id).as_json())
+    return jsonify(diagram_state.for_instance(current_user, instance_id).as_json())

@@ -47,6 +47,8 @@ class ProcessInstance(db.Model):
     # `data` is a projection kept so pages never have to deserialize it.
     state: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The optimistic lock: every write of this row goes through app/services/instances/rows.py, which
+    # bumps it, and a write of the engine's state only lands if nobody bumped it since it was read.
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -57,8 +59,6 @@ class ProcessInstance(db.Model):
 
     process_version: Mapped[ProcessVersion] = relationship()
     started_by: Mapped[User | None] = relationship()
-
-    __mapper_args__ = {"version_id_col": lock_version}
 
 
 class HumanTask(db.Model):

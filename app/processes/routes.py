@@ -19,7 +19,7 @@ from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
 from ..taskforms import build_form_class, form_to_data
 from ..views import data_rows, describe, run_action
-from . import bp
+from .blueprint import bp
 
 
 def _startable() -> list[instance_service.StartForm]:

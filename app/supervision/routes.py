@@ -9,9 +9,9 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from ..services.deadlines import supervision as desk_service
-from ..services.notifications import notices as notify
+from ..services.notifications import notices
 from ..views import run_action
-from . import bp
+from .blueprint import bp
 
 
 class ReassignForm(FlaskForm):
@@ -25,7 +25,7 @@ def index() -> str:
     filters = {k: (request.args.get(k) or None) for k in ("process", "role", "person")}
     desk = desk_service.desk(current_user, **filters)
     candidates = {
-        row.task.id: [u for u in notify.role_holders(row.task.role) if u.id != row.task.assignee_id]
+        row.task.id: [u for u in notices.role_holders(row.task.role) if u.id != row.task.assignee_id]
         for row in desk.rows
         if row.task.role
     }

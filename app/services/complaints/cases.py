@@ -14,9 +14,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
+from ... import clock
 from ...extensions import db
 from ...models import Complaint, ComplaintCounter, ComplaintReport, ProcessInstance, User
+from ..common.transactions import transactional
 from ..deadlines.durations import resolve_deadline
+from ..deadlines.workdays import load_calendar
+from ..instances.lifecycle import start_system_instance
 from ..instances.operations import OperationContext, register
 
 CATEGORIES = ("grievance", "suggestion", "product_quality", "appearance_packaging", "service_quality")
@@ -131,8 +135,6 @@ REOPEN_KEYS = ("customer_code", "customer_name", "contact", "channel", "region",
 @register("reopen_complaint")
 def reopen_complaint(ctx: OperationContext, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """The customer rejects the outcome: a new complaint, linked to this one (第五篇 第九条(八))."""
-    from ..instances.lifecycle import start_system_instance
-
     old = _complaint_of(ctx.instance)
     seed = {key: data.get(key) for key in REOPEN_KEYS}
     seed.update(
@@ -244,10 +246,6 @@ REPORT_PROCESS = "complaint_monthly_report"
 
 def ensure_monthly_report() -> ComplaintReport | None:
     """On or after the 1st, make last month's report once and hand it to the general manager."""
-    from ... import clock
-    from ..common.transactions import transactional
-    from ..deadlines.workdays import load_calendar
-    from ..instances.lifecycle import start_system_instance
 
     @transactional
     def make() -> ComplaintReport | None:

@@ -13,14 +13,14 @@ from ...extensions import db
 from ...models import HumanTask, User
 from ..common.transactions import transactional
 from ..desk.tasks import list_tasks
-from ..notifications import notices as notify
+from ..notifications import notices
 from .workdays import load_calendar
 
 
 def _line(task: HumanTask, now: datetime) -> str:
     due = (to_company_iso(task.due_at) or "")[:16].replace("T", " ")
     late = " 【已逾期 overdue】" if task.due_at and task.due_at < now else ""
-    return f"- {task.title} · {due}{late}\n  {notify.task_link(task.id)}"
+    return f"- {task.title} · {due}{late}\n  {notices.task_link(task.id)}"
 
 
 @transactional
@@ -40,7 +40,7 @@ def _digest_for(user_id: int, today: datetime, horizon: datetime) -> bool:
         return False
     now = clock.now()
     lines = "\n".join(_line(t, now) for t in tasks)
-    notify.queue(
+    notices.queue(
         user,
         "digest",
         f"[今日待办 Due soon] {len(tasks)} 项任务即将到期 / {len(tasks)} tasks due soon",

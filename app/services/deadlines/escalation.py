@@ -13,9 +13,12 @@ from ...extensions import db
 from ...models import AuditEvent, HumanTask, ProcessInstance, TaskEscalation, User
 from ..common.errors import DomainError
 from ..common.transactions import transactional
+from ..instances import events
+from ..instances.lifecycle import start_system_instance
 from ..instances.operations import OperationContext, register
-from ..modeling.specs import latest_version
-from ..notifications import notices as notify
+from ..instances.projection import load_runtime, project
+from ..modeling.specs import bundle_for_id, latest_version
+from ..notifications import notices
 
 ESCALATION_PROCESS = "overdue_escalation"
 
@@ -36,7 +39,7 @@ def escalation_target(ctx: OperationContext, params: dict[str, Any], data: dict[
     if task is None or task.status != "open":
         return {"found": False, "level": level, "reason": "the task is no longer open"}
     if level == 0:
-        holders = [task.assignee] if task.assignee else notify.role_holders(task.role or "")
+        holders = [task.assignee] if task.assignee else notices.role_holders(task.role or "")
         target = _first_supervisor(h for h in holders if h is not None)
     else:
         current = db.session.scalars(db.select(User).where(User.username == previous.get("escalate_to"))).first()
@@ -91,8 +94,6 @@ def overdue_task_ids(now: Any, limit: int = SCAN_BATCH) -> list[int]:
 @transactional
 def escalate(task_id: int) -> ProcessInstance | None:
     """Start the escalation of one overdue task, once, however many schedulers race for it."""
-    from ..instances.lifecycle import start_system_instance
-
     claimed = db.session.execute(
         update(HumanTask)
         .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.escalation_level == 0)
@@ -119,11 +120,13 @@ def escalate(task_id: int) -> ProcessInstance | None:
     return start_system_instance(ESCALATION_PROCESS, data, business_key=task.business_key)
 
 
+@events.tasks_ended.connect
+def _close_when_tasks_end(step: Any, task_ids: list[int]) -> None:
+    close_escalations(task_ids, step)
+
+
 def close_escalations(task_ids: list[int], step: Any) -> None:
     """The late task is done (or gone): its open escalations close themselves."""
-    from ..instances.projection import load_runtime, project
-    from ..modeling.specs import bundle_for_id
-
     rows = list(
         db.session.scalars(
             db.select(TaskEscalation).where(TaskEscalation.task_id.in_(task_ids), TaskEscalation.status == "open")

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from ... import clock
 from ..common.errors import DomainError
-from ..complaints import cases as complaints
+from ..complaints import cases
 from ..desk import delegation
-from ..notifications import outbox as mail
+from ..notifications import outbox
 from . import digest, escalation, timers
 from .leases import WORKER_ID
 
@@ -41,7 +41,7 @@ def tick(owner: str = WORKER_ID) -> TickReport:
         if len(overdue) < escalation.SCAN_BATCH:
             break
     report.delegated_tasks_moved = delegation.tick()
-    report.reports_made = int(complaints.ensure_monthly_report() is not None)
+    report.reports_made = int(cases.ensure_monthly_report() is not None)
     report.digests_queued = digest.queue_digests()
-    report.mails_sent = mail.deliver_due(owner=owner)
+    report.mails_sent = outbox.deliver_due(owner=owner)
     return report

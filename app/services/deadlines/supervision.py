@@ -11,11 +11,12 @@ from sqlalchemy import and_, or_
 
 from ... import clock
 from ...extensions import db
+from ...i18n import current_locale
 from ...models import HumanTask, ProcessInstance, Role, User, user_roles
 from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..desk.handover import hand_over, new_holder
-from ..notifications import notices as notify
+from ..notifications import notices
 from ..people.directory import DEPARTMENTS
 from .workdays import WorkCalendar, load_calendar
 
@@ -193,8 +194,6 @@ def _cases_at_risk(team: set[int], now: datetime, process: str | None) -> list[C
 
 
 def department_name(key: str) -> str:
-    from ...i18n import current_locale
-
     zh, en = DEPARTMENTS.get(key, (key or "—", key or "—"))
     return zh if current_locale() == "zh_CN" else en
 
@@ -202,7 +201,7 @@ def department_name(key: str) -> str:
 def _holders(task: HumanTask) -> set[int]:
     if task.assignee_id is not None:
         return {task.assignee_id}
-    return {u.id for u in notify.role_holders(task.role or "")}
+    return {u.id for u in notices.role_holders(task.role or "")}
 
 
 @transactional

@@ -10,6 +10,7 @@ from ...extensions import db
 from ...models import AuditEvent, ProcessInstance, Timer
 from ..common.errors import Conflict
 from ..common.transactions import transactional
+from ..instances import rows
 from ..instances.projection import Step, load_runtime, project
 from ..modeling.specs import bundle_for_id
 from .leases import WORKER_ID, claim
@@ -52,7 +53,7 @@ def _record_failure(timer_id: int, message: str) -> None:
         timer.status = "failed"
         instance = db.session.get(ProcessInstance, timer.instance_id)
         if instance is not None:
-            instance.status, instance.error = "error", f"timer {timer.bpmn_id}: {message}"[:2000]
+            rows.mark_incident(instance, f"timer {timer.bpmn_id}: {message}"[:2000], status="error")
 
 
 def fire_due(batch: int = 100, most: int = 10_000, owner: str = WORKER_ID) -> int:

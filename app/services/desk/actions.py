@@ -10,8 +10,11 @@ from ...models import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, U
 from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..deadlines.supervision import subordinate_ids
-from ..notifications import notices as notify
+from ..instances.projection import Step, load_runtime, project
+from ..modeling.specs import bundle_for_id
+from ..notifications import notices
 from ..people.accounts import user_named
+from .comments import open_to_contributions
 from .handover import hand_over, new_holder
 
 
@@ -46,7 +49,7 @@ def transfer(task_id: int, actor: User, assignee_username: object, comment: obje
 
 
 def _holders(task: HumanTask) -> list[User]:
-    return [task.assignee] if task.assignee else notify.role_holders(task.role or "")
+    return [task.assignee] if task.assignee else notices.role_holders(task.role or "")
 
 
 def may_urge(task: HumanTask, actor: User, holders: list[User] | None = None) -> bool:
@@ -80,10 +83,10 @@ def urge(task_id: int, actor: User, comment: object) -> HumanTask:
             comment=opinion,
         )
     )
-    link = notify.task_link(task.id)
+    link = notices.task_link(task.id)
     for holder in holders:
         if holder is not None:
-            notify.queue(
+            notices.queue(
                 holder,
                 "urge",
                 f"[催办 Reminder] {task.title}",
@@ -100,9 +103,6 @@ DECISIONS = ("approve", "reject", "return", "complete")
 @transactional
 def withdraw(instance_id: int, actor: User, comment: object) -> ProcessInstance:
     """The filer takes the application back while nobody has acted on the next step yet (撤回)."""
-    from ..instances.projection import Step, load_runtime, project
-    from ..modeling.specs import bundle_for_id
-
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(_l("instance %(id)s does not exist", id=instance_id))
@@ -137,8 +137,6 @@ def withdraw(instance_id: int, actor: User, comment: object) -> ProcessInstance:
 @transactional
 def copy_to(instance_id: int, actor: User, username: object, comment: object) -> InstanceWatcher:
     """Copy a colleague on an instance (抄送): they may read it and its history, never act on it."""
-    from .comments import open_to_contributions
-
     instance = open_to_contributions(actor, instance_id)
     opinion = _opinion(comment)
     if not isinstance(username, str) or not username.strip():
@@ -166,8 +164,8 @@ def copy_to(instance_id: int, actor: User, username: object, comment: object) ->
             details={"user": colleague.username},
         )
     )
-    link = notify.instance_link(instance.id)
-    notify.queue(
+    link = notices.instance_link(instance.id)
+    notices.queue(
         colleague,
         "copy",
         f"[抄送 For your information] {instance.title}",

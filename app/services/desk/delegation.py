@@ -14,7 +14,7 @@ from ...extensions import db
 from ...models import AuditEvent, Delegation, HumanTask, User
 from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
-from ..notifications import notices as notify
+from ..notifications import notices
 from ..people.accounts import user_named
 
 _SUBJECT = "delegation:{}"
@@ -84,7 +84,7 @@ def _move(
         )
         db.session.expire(task)
         if tell:
-            notify.assignment(task, now)
+            notices.assignment(task, now)
     return moved
 
 

@@ -11,7 +11,7 @@ from ... import clock
 from ...extensions import db
 from ...models import AuditEvent, HumanTask, User
 from ..common.errors import Conflict, ValidationFailed
-from ..notifications import notices as notify
+from ..notifications import notices
 from ..people.accounts import user_named
 
 
@@ -57,5 +57,5 @@ def hand_over(task: HumanTask, actor: User, new: User, action: str, comment: str
         )
     )
     db.session.refresh(task)
-    notify.assignment(task, now)
+    notices.assignment(task, now)
     return task

@@ -19,9 +19,10 @@ from ...models import AuditEvent, HumanTask, ProcessInstance, TaskReturn, User
 from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from ..common.transactions import transactional
 from ..deadlines.escalation import close_escalations
+from ..instances.lifecycle import start_form
 from ..instances.projection import Step, due_for, load_runtime, project
 from ..modeling.specs import bundle_for_id
-from ..notifications import notices as notify
+from ..notifications import notices
 from ..people.access import may_act_on
 from . import drafts
 from .opinions import MAX_OPINION
@@ -151,7 +152,7 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
         db.session.expire(back_to)
         project(instance, runtime, step)
         db.session.refresh(back_to)
-        notify.assignment(back_to, step.now)
+        notices.assignment(back_to, step.now)
         return back_to
     project(instance, runtime, step)
     resubmit = HumanTask(
@@ -174,20 +175,16 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
     db.session.flush()
     # The filer corrects what they filed rather than typing it all again.
     drafts.prepare(resubmit, filer_id, _filed_values(instance))
-    notify.assignment(resubmit, step.now)
+    notices.assignment(resubmit, step.now)
     return resubmit
 
 
 def _start_form_key(instance: ProcessInstance) -> str | None:
-    from ..instances.lifecycle import start_form
-
     form = start_form(instance.process_key).form
     return form.key if form is not None else None
 
 
 def _filed_values(instance: ProcessInstance) -> dict[str, Any]:
-    from ..instances.lifecycle import start_form
-
     form = start_form(instance.process_key).form
     data = instance.data or {}
     return {f.name: data[f.name] for f in form.fields if f.name in data} if form is not None else {}
@@ -282,6 +279,6 @@ def land(pending: TaskReturn | None, instance: ProcessInstance, created: list[Hu
         if row.bpmn_id == pending.from_bpmn_id:
             row.assignee_id = pending.returned_by_id
             pending.resolved_at = step.now
-            notify.assignment(row, step.now)
+            notices.assignment(row, step.now)
     if instance.status != "running":
         pending.resolved_at = step.now

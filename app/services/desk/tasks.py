@@ -18,7 +18,14 @@ from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, Valida
 from ..common.transactions import transactional
 from ..deadlines.escalation import close_escalations
 from ..instances import incidents, rows
-from ..instances.projection import PLAIN_TASK_FORM, Step, load_runtime, process_variables, project
+from ..instances.projection import (
+    DEFAULT_APPROVAL_FORM,
+    PLAIN_TASK_FORM,
+    Step,
+    load_runtime,
+    process_variables,
+    project,
+)
 from ..modeling.specs import bundle_for_id
 from ..people.access import may_act_on, queue_roles_of
 from . import delegation, drafts, inbox, opinions, returns
@@ -209,6 +216,11 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         raise Conflict(_l("this task has already been handled")) from err
     except EngineError as err:
         raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
+    if task.form_key == DEFAULT_APPROVAL_FORM and clean.get("decision") == "reject":
+        # The standard approval has no path for a rejection in the diagram: it ends the request, as
+        # a rejection does in every approval chain.
+        runtime.cancel()
+        instance.status, instance.ended_at = "rejected", now
     pending_return = returns.fast_forward(instance, runtime, step) if return_pending else None
     returns.land(pending_return, instance, project(instance, runtime, step), step)
     if has_draft:

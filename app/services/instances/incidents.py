@@ -11,6 +11,7 @@ from ...models import AuditEvent, ProcessInstance, User
 from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed
 from ..common.transactions import transactional
 from ..modeling.specs import bundle_for, latest_version
+from . import rows
 from .projection import Step, load_runtime, project
 
 
@@ -19,7 +20,7 @@ def record(instance_id: int, message: str) -> None:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         return
-    instance.error = message[:2000]
+    rows.mark_incident(instance, message[:2000])
     db.session.add(AuditEvent(at=clock.now(), action="incident", instance_id=instance_id, comment=message[:2000]))
 
 
@@ -58,6 +59,15 @@ def _retry(instance_id: int, actor: User) -> ProcessInstance:
     latest = latest_version(instance.process_key)
     moved_to = None
     if latest is not None and latest.id != instance.process_version_id:
+        blocked = runtime.migration_problems(bundle_for(latest))
+        if blocked:
+            raise Conflict(
+                _l(
+                    "version %(version)s no longer has the step %(step)s: move the instance by hand, mapping it",
+                    version=latest.version,
+                    step=blocked[0][0],
+                )
+            )
         runtime.migrate(bundle_for(latest))
         instance.process_version_id, moved_to = latest.id, latest.version
     try:

@@ -19,6 +19,10 @@ from ..modeling.specs import bundle_for, latest_version
 from ..people.access import may_view_instance, roles_of
 from .projection import PLAIN_TASK_FORM, Step, process_variables, project, start_runtime
 
+# The forms a diagram gets where it names none: a start page (title, description; files are attached
+# on the instance page) and, for a user task, the standard approval (approve or reject, with an opinion).
+DEFAULT_START_FORM = "default_start"
+
 
 @dataclass(frozen=True)
 class StartForm:
@@ -26,6 +30,7 @@ class StartForm:
     name: str
     starter_role: str | None
     form: FormDef | None
+    default: bool = False
 
 
 def start_form(process_key: str) -> StartForm:
@@ -37,10 +42,14 @@ def start_form(process_key: str) -> StartForm:
     role = ext.get("startedBy") or ext.get("candidate_roles") or lane
     forms = current_app.extensions["forms"]
     form_key = ext.get("form_key") or process_key
-    if form_key not in forms.keys() and ext.get("drawn_for_camunda") and not ext.get("form_key"):
-        form_key = PLAIN_TASK_FORM  # a Camunda start event without a form starts with a note only
-    form = forms.get(form_key) if form_key in forms.keys() else None
-    return StartForm(process_key, version.name, role, form)
+    if form_key in forms.keys():
+        return StartForm(process_key, version.name, role, forms.get(form_key))
+    if ext.get("form_key"):
+        return StartForm(process_key, version.name, role, None)
+    if ext.get("drawn_for_camunda"):
+        # A Camunda start event without a form of this app starts with a note; API callers send variables.
+        return StartForm(process_key, version.name, role, forms.get(PLAIN_TASK_FORM), default=True)
+    return StartForm(process_key, version.name, role, forms.get(DEFAULT_START_FORM), default=True)
 
 
 def process_name(process_key: str, locale: str) -> str:
@@ -52,7 +61,7 @@ def process_name(process_key: str, locale: str) -> str:
         except NotFound:
             names[process_key] = (process_key, process_key)
         else:
-            english = info.form.title.get("en", info.name) if info.form else info.name
+            english = info.form.title.get("en", info.name) if info.form and not info.default else info.name
             names[process_key] = (info.name, english)
     chinese, english = names[process_key]
     return english if locale == "en" else chinese
@@ -124,11 +133,12 @@ def _start(process_key: str, seed: dict[str, Any], user: User | None, business_k
     now = step.now
     if ext.get("businessKey"):
         business_key = str(evaluate(ext["businessKey"], seed))[:100]
+    label = business_key or (str(seed["subject"]).strip() if isinstance(seed.get("subject"), str) else None)
     instance = ProcessInstance(
         process_version_id=version.id,
         process_key=process_key,
         business_key=business_key,
-        title=f"{version.name} · {business_key}" if business_key else version.name,
+        title=(f"{version.name} · {label}" if label else version.name)[:300],
         status="running",
         state="{}",
         data={},

@@ -19,11 +19,13 @@ from ..deadlines.durations import DeadlineError, resolve_deadline, script_helper
 from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 from ..desk import delegation
 from ..notifications import notices as notify
-from . import external_rows, rows
+from . import events, external_rows, rows
 from .operations import OPERATIONS, OperationContext
 
+DEFAULT_APPROVAL_FORM = "default_approval"
 _VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
-# The form a task drawn in Camunda Modeler gets when it names none of this app's forms.
+# The form a task drawn in Camunda Modeler gets when it names none of this app's forms: it completes
+# the task with the variables its caller sends, as Camunda's generic form does.
 PLAIN_TASK_FORM = "camunda_task"
 
 
@@ -227,8 +229,6 @@ def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: lis
 
 def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> list[HumanTask]:
     """Store the runtime's state and bring task and timer rows in line with it; returns new task rows."""
-    from ..deadlines.escalation import close_escalations  # escalation starts instances through this module
-
     now = step.now
     ready = [t for t in runtime.ready_tasks() if not external_rows.is_external(t)]
     timers = runtime.pending_timers()
@@ -242,7 +242,7 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     gone = [row_id for engine_id, row_id in open_rows.items() if engine_id not in ready_ids]
     rows.cancel_tasks(gone, now)
     if gone:
-        close_escalations(gone, step)
+        events.tasks_ended.send(step, task_ids=gone)
     _sync_timers(instance, runtime, timers, now)
     external_rows.sync(instance, runtime, now)
     status = "completed" if runtime.completed and instance.status == "running" else instance.status
@@ -270,7 +270,9 @@ def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInst
         "search_text": _search_text(title, title_en, instance.business_key),
         "name_en": (_english(task, "nameEn") or "")[:200] or None,
         "title_en": title_en,
-        "form_key": task.form_key or (PLAIN_TASK_FORM if task.extensions.get("drawn_for_camunda") else None),
+        # A user task that names no form gets the standard approval (one drawn for Camunda, the plain task form).
+        "form_key": task.form_key
+        or (PLAIN_TASK_FORM if task.extensions.get("drawn_for_camunda") else DEFAULT_APPROVAL_FORM),
         "role": _role(task),
         "assignee_id": _user_id(_assignee_name(task)),
         "created_at": step.now,

@@ -1,5 +1,11 @@
 """The writes every task completion makes, as prebuilt Core statements on the session's connection.
 
+This module is also the instance row's one optimistic lock: ``store_state`` writes the engine's
+state only where ``lock_version`` still has the value read at the start of the use case, and bumps
+it; ``mark_incident`` bumps it too, so a completion that read the row before an incident was
+recorded cannot overwrite the incident. A lost race raises ``StaleDataError``, which the
+transaction turns into a 409.
+
 A completion writes a handful of small rows. Through the ORM's unit of work each of them cost more
 than the engine's whole step (bench/RESULTS.md); the same statements built once and executed on the
 transaction's connection cost a few tens of microseconds. The ORM objects the callers hold are kept
@@ -41,6 +47,12 @@ _STORE_STATE = (
         ended_at=bindparam("ended_at"),
         lock_version=bindparam("next_version"),
     )
+)
+
+_MARK_INCIDENT = (
+    update(ProcessInstance)
+    .where(ProcessInstance.id == bindparam("instance_id"))
+    .values(error=bindparam("error"), status=bindparam("status"), lock_version=ProcessInstance.lock_version + 1)
 )
 
 # Every column a new task row starts with, so the ORM object made from it never reloads one.
@@ -123,6 +135,15 @@ def store_state(instance: ProcessInstance, state: str, data: dict[str, Any], sta
         ("lock_version", seen + 1),
     ):
         set_committed_value(instance, name, value)
+
+
+def mark_incident(instance: ProcessInstance, error: str | None, status: str | None = None) -> None:
+    """Record (or clear) an incident on an instance, outside any engine step."""
+    db.session.connection().execute(
+        _MARK_INCIDENT,
+        {"instance_id": instance.id, "error": error, "status": status or instance.status},
+    )
+    db.session.expire(instance, ["error", "status", "lock_version"])
 
 
 def queue_mails(rows: list[dict[str, Any]]) -> None:

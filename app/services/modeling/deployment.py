@@ -105,11 +105,7 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
                 continue  # a worker's task, not a person's: no form, no role
             element = task_spec.bpmn_id
             form_key = ext.get("form_key")
-            if not form_key and ext.get("drawn_for_camunda"):
-                pass  # shown with the plain task form, as Camunda shows its generic one
-            elif not form_key:
-                problems.append(Problem(element, say("this user task has no form key (property formKey)")))
-            elif form_key not in known_forms:
+            if form_key and form_key not in known_forms:
                 problems.append(Problem(element, say("form '%(form)s' does not exist in forms/", form=form_key)))
             if ext.get("due"):
                 reason = check_deadline(str(ext["due"]))
@@ -364,3 +360,32 @@ def _with_dmn(latest: ProcessVersion, filename: str, xml: str, decisions: set[st
     dmn = {n: x for n, x in latest.dmn_xml.items() if not set(decision_ids(parsed(x, n))) & decisions}
     dmn[filename] = xml
     return dmn
+
+
+def default_forms(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
+    """Where a diagram that names no form gets one of the standard ones, said to the process owner."""
+    try:
+        bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
+    except (DiagramError, XmlRefused):
+        return []
+    notes = []
+    _lane, start = bundle.start_event()
+    if (
+        bundle.has_plain_start()
+        and not start.get("form_key")
+        and start.get("startedBy") != "system"
+        and not start.get("drawn_for_camunda")
+    ):
+        forms = current_app.extensions["forms"]
+        if bundle.spec.name not in forms.keys():
+            notes.append(Problem(None, say("the process starts with the standard request page (title, description)")))
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            ext = getattr(task_spec, "extensions", {}) or {}
+            if getattr(task_spec, "manual", False) and not ext.get("form_key") and not ext.get("drawn_for_camunda"):
+                notes.append(
+                    Problem(
+                        task_spec.bpmn_id, say("this user task uses the standard approval form (approve or reject)")
+                    )
+                )
+    return notes

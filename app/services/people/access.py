@@ -8,7 +8,7 @@ from flask import g
 
 from ... import clock
 from ...extensions import db
-from ...models import HumanTask, InstanceWatcher, ProcessInstance, RoleStandIn, User, user_roles
+from ...models import Delegation, HumanTask, InstanceWatcher, ProcessInstance, RoleStandIn, User, user_roles
 from ...models.users import Role
 from .directory import CREDIT_FILE_ROLES
 
@@ -41,8 +41,6 @@ def queue_roles_of(user: User) -> set[str]:
 
 def _delegated_roles(user: User, now: datetime) -> set[str]:
     """Roles of people who delegated their work to this user for now: their queues are shared."""
-    from ...models import Delegation
-
     delegators = db.select(Delegation.delegator_id).where(
         Delegation.delegate_id == user.id,
         Delegation.cancelled_at.is_(None),

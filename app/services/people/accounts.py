@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ... import clock
 from ...extensions import db
+from ...i18n import LOCALES
 from ...models import ApiToken, Role, User
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
@@ -126,8 +127,6 @@ def change_password(user_id: int, current: str, new: str) -> None:
 @transactional
 def set_locale(user_id: int, locale: str) -> None:
     """The interface language a person reads the app in."""
-    from ...i18n import LOCALES
-
     if locale not in LOCALES:
         raise ValidationFailed({"locale": [_l("must be one of %(values)s", values=", ".join(LOCALES))]})
     user = db.session.get(User, user_id)

@@ -57,5 +57,27 @@ window.ModelerCommon = (function () {
     });
   }
 
-  return { post: post, setStatus: setStatus, showProblems: showProblems, fetchText: fetchText };
+  // Notes are not problems: they say which standard forms a diagram will use where it names none.
+  function showNotes(notes, onPick) {
+    var list = document.getElementById("problems");
+    notes.forEach(function (note) {
+      var item = document.createElement("li");
+      item.className = "note";
+      if (note.element_id) {
+        var link = document.createElement("a");
+        link.href = "#canvas";
+        link.textContent = note.element_id;
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          if (onPick) { onPick(note.element_id); }
+        });
+        item.appendChild(link);
+        item.appendChild(document.createTextNode(": "));
+      }
+      item.appendChild(document.createTextNode(note.message));
+      list.appendChild(item);
+    });
+  }
+
+  return { post: post, setStatus: setStatus, showProblems: showProblems, showNotes: showNotes, fetchText: fetchText };
 })();

@@ -217,6 +217,7 @@
       return C.post(url, canvasEl.dataset.csrf, { xml: saved.xml, filename: filename });
     }).then(function (answer) {
       report(answer.data.errors || []);
+      C.showNotes(answer.data.notes || [], pick);
       done(answer);
     }).catch(function (err) { C.setStatus(err.message, "error"); });
   }
