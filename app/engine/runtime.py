@@ -17,34 +17,22 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
-from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition as SpiffError
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessage
-from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition as SpiffSignal
 from SpiffWorkflow.util.task import TaskState
 
 from .clock import engine_clock
+from .errors import EngineError, TaskNotReady, wrap
+from .events import EventDelivery
 from .parsing import SpecBundle
 from .scripting import ExpressionError, RestrictedScriptEngine
 from .timers import CronCycleTimerEventDefinition
 
 ServiceHandler = Callable[[str, dict[str, Any], dict[str, Any]], Any]
 Now = Callable[[], datetime]
-
-
-class EngineError(Exception):
-    """The engine could not carry out a step (a broken expression, an unknown task)."""
-
-
-class TaskNotReady(EngineError):
-    """The task is no longer waiting for input."""
 
 
 class _StateOnlyConverter(BpmnWorkflowConverter):
@@ -100,32 +88,7 @@ class PendingTimer:
     guards_task_id: str | None
 
 
-def _wrap(err: Exception) -> EngineError:
-    if isinstance(err, EngineError):
-        return err
-    cause = err
-    while cause.__cause__ is not None and not isinstance(cause, ExpressionError):
-        cause = cause.__cause__
-    message = cause.message if isinstance(cause, ExpressionError) else str(err).splitlines()[0]
-    if isinstance(cause, ExpressionError):
-        message = f"{message} (in: {cause.expression.strip()[:200]})"
-    return EngineError(message)
-
-
-# What a waiting event's definition is (any dialect), and what to send it (one the serializer knows).
-_EVENT_KINDS: dict[str, tuple[type, type]] = {
-    "message": (MessageEventDefinition, SpiffMessage),
-    "signal": (SignalEventDefinition, SpiffSignal),
-    "error": (ErrorEventDefinition, SpiffError),
-}
-
-
-def _event_name(kind: str, definition: Any) -> str:
-    # Errors are matched by their code, as Camunda's bpmnError names one.
-    return str(definition.code if kind == "error" else definition.name)
-
-
-class ProcessRuntime:
+class ProcessRuntime(EventDelivery):
     def __init__(self, workflow: BpmnWorkflow, now: Now | None = None) -> None:
         self.workflow = workflow
         self.now = now
@@ -186,7 +149,7 @@ class ProcessRuntime:
             with engine_clock(self.now):
                 self.workflow.do_engine_steps()
         except (SpiffWorkflowException, ExpressionError) as err:
-            raise _wrap(err) from err
+            raise wrap(err) from err
 
     def refresh_timers(self) -> None:
         """Let every timer that is due fire, then run on."""
@@ -195,7 +158,7 @@ class ProcessRuntime:
                 self.workflow.refresh_timers()
                 self.workflow.do_engine_steps()
         except (SpiffWorkflowException, ExpressionError) as err:
-            raise _wrap(err) from err
+            raise wrap(err) from err
 
     def cancel(self) -> None:
         self.workflow.cancel()
@@ -281,47 +244,6 @@ class ProcessRuntime:
             )
         return timers
 
-    def _waiting(self, kind: str, name: str) -> list[Any]:
-        definition_class = _EVENT_KINDS[kind][0]
-        return [
-            task
-            for task in self.workflow.get_tasks(state=TaskState.WAITING)
-            if isinstance(definition := getattr(task.task_spec, "event_definition", None), definition_class)
-            and _event_name(kind, definition) == name
-        ]
-
-    def waits_for(self, kind: str, name: str) -> bool:
-        """Whether a catch event, boundary event or receive task here waits for this message, signal or error."""
-        return bool(self._waiting(kind, name))
-
-    def deliver(self, kind: str, name: str, variables: dict[str, Any]) -> bool:
-        """Deliver a message, signal or BPMN error (by code) from outside, then run on; False if none waited.
-
-        The variables land in the data of the event that catches it, as Camunda sets them on the
-        execution that continues.
-        """
-        waiting = self._waiting(kind, name)
-        if not waiting:
-            return False
-        for task in waiting:
-            task.data.update(variables)
-        event_class = _EVENT_KINDS[kind][1]
-        definition = event_class(name, code=name) if kind == "error" else event_class(name)
-        try:
-            with engine_clock(self.now):
-                self.workflow.catch(BpmnEvent(definition))
-                self.workflow.do_engine_steps()
-        except (SpiffWorkflowException, ExpressionError) as err:
-            raise _wrap(err) from err
-        return True
-
-    def waits_on_workers(self) -> bool:
-        """Whether the process has tasks that workers outside the app complete (Camunda external tasks)."""
-        specs = [self.workflow.spec, *self.workflow.subprocess_specs.values()]
-        return any(
-            (getattr(t, "extensions", None) or {}).get("external_topic") for s in specs for t in s.task_specs.values()
-        )
-
     @property
     def completed(self) -> bool:
         return bool(self.workflow.completed)
@@ -352,7 +274,7 @@ class ProcessRuntime:
             with engine_clock(self.now):
                 task.run()
         except (SpiffWorkflowException, ExpressionError) as err:
-            raise _wrap(err) from err
+            raise wrap(err) from err
         self.run()
 
     def data(self) -> dict[str, Any]:
@@ -420,4 +342,4 @@ class ProcessRuntime:
         try:
             self.workflow.reset_from_task_id(task.id, merged)
         except SpiffWorkflowException as err:
-            raise _wrap(err) from err
+            raise wrap(err) from err
