@@ -41,6 +41,7 @@ COMPLAINT_ROLES = {
 SALES = {"salesperson", "salesperson2"}
 TASK_HOLDER = {"sales_manager"}
 TASK_SUPERVISORS = {"sales_vp", "general_manager"}
+FILER_SUPERVISORS = {"sales_manager", "sales_vp", "general_manager"}
 FILTER_OWNER = {"sales_manager"}
 WORKERS = {"process_owner", "admin"}  # who may work external tasks, send messages and signals
 DELEGATOR = "credit_controller"  # a delegation far in the future, so it changes nobody's work meanwhile
@@ -82,7 +83,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "processes.withdraw": ("POST", 302, allowed({"salesperson"}, 422)),  # no opinion given
     "processes.copy_to": ("POST", 302, allowed(INSTANCE_VIEWERS, 422)),
     "supervision.index": ("GET", 302, everyone(200)),
-    "processes.incidents": ("GET", 302, allowed({"process_owner"}, 200)),
+    "processes.incidents": ("GET", 302, everyone(200)),
+    "processes.assign_unowned": ("POST", 302, allowed(FILER_SUPERVISORS | {"admin"}, 302)),
     "processes.retry": ("POST", 302, allowed({"process_owner"}, 302)),
     "supervision.reassign": ("POST", 302, allowed(TASK_SUPERVISORS, 302)),
     "_healthz": ("GET", 200, everyone(200)),
@@ -98,7 +100,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.reassign": ("POST", 401, allowed(TASK_SUPERVISORS, 422)),
     "api.transfer": ("POST", 401, allowed(TASK_HOLDER, 422)),  # the claimer holds it by then
     "api.urge": ("POST", 401, allowed({"salesperson"} | TASK_SUPERVISORS, 422)),
-    "api.incidents": ("GET", 401, allowed({"process_owner"}, 200)),
+    "api.incidents": ("GET", 401, everyone(200)),
+    "api.assign_unowned": ("POST", 401, allowed(FILER_SUPERVISORS | {"admin"}, 409)),
     "api.withdraw": ("POST", 401, allowed({"salesperson"}, 422)),
     "api.copy_to": ("POST", 401, allowed(INSTANCE_VIEWERS, 422)),
     "api.retry": ("POST", 401, allowed({"process_owner"}, 409)),

@@ -42,7 +42,10 @@ def test_incident_recorded_shown_and_retried_after_a_fix(app: Flask, tmp_path: P
     assert "approve_word" in db.session.get(ProcessInstance, broken).error
     assert manager.tasks()  # the task is still there to try again
     assert [i["instance_id"] for i in owner.get("/api/v1/incidents").json["incidents"]] == [broken]
-    assert manager.get("/api/v1/incidents").status_code == 403
+    # The filer's supervisors see it on their incident list too; someone outside that chain does not.
+    assert [i["instance_id"] for i in manager.get("/api/v1/incidents").json["incidents"]] == [broken]
+    outsider = ApiUser(client, "finance_director", PASSWORD)
+    assert outsider.get("/api/v1/incidents").json["incidents"] == []
     page = supervisor.client.get(f"/api/v1/instances/{broken}", headers=supervisor.headers)
     assert page.status_code == 200  # the supervisor sees the instance (and its error on the page)
 

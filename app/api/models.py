@@ -77,7 +77,7 @@ def _notes(filename: str | None, xml: str) -> list[dict[str, Any]]:
     name = filename or "upload.bpmn"
     if uploads.document_kind(xml, name) != "bpmn":
         return []
-    notes = deployment.default_forms(xml, deployment.dmn_for(xml, name), name)
+    notes = deployment.deploy_notes(xml, deployment.dmn_for(xml, name), name)
     return [{"element_id": n.element_id, "message": n.message} for n in notes]
 
 

@@ -15,6 +15,7 @@ from ..services.desk import actions as action_service
 from ..services.desk import tasks as task_service
 from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
+from ..services.instances import unowned as unowned_service
 from ..services.people import accounts as user_service
 from .auth import api_user, token_required
 from .blueprint import bp
@@ -124,6 +125,7 @@ def overdue() -> Reply:
 @token_required
 def incidents() -> Reply:
     rows = incident_service.open_incidents(api_user())
+    loose = unowned_service.open_unowned([i.id for i in rows])
     return jsonify(
         incidents=[
             {
@@ -132,10 +134,19 @@ def incidents() -> Reply:
                 "version": i.process_version.version,
                 "business_key": i.business_key,
                 "error": i.error,
+                "unowned_tasks": [{"id": t.id, "name": t.name, "role": t.role} for t in loose.get(i.id, [])],
             }
             for i in rows
         ]
     ), 200
+
+
+@bp.post("/tasks/<id:task_id>/assign")
+@token_required
+def assign_unowned(task_id: int) -> Reply:
+    body = _json_body()
+    task = unowned_service.assign(task_id, api_user(), body.get("assignee"), body.get("reason"))
+    return jsonify(task_json(task)), 200
 
 
 @bp.post("/instances/<id:instance_id>/retry")

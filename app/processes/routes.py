@@ -17,6 +17,7 @@ from ..services.complaints import cases as complaint_service
 from ..services.desk import actions as action_service
 from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
+from ..services.instances import unowned as unowned_service
 from ..taskforms import build_form_class, form_to_data
 from ..views import data_rows, describe, run_action
 from .blueprint import bp
@@ -80,9 +81,27 @@ class RetryForm(FlaskForm):
 @bp.route("/incidents")
 @login_required
 def incidents() -> str:
+    rows = incident_service.open_incidents(current_user)
     return render_template(
-        "processes/incidents.html", instances=incident_service.open_incidents(current_user), form=RetryForm()
+        "processes/incidents.html",
+        instances=rows,
+        unowned=unowned_service.open_unowned([i.id for i in rows]),
+        may_retry=current_user.has_role("process_owner"),
+        form=RetryForm(),
     )
+
+
+@bp.route("/incidents/tasks/<id:task_id>/assign", methods=["POST"])
+@login_required
+def assign_unowned(task_id: int) -> Response:
+    form = InstanceActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    run_action(
+        lambda: unowned_service.assign(task_id, current_user, form.user.data or "", form.comment.data or ""),
+        _("Assigned"),
+    )
+    return redirect(url_for("processes.incidents"))
 
 
 @bp.route("/incidents/<id:instance_id>/retry", methods=["POST"])

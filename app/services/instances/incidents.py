@@ -11,7 +11,7 @@ from ...models import AuditEvent, ProcessInstance, User
 from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed
 from ..common.transactions import transactional
 from ..modeling.specs import bundle_for, latest_version
-from . import rows
+from . import rows, unowned
 from .projection import Step, load_runtime, project
 
 
@@ -25,15 +25,17 @@ def record(instance_id: int, message: str) -> None:
 
 
 def open_incidents(user: User) -> list[ProcessInstance]:
-    if not user.has_role("process_owner"):
-        raise Forbidden(_l("only a process owner sees every incident"))
-    return list(
+    """Every incident for process owners and administrators; a supervisor sees those of the people below them."""
+    found = list(
         db.session.scalars(
             db.select(ProcessInstance)
             .where(ProcessInstance.error.is_not(None), ProcessInstance.status.in_(("running", "error")))
             .order_by(ProcessInstance.id)
         )
     )
+    if user.has_role("process_owner") or user.has_role("admin"):
+        return found
+    return [i for i in found if unowned.may_assign(user, i)]
 
 
 def retry(instance_id: int, actor: User) -> ProcessInstance:

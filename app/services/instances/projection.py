@@ -19,7 +19,7 @@ from ..deadlines.durations import DeadlineError, resolve_deadline, script_helper
 from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 from ..desk import delegation
 from ..notifications import notices as notify
-from . import events, external_rows, rows
+from . import events, external_rows, rows, unowned
 from .operations import OPERATIONS, OperationContext
 
 DEFAULT_APPROVAL_FORM = "default_approval"
@@ -250,6 +250,7 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     rows.store_state(instance, runtime.dump(), jsonable(runtime.data()), status, ended_at)
     created = rows.insert_tasks(new_rows)
     delegation.route_new_tasks(created)
+    unowned.flag_unowned(instance, created, now)
     notify.assignments(created, now)
     return created
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from ...engine import expression_refusal, web_app_form
-from ..common.wording import say
+from ..common.wording import parsed, say
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
@@ -181,3 +181,10 @@ def app_form_notes(root: etree._Element) -> list[tuple[str | None, str]]:
 
 
 RULES = (java_code, listeners, script_languages, not_yet, task_expressions)
+
+
+def check_notes(kind: str, filename: str, xml: str) -> list[tuple[str | None, str]]:
+    """What works differently from Camunda without stopping a deploy (e.g. a web-application form key)."""
+    if kind != "bpmn":
+        return []
+    return app_form_notes(parsed(xml, filename))

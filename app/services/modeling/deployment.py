@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -339,13 +340,6 @@ def check_upload(kind: str, filename: str, xml: str) -> list[Problem]:
     return problems
 
 
-def check_notes(kind: str, filename: str, xml: str) -> list[Problem]:
-    """What works differently from Camunda without stopping a deploy (e.g. a web-application form key)."""
-    if kind != "bpmn":
-        return []
-    return [Problem(el, msg) for el, msg in camunda_rules.app_form_notes(parsed(xml, filename))]
-
-
 def _keys_using(decisions: set[str]) -> list[str]:
     keys = db.session.scalars(db.select(ProcessVersion.process_key).distinct().order_by(ProcessVersion.process_key))
     using = []
@@ -362,8 +356,9 @@ def _with_dmn(latest: ProcessVersion, filename: str, xml: str, decisions: set[st
     return dmn
 
 
-def default_forms(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
-    """Where a diagram that names no form gets one of the standard ones, said to the process owner."""
+def deploy_notes(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
+    """What a process owner should know that does not stop a deployment: the standard forms a diagram
+    gets where it names none, and assignees that name nobody today."""
     try:
         bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
     except (DiagramError, XmlRefused):
@@ -381,11 +376,43 @@ def default_forms(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             notes.append(Problem(None, say("the process starts with the standard request page (title, description)")))
     for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
         for task_spec in spec.task_specs.values():
+            if not getattr(task_spec, "manual", False):
+                continue
             ext = getattr(task_spec, "extensions", {}) or {}
-            if getattr(task_spec, "manual", False) and not ext.get("form_key") and not ext.get("drawn_for_camunda"):
+            if ext.get("external_topic"):
+                continue  # a worker's task: no form, no person
+            element = task_spec.bpmn_id
+            # A task drawn for Camunda gets the plain task form instead (noted by check_notes where it matters).
+            if not ext.get("form_key") and not ext.get("drawn_for_camunda"):
+                notes.append(
+                    Problem(element, say("this user task uses the standard approval form (approve or reject)"))
+                )
+            assignee = str(ext.get("assignee") or "").strip()
+            if assignee.isidentifier() and not _is_variable(assignee, bpmn_xml) and not _is_user(assignee):
                 notes.append(
                     Problem(
-                        task_spec.bpmn_id, say("this user task uses the standard approval form (approve or reject)")
+                        element,
+                        say(
+                            "assignee '%(name)s' is nobody today: unless it is a variable holding a user name, "
+                            "the task will be an incident for someone to assign",
+                            name=assignee,
+                        ),
                     )
                 )
     return notes
+
+
+def _is_variable(name: str, bpmn_xml: str) -> bool:
+    """Whether the diagram's data may hold this name: the filer the app records, a form field, or a
+    name a script assigns."""
+    if name in ("filed_by", "filed_by_name"):
+        return True
+    forms = current_app.extensions["forms"]
+    if any(forms.get(key).field(name) is not None for key in forms.keys()):
+        return True
+    return re.search(rf"\b{re.escape(name)}\s*=[^=]", bpmn_xml) is not None
+
+
+def _is_user(username: str) -> bool:
+    found = db.session.scalars(db.select(User.id).where(User.username == username, User.active.is_(True))).first()
+    return found is not None

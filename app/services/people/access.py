@@ -62,7 +62,7 @@ def may_act_on(user: User, task: HumanTask) -> bool:
     return task.role is not None and task.role in queue_roles_of(user)
 
 
-def _supervisor_chain(user_ids: set[int]) -> set[int]:
+def supervisor_chain(user_ids: set[int]) -> set[int]:
     """Every supervisor above the given people, however many levels up."""
     chain: set[int] = set()
     frontier = set(user_ids)
@@ -114,7 +114,7 @@ def may_take_part(user: User, instance: ProcessInstance) -> bool:
     """Who may add to an instance (comment, attach, copy someone in): the filer, whoever holds or held
     one of its tasks or may claim an open one, and their supervisors. A copied colleague only reads."""
     involved = involved_user_ids(instance)
-    return user.id in involved or user.id in _supervisor_chain(involved)
+    return user.id in involved or user.id in supervisor_chain(involved)
 
 
 def may_view_instance(user: User, instance: ProcessInstance) -> bool:

@@ -1,0 +1,134 @@
+"""Work nobody can do: a new task whose assignee or role names nobody who could take it.
+
+Such a task would sit in no inbox. Instead it makes its instance an incident, shown to process
+owners, administrators and the supervisors above the person who started the process, and one of
+those (an administrator, or such a supervisor) assigns it to someone by name, with a reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+
+from ... import clock
+from ...extensions import db
+from ...models import HumanTask, ProcessInstance, Role, User, user_roles
+from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..common.transactions import transactional
+from ..notifications import notices
+from ..people.access import supervisor_chain
+from . import rows
+
+# Marks an incident that an assignment, not a redeployment, resolves.
+UNOWNED_PREFIX = "nobody can do task "
+
+
+def _roles_with_holders(roles: set[str]) -> set[str]:
+    if not roles:
+        return set()
+    return set(
+        db.session.scalars(
+            db.select(Role.key)
+            .join(user_roles, user_roles.c.role_id == Role.id)
+            .join(User, User.id == user_roles.c.user_id)
+            .where(User.active.is_(True), Role.key.in_(roles))
+            .distinct()
+        )
+    )
+
+
+def flag_unowned(instance: ProcessInstance, created: list[HumanTask], now: Any) -> None:
+    """Make an incident of each new task nobody can take; part of the step's transaction."""
+    loose = [task for task in created if task.assignee_id is None]
+    if not loose:
+        return
+    held = _roles_with_holders({task.role for task in loose if task.role})
+    for task in loose:
+        if task.role and task.role in held:
+            continue
+        why = f"role '{task.role}' is held by nobody" if task.role else "it names no role and no existing person"
+        message = f"{UNOWNED_PREFIX}'{task.name}' ({task.bpmn_id}): {why}"
+        rows.mark_incident(instance, message[:2000])
+        rows.audit(
+            at=now, action="task_unowned", instance_id=instance.id, task_id=task.id, task_name=task.name, comment=why
+        )
+
+
+def may_assign(user: User, instance: ProcessInstance) -> bool:
+    if user.has_role("admin"):
+        return True
+    return instance.started_by_id is not None and user.id in supervisor_chain({instance.started_by_id})
+
+
+def open_unowned(instance_ids: list[int]) -> dict[int, list[HumanTask]]:
+    """The open tasks nobody holds in these instances, by instance."""
+    if not instance_ids:
+        return {}
+    found: dict[int, list[HumanTask]] = {}
+    loose = db.session.scalars(
+        db.select(HumanTask)
+        .where(HumanTask.instance_id.in_(instance_ids), HumanTask.status == "open", HumanTask.assignee_id.is_(None))
+        .order_by(HumanTask.id)
+    ).all()
+    held = _roles_with_holders({t.role for t in loose if t.role})
+    for task in loose:
+        if not (task.role and task.role in held):
+            found.setdefault(task.instance_id, []).append(task)
+    return found
+
+
+@transactional
+def assign(task_id: int, actor: User, assignee_username: object, reason: object) -> HumanTask:
+    """Give a task nobody could take to a named person (an administrator, or a supervisor above the starter)."""
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    if not may_assign(actor, instance):
+        raise Forbidden(_l("only an administrator or a supervisor of the filer may assign this task"))
+    if task.status != "open" or task.assignee_id is not None:
+        raise Conflict(_l("this task already has someone to do it"))
+    if task.role and task.role in _roles_with_holders({task.role}):
+        raise Conflict(_l("this task waits in its role's queue; someone holding the role takes it there"))
+    errors: dict[str, list[Any]] = {}
+    name = assignee_username.strip() if isinstance(assignee_username, str) else ""
+    target = (
+        db.session.scalars(db.select(User).where(User.username == name, User.active.is_(True))).first()
+        if name and "\x00" not in name
+        else None
+    )
+    if target is None:
+        errors["assignee"] = [_l("no active person has this user name")]
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        errors["reason"] = [_l("give a reason")]
+    elif len(text) > 2000 or "\x00" in text:
+        errors["reason"] = [_l("at most 2000 characters, no NUL")]
+    if errors:
+        raise ValidationFailed(errors)
+    now = clock.now()
+    claimed = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.status == "open", HumanTask.assignee_id.is_(None))
+        .values(assignee_id=target.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise Conflict(_l("this task already has someone to do it"))
+    rows.audit(
+        at=now,
+        actor_id=actor.id,
+        action="assign_unowned",
+        instance_id=instance.id,
+        task_id=task.id,
+        task_name=task.name,
+        comment=text,
+        details={"assignee": target.username},
+    )
+    db.session.refresh(task)
+    if (instance.error or "").startswith(UNOWNED_PREFIX) and not open_unowned([instance.id]):
+        rows.mark_incident(instance, None)
+    notices.assignment(task, now)
+    return task
