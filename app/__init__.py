@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from apiflask import APIFlask
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -61,7 +62,15 @@ class _RowId(IntegerConverter):
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    # APIFlask generates the API's OpenAPI document from its routes; the API serves it and its
+    # reference page itself (app/api/reference.py), and web pages keep their own error pages.
+    app = APIFlask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        spec_path=None,
+        docs_path=None,
+        json_errors=False,
+    )
     app.url_map.converters["id"] = _RowId
     app.config.from_object(Config)
     if config:
@@ -87,6 +96,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401 - registers the tables with the metadata
     from .admin import bp as admin_bp
     from .api import bp as api_bp
+    from .api.reference import configure as configure_api_reference
     from .auth import bp as auth_bp
     from .cli import register_cli
     from .collaboration import bp as collaboration_bp
@@ -94,9 +104,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .customers import bp as customers_bp
     from .engine_rest import bp as engine_rest_bp
     from .inbox import bp as inbox_bp
+    from .messages import bp as messages_bp
     from .modeler import bp as modeler_bp
     from .processes import bp as processes_bp
-    from .services.complaints import cases  # noqa: F401 - registers its service-task operations
+    from .services.complaints import (
+        cases,  # noqa: F401 - registers its service-task operations
+        committee,  # noqa: F401 - registers its service-task operations
+        penalties,  # noqa: F401 - registers its service-task operations
+        phone_inquiries,  # noqa: F401 - registers its service-task operations
+        survey,  # noqa: F401 - registers its service-task operations
+    )
     from .services.deadlines import escalation  # noqa: F401 - registers its service-task operations
     from .supervision import bp as supervision_bp
     from .web import register_web
@@ -110,10 +127,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(complaints_bp)
     app.register_blueprint(collaboration_bp)
     app.register_blueprint(modeler_bp)
+    app.register_blueprint(messages_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
     app.register_blueprint(engine_rest_bp, url_prefix="/engine-rest")
     csrf.exempt(engine_rest_bp)  # HTTP Basic with an API token, never cookies
+    configure_api_reference(app)
     register_web(app)
     register_cli(app)
     return app

@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .cli_robots import robots_cli
 from .clock import FixedClock
 from .engine import DiagramError
 from .services.common.errors import ValidationFailed
@@ -82,7 +83,7 @@ def scheduler_tick(at: str | None) -> None:
     click.echo(
         f"timers fired: {report.timers_fired}, escalations: {report.escalations_started}, "
         f"digests: {report.digests_queued}, reports: {report.reports_made}, mails sent: {report.mails_sent}, "
-        f"errors: {report.errors}"
+        f"late cases: {report.late_cases_escalated}, errors: {report.errors}"
     )
 
 
@@ -107,3 +108,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(robots_cli)

@@ -22,6 +22,8 @@ class Config:
     END_OF_BUSINESS_DAY = os.environ.get("END_OF_BUSINESS_DAY", "18:00")
     ESCALATION_DEADLINE = os.environ.get("ESCALATION_DEADLINE", "1 working day")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Printed at the head of every approval record (审批单).
+    COMPANY_NAME = os.environ.get("COMPANY_NAME", "华东示范贸易有限公司")
     MAIL_FROM = os.environ.get("MAIL_FROM", "approvals@localhost")
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
@@ -38,6 +40,18 @@ class Config:
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "30"))
     COMPLAINT_SETTLEMENT_MANAGER_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_MANAGER_LIMIT", "5000"))
     COMPLAINT_SETTLEMENT_VP_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_VP_LIMIT", "50000"))
+    # The standing quality committee (roles whose holders 会签) when the production manager names none.
+    QUALITY_COMMITTEE_ROLES = os.environ.get("QUALITY_COMMITTEE_ROLES", "production_manager,sales_manager")
+    # Calendar days before a complaint's own deadline when it counts as at risk.
+    COMPLAINT_AT_RISK_DAYS = int(os.environ.get("COMPLAINT_AT_RISK_DAYS", "3"))
+    # How long work sent back (退回) may lie with the person it went back to before it escalates.
+    RETURN_DEADLINE = os.environ.get("RETURN_DEADLINE", "2 working days")
+    # A phone inquiry not answered at once is answered within this many minutes (第三篇 电话接听).
+    INQUIRY_REPLY_MINUTES = int(os.environ.get("INQUIRY_REPLY_MINUTES", "30"))
+    # The month the yearly customer satisfaction survey starts in (000 §6: at least once a year).
+    SURVEY_MONTH = int(os.environ.get("SURVEY_MONTH", "11"))
+    # What a corrective action from the survey gets when its line names no due date.
+    SURVEY_ACTION_DEADLINE = os.environ.get("SURVEY_ACTION_DEADLINE", "10 working days")
     BPMN_DIR = Path(os.environ.get("BPMN_DIR", PROJECT_ROOT / "bpmn"))
     FORMS_DIR = Path(os.environ.get("FORMS_DIR", PROJECT_ROOT / "forms"))
     PASSWORD_HASH_METHOD = "scrypt"

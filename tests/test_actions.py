@@ -84,7 +84,10 @@ def test_transfer_and_urge_from_the_web_pages(app: Flask) -> None:
     token = csrf_token(manager.get(f"/tasks/{task_id}").data)
     manager.post(f"/tasks/{task_id}/claim", data={"csrf_token": token})
     page = manager.get(f"/tasks/{task_id}").data.decode()
-    assert 'id="transfer"' in page and "sales_manager2" in page
+    assert 'id="transfer"' in page and 'data-picker="transfer"' in page
+    # The picker on that form offers the one colleague holding the role.
+    offered = manager.get(f"/people?for=transfer&task={task_id}&q=").json["users"]
+    assert [u["username"] for u in offered] == ["sales_manager2"]
     response = manager.post(
         f"/tasks/{task_id}/transfer", data={"assignee": "sales_manager2", "comment": "请代批", "csrf_token": token}
     )

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import HumanTask, User
+from app.models import HumanTask, Notification, User
 from app.services.desk import saved_filters
 from app.services.people.directory import DEMO_SUPERVISORS
 
@@ -75,6 +75,9 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "complaints.stats": ("GET", 302, allowed(COMPLAINT_ROLES, 200)),
     "complaints.stats_csv": ("GET", 302, allowed(COMPLAINT_ROLES, 200)),
     "complaints.stand_in": ("POST", 302, allowed({"cs_director", "admin"}, 302)),
+    "complaints.penalty_notices": ("GET", 302, everyone(200)),
+    "complaints.calls": ("GET", 302, allowed({"cs_director", "general_manager"}, 200)),
+    "complaints.calls_xlsx": ("GET", 302, allowed({"cs_director", "general_manager"}, 200)),
     "customers.index": ("GET", 302, everyone(200)),
     "customers.credit_file": ("GET", 302, allowed(CREDIT_READERS, 200)),
     "processes.index": ("GET", 302, everyone(200)),
@@ -90,8 +93,11 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "_healthz": ("GET", 200, everyone(200)),
     "api.token": ("POST", 422, everyone(422)),
     "api.openapi": ("GET", 200, everyone(200)),
+    "api.docs": ("GET", 200, everyone(200)),  # the reference page and its Swagger UI files are public
+    "api.docs_file": ("GET", 200, everyone(200)),
     "api.tasks": ("GET", 401, everyone(200)),
     "api.overdue": ("GET", 401, everyone(200)),
+    "api.open_complaints": ("GET", 401, allowed({"cs_director", "general_manager"}, 200)),
     "api.instance": ("GET", 401, allowed(INSTANCE_VIEWERS, 200)),
     "api.customer": ("GET", 401, allowed(CREDIT_READERS, 200)),
     "api.start": ("POST", 401, allowed(SALES, 422)),
@@ -147,6 +153,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "modeler.form": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.save_form": ("POST", 302, allowed({"process_owner"}, 422)),
     "modeler.preview_form": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.deploy_files": ("POST", 302, allowed({"process_owner"}, 302)),
     "modeler.migrate_page": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.migrate_instances": ("POST", 302, allowed({"process_owner"}, 302)),
     "api.migration_plan": ("GET", 401, allowed({"process_owner"}, 200)),
@@ -172,6 +179,21 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "engine_rest.external_bpmn_error": ("POST", 401, allowed(WORKERS, 400)),
     "engine_rest.external_extend_lock": ("POST", 401, allowed(WORKERS, 400)),
     "engine_rest.external_unlock": ("POST", 401, allowed(WORKERS, 404)),
+    "inbox.my_list": ("GET", 302, everyone(200)),
+    "inbox.my_list_export": ("GET", 302, everyone(200)),
+    "inbox.people": ("GET", 302, everyone(200)),
+    "messages.index": ("GET", 302, everyone(200)),
+    "messages.open_line": ("GET", 302, allowed(TASK_HOLDER, 302, 404)),  # only one's own messages
+    "messages.mark_read": ("POST", 302, everyone(302)),
+    "api.instances": ("GET", 401, everyone(200)),
+    "api.notifications": ("GET", 401, everyone(200)),
+    "api.read_notifications": ("POST", 401, everyone(200)),
+    "api.users": ("GET", 401, everyone(200)),
+    "processes.record_pdf": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
+    "inbox.tasks_export": ("GET", 302, everyone(200)),
+    "customers.export": ("GET", 302, everyone(200)),  # each sees only the files they may read
+    "complaints.export": ("GET", 302, allowed(COMPLAINT_ROLES, 200)),
+    "supervision.export": ("GET", 302, everyone(200)),
 }
 SKIPPED = {"static"}  # public files, served the same to everyone
 
@@ -199,7 +221,12 @@ def objects(app: Flask) -> dict[str, Any]:
         )
         .json["id"]
     )
+    notification_id = db.session.scalars(
+        db.select(Notification.id).where(Notification.user_id == owner.id, Notification.task_id == task_id)
+    ).first()
     return {
+        "scope": "started",
+        "notification_id": notification_id,
         "task_id": task_id,
         "instance_id": instance_id,
         "code": "AZ2",
@@ -213,6 +240,7 @@ def objects(app: Flask) -> dict[str, Any]:
         "asset": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
         "key": "credit_application",
         "rest": "deployment/create",
+        "docs_file": "swagger-ui.css",
     }
 
 

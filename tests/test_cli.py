@@ -47,7 +47,16 @@ def test_bpmn_sync_reports_each_process(app: Flask) -> None:
     assert "credit_application: version 1 (unchanged)" in result.output
     assert "overdue_escalation: version 1 (unchanged)" in result.output
     deployed = set(db.session.scalars(db.select(ProcessVersion.process_key)))
-    assert deployed == {"credit_application", "overdue_escalation", "complaint_handling", "complaint_monthly_report"}
+    assert deployed == {
+        "credit_application",
+        "overdue_escalation",
+        "complaint_handling",
+        "complaint_monthly_report",
+        "complaint_penalty_review",
+        "phone_inquiry",
+        "phone_call_log",
+        "satisfaction_survey",
+    }
     assert db.session.scalar(db.select(db.func.count(ProcessVersion.id))) == len(deployed)
 
 

@@ -218,12 +218,14 @@ def test_product_quality_runs_investigation_committee_repair_settlement_and_foll
         "现场调查与质量备忘录",
         {"site_findings": "外壳开裂", "probable_cause": "运输"},
     )
-    act(
-        people["production_manager"],
-        case["id"],
-        "质量委员会决定",
-        {"responsible_party": "carrier", "company_share": 30, "repair_budget": 1200, "repair_due_on": "2026-12-01"},
-    )
+    decision = {
+        "responsible_party": "carrier",
+        "company_share": 30,
+        "repair_budget": 1200,
+        "repair_due_on": "2026-12-01",
+    }
+    for member in ("production_manager", "sales_manager"):  # the standing committee decides together (会签)
+        act(people[member], case["id"], "质量委员会会签", decision)
     [accountability] = [t for t in people["production_manager"].tasks() if t["instance_id"] == case["id"]]
     assert accountability["due_at"] == "2026-11-26T18:00:00+08:00"  # 3 working days
     act(

@@ -1,4 +1,15 @@
-from . import collaboration, inbox_routes, migration, models, routes  # noqa: F401 - their routes attach themselves to bp
+"""The JSON API under /api/v1. Its OpenAPI document is generated from these routes (reference.py)."""
+
+from . import (  # noqa: F401 - their routes attach themselves to bp
+    collaboration,
+    complaints,
+    inbox_routes,
+    lists,
+    migration,
+    models,
+    reference,
+    routes,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -6,8 +6,10 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import g, request
 from flask_babel import gettext
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
 
 from ..models import User
 from ..services.people import accounts as user_service
@@ -24,9 +26,11 @@ def token_required(fn: Callable[..., Any]) -> Callable[..., Any]:
         scheme, _, token = header.partition(" ")
         user = user_service.user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
         if user is None:
-            response = jsonify(error=gettext("authentication required: send Authorization: Bearer <token>"))
-            response.headers["WWW-Authenticate"] = "Bearer"
-            return response, 401
+            # Raised, not returned, so a route whose answer is dumped through a schema never sees it.
+            raise Unauthorized(
+                gettext("authentication required: send Authorization: Bearer <token>"),
+                www_authenticate=WWWAuthenticate("bearer"),
+            )
         g.api_user = user
         return fn(*args, **kwargs)
 

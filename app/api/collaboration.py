@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, send_file
-from flask_babel import lazy_gettext as _l
+from apiflask.schemas import FileSchema
+from flask import request, send_file
 from werkzeug.wrappers import Response
 
-from ..clock import to_company_iso
 from ..models import Delegation, InstanceAttachment, InstanceComment, TaskDraft
-from ..services.common.errors import ValidationFailed
 from ..services.desk import attachments as attachment_service
 from ..services.desk import comments as comment_service
 from ..services.desk import delegation as delegation_service
@@ -18,16 +16,12 @@ from ..services.desk import drafts as draft_service
 from ..services.desk import returns as return_service
 from .auth import api_user, token_required
 from .blueprint import bp
+from .bodies import Body, NewComment, NewDelegation, Reason, ReturnTo, WithData, body, refusals
+from .fields import Upload
 from .serializers import task_json
-
-Reply = tuple[Any, int]
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed({"body": [_l("must be a JSON object")]})
-    return body
+from .shapes import Task
+from .shapes_collab import Attachment, Attachments, Comment, Comments, Delegations, Draft
+from .shapes_collab import Delegation as DelegationAnswer
 
 
 def delegation_json(d: Delegation) -> dict[str, Any]:
@@ -35,16 +29,16 @@ def delegation_json(d: Delegation) -> dict[str, Any]:
         "id": d.id,
         "delegator": d.delegator.username,
         "delegate": d.delegate.username,
-        "starts_at": to_company_iso(d.starts_at),
-        "ends_at": to_company_iso(d.ends_at),
-        "created_at": to_company_iso(d.created_at),
-        "cancelled_at": to_company_iso(d.cancelled_at),
+        "starts_at": d.starts_at,
+        "ends_at": d.ends_at,
+        "created_at": d.created_at,
+        "cancelled_at": d.cancelled_at,
         "reason": d.reason,
     }
 
 
 def comment_json(c: InstanceComment) -> dict[str, Any]:
-    return {"id": c.id, "author": c.author.username, "body": c.body, "created_at": to_company_iso(c.created_at)}
+    return {"id": c.id, "author": c.author.username, "body": c.body, "created_at": c.created_at}
 
 
 def attachment_json(a: InstanceAttachment) -> dict[str, Any]:
@@ -55,76 +49,97 @@ def attachment_json(a: InstanceAttachment) -> dict[str, Any]:
         "size": a.size,
         "sha256": a.sha256,
         "uploaded_by": a.uploaded_by.username,
-        "created_at": to_company_iso(a.created_at),
+        "created_at": a.created_at,
     }
 
 
 def draft_json(d: TaskDraft | None) -> dict[str, Any]:
     if d is None:
         return {"data": {}, "saved_at": None}
-    return {"data": d.data, "saved_at": to_company_iso(d.saved_at)}
+    return {"data": d.data, "saved_at": d.saved_at}
 
 
 @bp.post("/tasks/<id:task_id>/return")
+@bp.output(Task)
+@refusals(403, 404, 409, 422)
 @token_required
-def return_task(task_id: int) -> Reply:
-    body = _body()
-    task = return_service.return_task(task_id, api_user(), body.get("target"), body.get("comment"))
-    return jsonify(task_json(task)), 200
+@body(ReturnTo)
+def return_task(task_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    """Return a task (退回) to the previous step or to the filer, with an opinion."""
+    return task_json(return_service.return_task(task_id, api_user(), sent.get("target"), sent.get("comment")))
 
 
 @bp.get("/delegations")
+@bp.output(Delegations)
+@refusals()
 @token_required
-def delegations() -> Reply:
-    return jsonify(delegations=[delegation_json(d) for d in delegation_service.mine(api_user())]), 200
+def delegations() -> dict[str, Any]:
+    """The caller's delegations (委托), given and received."""
+    return {"delegations": [delegation_json(d) for d in delegation_service.mine(api_user())]}
 
 
 @bp.post("/delegations")
+@bp.output(DelegationAnswer, status_code=201)
+@refusals(422)
 @token_required
-def create_delegation() -> Reply:
-    body = _body()
+@body(NewDelegation)
+def create_delegation(sent: dict[str, Any]) -> dict[str, Any]:
     made = delegation_service.create(
-        api_user(), body.get("delegate"), body.get("starts_at"), body.get("ends_at"), body.get("reason")
+        api_user(), sent.get("delegate"), sent.get("starts_at"), sent.get("ends_at"), sent.get("reason")
     )
-    return jsonify(delegation_json(made)), 201
+    return delegation_json(made)
 
 
 @bp.delete("/delegations/<id:delegation_id>")
+@bp.output(DelegationAnswer)
+@refusals(403, 404, 409, 422)
 @token_required
-def cancel_delegation(delegation_id: int) -> Reply:
+@body(Reason, optional=True)
+def cancel_delegation(delegation_id: int, sent: dict[str, Any]) -> dict[str, Any]:
     # The reason comes in the body; without one the service still answers 403/404/409 before 422.
-    body = request.get_json(silent=True)
-    reason = body.get("reason") if isinstance(body, dict) else None
-    return jsonify(delegation_json(delegation_service.cancel(delegation_id, api_user(), reason))), 200
+    return delegation_json(delegation_service.cancel(delegation_id, api_user(), sent.get("reason")))
 
 
 @bp.get("/instances/<id:instance_id>/comments")
+@bp.output(Comments)
+@refusals(403, 404)
 @token_required
-def comments(instance_id: int) -> Reply:
-    return jsonify(comments=[comment_json(c) for c in comment_service.list_for(api_user(), instance_id)]), 200
+def comments(instance_id: int) -> dict[str, Any]:
+    return {"comments": [comment_json(c) for c in comment_service.list_for(api_user(), instance_id)]}
 
 
 @bp.post("/instances/<id:instance_id>/comments")
+@bp.output(Comment, status_code=201)
+@refusals(403, 404, 422)
 @token_required
-def add_comment(instance_id: int) -> Reply:
-    return jsonify(comment_json(comment_service.add(instance_id, api_user(), _body().get("body")))), 201
+@body(NewComment)
+def add_comment(instance_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    return comment_json(comment_service.add(instance_id, api_user(), sent.get("body")))
 
 
 @bp.get("/instances/<id:instance_id>/attachments")
+@bp.output(Attachments)
+@refusals(403, 404)
 @token_required
-def attachments(instance_id: int) -> Reply:
-    rows = attachment_service.list_for(api_user(), instance_id)
-    return jsonify(attachments=[attachment_json(a) for a in rows]), 200
+def attachments(instance_id: int) -> dict[str, Any]:
+    return {"attachments": [attachment_json(a) for a in attachment_service.list_for(api_user(), instance_id)]}
+
+
+class Upload(Body):
+    file = Upload(metadata={"description": "PDF, image or office document"})
 
 
 @bp.post("/instances/<id:instance_id>/attachments")
+@bp.output(Attachment, status_code=201)
+@refusals(403, 404, 413, 422)
 @token_required
-def upload_attachment(instance_id: int) -> Reply:
+@bp.input(Upload, location="files", arg_name="sent")
+def upload_attachment(instance_id: int, sent: dict[str, Any]) -> dict[str, Any]:
     upload = request.files.get("file")
     made = attachment_service.upload(
         instance_id, api_user(), upload.filename if upload else None, upload.stream if upload else None
     )
-    return jsonify(attachment_json(made)), 201
+    return attachment_json(made)
 
 
 def attachment_response(attachment: InstanceAttachment, path: Any) -> Response:
@@ -136,18 +151,26 @@ def attachment_response(attachment: InstanceAttachment, path: Any) -> Response:
 
 
 @bp.get("/attachments/<id:attachment_id>")
+@bp.output(FileSchema, content_type="application/octet-stream", description="the file, as an attachment")
+@refusals(403, 404)
 @token_required
 def download_attachment(attachment_id: int) -> Response:
     return attachment_response(*attachment_service.for_download(api_user(), attachment_id))
 
 
 @bp.get("/tasks/<id:task_id>/draft")
+@bp.output(Draft)
+@refusals(403, 404)
 @token_required
-def draft(task_id: int) -> Reply:
-    return jsonify(draft_json(draft_service.get(task_id, api_user()))), 200
+def draft(task_id: int) -> dict[str, Any]:
+    """The task form as last saved, not yet submitted."""
+    return draft_json(draft_service.get(task_id, api_user()))
 
 
 @bp.put("/tasks/<id:task_id>/draft")
+@bp.output(Draft)
+@refusals(403, 404, 409, 422)
 @token_required
-def save_draft(task_id: int) -> Reply:
-    return jsonify(draft_json(draft_service.save(task_id, api_user(), _body().get("data")))), 200
+@body(WithData)
+def save_draft(task_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    return draft_json(draft_service.save(task_id, api_user(), sent.get("data")))

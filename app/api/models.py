@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from apiflask.schemas import FileSchema
 from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,9 +12,23 @@ from flask_babel import lazy_gettext as _l
 from ..engine import DiagramError
 from ..engine.parsing import MAX_XML_BYTES
 from ..services.common.errors import Forbidden
-from ..services.modeling import deployment, process_models, uploads
+from ..services.modeling import deployment, deployments, process_models, uploads
 from .auth import api_user, token_required
 from .blueprint import bp
+from .bodies import refusals
+from .shapes import ModelProblems
+from .shapes_collab import Deployed, ProcessModel
+
+# Either content type carries the same diagram; the route reads the stream itself, within a size limit.
+_UPLOAD = {
+    "required": True,
+    "content": {
+        "application/xml": {"schema": {"type": "string"}},
+        "multipart/form-data": {
+            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
+    },
+}
 
 Reply = tuple[Any, int]
 
@@ -47,11 +62,23 @@ def _upload() -> tuple[str | None, str] | None:
 
 
 @bp.post("/process-models")
+@refusals(
+    403,
+    422,
+    invalid=ModelProblems,
+    answers={201: {"description": "deployed", "content": {"application/json": {"schema": Deployed}}}},
+    request_body=_UPLOAD,
+)
 @token_required
 def upload_model() -> Reply:
+    """Deploy a BPMN diagram, or a DMN file: every process using it gets a new version.
+
+    A refused file answers 422 with each problem and the element it concerns."""
     _require_owner()
     if (request.content_length or 0) > MAX_XML_BYTES + 64 * 1024:
         return _errors([(None, _("the upload is larger than %(kb)s KB", kb=MAX_XML_BYTES // 1024))])
+    if len(request.files.getlist("file")) > 1:
+        return _deploy_several()
     try:
         sent = _upload()
         if sent is None:
@@ -72,6 +99,39 @@ def upload_model() -> Reply:
     return jsonify(body), 201
 
 
+def _deploy_several() -> Reply:
+    """Several `file` parts: diagrams, decision tables and forms deployed together, all or nothing."""
+    uploads_sent = request.files.getlist("file")
+    if len(uploads_sent) > deployments.MAX_FILES:
+        return _errors([(None, _("at most %(n)s files at a time", n=deployments.MAX_FILES))])
+    files = []
+    for upload in uploads_sent:
+        raw = upload.read(MAX_XML_BYTES + 1)
+        name = (upload.filename or "upload")[:200]
+        if len(raw) > MAX_XML_BYTES:
+            return _file_errors([(name, None, _("the file is larger than %(kb)s KB", kb=MAX_XML_BYTES // 1024))])
+        try:
+            files.append((name, raw.decode("utf-8")))
+        except UnicodeDecodeError:
+            return _file_errors([(name, None, _("the file is not UTF-8 text"))])
+    try:
+        results = deployments.deploy_files(files, api_user())
+    except deployments.DeploymentRefused as err:
+        return _file_errors(err.problems)
+    first = results[0] if results else None
+    return jsonify(
+        process_key=first.process_key if first else None,
+        version=first.version if first else None,
+        created=first.created if first else False,
+        deployed=[{"process_key": r.process_key, "version": r.version, "created": r.created} for r in results],
+    ), 201
+
+
+def _file_errors(problems: list[tuple[str, str | None, str]]) -> Reply:
+    errors = [{"file": name, "element_id": el or None, "message": msg} for name, el, msg in problems]
+    return jsonify(error=_("nothing was deployed"), errors=errors), 422
+
+
 def _notes(filename: str | None, xml: str) -> list[dict[str, Any]]:
     """Which standard forms a deployed diagram uses where it names none."""
     name = filename or "upload.bpmn"
@@ -82,31 +142,34 @@ def _notes(filename: str | None, xml: str) -> list[dict[str, Any]]:
 
 
 @bp.get("/process-models")
+@bp.output(ProcessModel(many=True))
+@refusals(403)
 @token_required
-def list_models() -> Reply:
+def list_models() -> list[dict[str, Any]]:
+    """Every deployed process, with each version's added, removed and changed elements."""
     _require_owner()
     changes = process_models.all_changes()
-    return jsonify(
-        [
-            {
-                "process_key": m.process_key,
-                "name": m.name,
-                "version": m.version,
-                "deployed_at": m.deployed_at.isoformat(),
-                "deployed_by": m.deployed_by,
-                "running_by_version": {str(v): n for v, n in sorted(m.running.items())},
-                # Version numbers run from 1 without gaps; changes is null where none was recorded.
-                "versions": [
-                    {"version": n, "changes": c.as_json() if (c := changes.get((m.process_key, n))) else None}
-                    for n in range(m.version, 0, -1)
-                ],
-            }
-            for m in process_models.overview()
-        ]
-    ), 200
+    return [
+        {
+            "process_key": m.process_key,
+            "name": m.name,
+            "version": m.version,
+            "deployed_at": m.deployed_at,
+            "deployed_by": m.deployed_by,
+            "running_by_version": {str(v): n for v, n in sorted(m.running.items())},
+            # Version numbers run from 1 without gaps; changes is null where none was recorded.
+            "versions": [
+                {"version": n, "changes": c.as_json() if (c := changes.get((m.process_key, n))) else None}
+                for n in range(m.version, 0, -1)
+            ],
+        }
+        for m in process_models.overview()
+    ]
 
 
 @bp.get("/process-models/<process_key>/versions/<int:version>/xml")
+@bp.output(FileSchema, content_type="application/xml", description="the BPMN XML")
+@refusals(403, 404)
 @token_required
 def model_xml(process_key: str, version: int) -> Response:
     _require_owner()

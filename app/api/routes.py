@@ -1,17 +1,24 @@
+"""The API's core: tokens, tasks, instances, credit files, the supervisor desk, incidents, and how
+every refusal is answered (`{"error"}`, or `{"error", "errors": {field: [messages]}}` for bad input)."""
+
 from __future__ import annotations
 
 from typing import Any
 
+from apiflask import HTTPError
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, Unauthorized
+from werkzeug.wrappers import Response
 
 from ..extensions import limiter
+from ..models import ProcessInstance
 from ..services.common.errors import DomainError, ValidationFailed
 from ..services.credit import credit_file as customer_service
 from ..services.deadlines import supervision as desk_service
 from ..services.desk import actions as action_service
+from ..services.desk import lists as list_service
 from ..services.desk import tasks as task_service
 from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
@@ -19,115 +26,154 @@ from ..services.instances import unowned as unowned_service
 from ..services.people import accounts as user_service
 from .auth import api_user, token_required
 from .blueprint import bp
-from .openapi import document
+from .bodies import (
+    CopyTo,
+    Credentials,
+    DeskFilters,
+    Opinion,
+    Reassignment,
+    Transfer,
+    WithData,
+    body,
+    flat_messages,
+    refusals,
+)
 from .serializers import customer_json, desk_json, instance_json, task_json
-
-Reply = tuple[Any, int]
-
-
-@bp.get("/openapi.json")
-def openapi() -> Reply:
-    return jsonify(document()), 200
+from .shapes import CopiedIn, CreditFile, Desk, Incidents, Instance, Retried, Started, Task, Token, Withdrawn
 
 
 @bp.errorhandler(DomainError)
-def _domain_error(err: DomainError) -> Reply:
+def _domain_error(err: DomainError) -> tuple[Response, int]:
     if isinstance(err, ValidationFailed):
         return jsonify(error=err.message, errors=err.errors), err.status
     return jsonify(error=err.message), err.status
 
 
+@bp.errorhandler(HTTPError)
+def _schema_refused(err: HTTPError) -> tuple[Response, int]:
+    # A body or query refused by its schema: the same answer as a refusal by a service.
+    # webargs files the messages under where it read them ("json", "query", "files"): the fields count.
+    detail = err.detail if isinstance(err.detail, dict) else {}
+    messages: dict[str, Any] = {}
+    for where, found in detail.items():
+        messages.update(found if isinstance(found, dict) else {where: found})
+    refused = ValidationFailed(flat_messages(messages) or {"body": [str(err.message)]})
+    return jsonify(error=refused.message, errors=refused.errors), 422
+
+
 @bp.errorhandler(HTTPException)
-def _http_error(err: HTTPException) -> Reply:
-    return jsonify(error=err.description), err.code or 500
-
-
-def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed({"body": [_l("must be a JSON object")]})
-    return body
+def _http_error(err: HTTPException) -> tuple[Response, int]:
+    response = jsonify(error=err.description)
+    if isinstance(err, Unauthorized) and err.www_authenticate:
+        response.headers["WWW-Authenticate"] = ", ".join(w.to_header() for w in err.www_authenticate)
+    return response, err.code or 500
 
 
 def _token_name() -> str:
-    body = request.get_json(silent=True)
-    name = body.get("username") if isinstance(body, dict) else None
+    sent = request.get_json(silent=True)
+    name = sent.get("username") if isinstance(sent, dict) else None
     return f"user:{str(name or '').strip().lower()}"
 
 
 @bp.post("/auth/token")
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USER"], key_func=_token_name)
-def token() -> Reply:
-    body = _json_body()
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
+@bp.output(Token)
+@refusals(401, 422, 429, secured=False)
+@body(Credentials)
+def token(sent: dict[str, Any]) -> dict[str, str]:
+    """A bearer token for the other routes."""
+    username, password = sent.get("username"), sent.get("password")
+    if username is None or password is None:
         raise ValidationFailed({"username": [_l("username and password are required strings")]})
     user = user_service.authenticate(username, password)
     if user is None:
-        return jsonify(error=_("wrong user name or password")), 401
-    return jsonify(token=user_service.issue_token(user)), 200
+        raise Unauthorized(_("wrong user name or password"))
+    return {"token": user_service.issue_token(user)}
 
 
 @bp.post("/tasks/<id:task_id>/claim")
+@bp.output(Task)
+@refusals(403, 404, 409)
 @token_required
-def claim(task_id: int) -> Reply:
-    return jsonify(task_json(task_service.claim(task_id, api_user()))), 200
+def claim(task_id: int) -> dict[str, Any]:
+    return task_json(task_service.claim(task_id, api_user()))
 
 
 @bp.post("/tasks/<id:task_id>/complete")
+@bp.output(Task)
+@refusals(403, 404, 409, 422)
 @token_required
-def complete(task_id: int) -> Reply:
-    body = _json_body()
-    data = body.get("data", {})
-    if not isinstance(data, dict):
-        raise ValidationFailed({"data": [_l("must be an object")]})
-    return jsonify(task_json(task_service.complete(task_id, api_user(), data))), 200
+@body(WithData)
+def complete(task_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    """Complete a task with its form's fields."""
+    return task_json(task_service.complete(task_id, api_user(), _data(sent)))
+
+
+def _data(sent: dict[str, Any]) -> Any:
+    return sent.get("data", {})
 
 
 @bp.post("/processes/<process_key>/instances")
+@bp.output(Started, status_code=201)
+@refusals(403, 404, 422)
 @token_required
-def start(process_key: str) -> Reply:
-    body = _json_body()
-    instance = instance_service.start(process_key, api_user(), body.get("data", {}))
-    return jsonify(id=instance.id, business_key=instance.business_key, status=instance.status), 201
+@body(WithData)
+def start(process_key: str, sent: dict[str, Any]) -> ProcessInstance:
+    """Start a process with its start form's fields."""
+    return instance_service.start(process_key, api_user(), _data(sent))
 
 
 @bp.get("/instances/<id:instance_id>")
+@bp.output(Instance)
+@refusals(403, 404)
 @token_required
-def instance(instance_id: int) -> Reply:
+def instance(instance_id: int) -> dict[str, Any]:
     row = instance_service.get_for(api_user(), instance_id)
-    return jsonify(instance_json(row, instance_service.tasks_of(row), instance_service.history(row))), 200
+    list_service.mark_copy_read(api_user(), row.id)
+    return instance_json(row, instance_service.tasks_of(row), instance_service.history(row))
 
 
 @bp.get("/customers/<code>")
+@bp.output(CreditFile)
+@refusals(403, 404)
 @token_required
-def customer(code: str) -> Reply:
-    return jsonify(customer_json(customer_service.read_credit_file(code, api_user()))), 200
+def customer(code: str) -> dict[str, Any]:
+    """A customer's credit file with every decision and its approvals (the read is audited)."""
+    return customer_json(customer_service.read_credit_file(code, api_user()))
 
 
 @bp.post("/tasks/<id:task_id>/reassign")
+@bp.output(Task)
+@refusals(403, 404, 409, 422)
 @token_required
-def reassign(task_id: int) -> Reply:
-    body = _json_body()
-    task = desk_service.reassign(task_id, api_user(), body.get("assignee"), body.get("reason"))
-    return jsonify(task_json(task)), 200
+@body(Reassignment)
+def reassign(task_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    """A supervisor hands a task to someone else, giving a reason."""
+    return task_json(desk_service.reassign(task_id, api_user(), sent.get("assignee"), sent.get("reason")))
 
 
 @bp.get("/supervision/overdue")
+@bp.output(Desk)
+@refusals()
 @token_required
-def overdue() -> Reply:
-    filters = {k: (request.args.get(k) or None) for k in ("process", "role", "person")}
-    return jsonify(desk_json(desk_service.desk(api_user(), **filters))), 200
+@bp.input(DeskFilters, location="query", arg_name="filters")
+def overdue(filters: dict[str, Any]) -> dict[str, Any]:
+    """The supervisor's desk: late work below the caller, cases at risk, and last month's figures."""
+    chosen = {k: (filters.get(k) or None) for k in ("process", "role", "person")}
+    return desk_json(desk_service.desk(api_user(), **chosen))
 
 
 @bp.get("/incidents")
+@bp.output(Incidents)
+@refusals(403)
 @token_required
-def incidents() -> Reply:
+def incidents() -> dict[str, Any]:
+    """Instances stopped by a failing diagram, for process owners to retry."""
     rows = incident_service.open_incidents(api_user())
     loose = unowned_service.open_unowned([i.id for i in rows])
-    return jsonify(
-        incidents=[
+    return {
+        "incidents": [
             {
                 "instance_id": i.id,
                 "process_key": i.process_key,
@@ -138,51 +184,63 @@ def incidents() -> Reply:
             }
             for i in rows
         ]
-    ), 200
+    }
 
 
 @bp.post("/tasks/<id:task_id>/assign")
+@bp.output(Task)
+@refusals(403, 404, 409, 422)
 @token_required
-def assign_unowned(task_id: int) -> Reply:
-    body = _json_body()
-    task = unowned_service.assign(task_id, api_user(), body.get("assignee"), body.get("reason"))
-    return jsonify(task_json(task)), 200
+@body(Reassignment)
+def assign_unowned(task_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    """Give a task that nobody may take to someone, with a reason."""
+    task = unowned_service.assign(task_id, api_user(), sent.get("assignee"), sent.get("reason"))
+    return task_json(task)
 
 
 @bp.post("/instances/<id:instance_id>/retry")
+@bp.output(Retried)
+@refusals(403, 404, 409, 422)
 @token_required
-def retry(instance_id: int) -> Reply:
+def retry(instance_id: int) -> dict[str, Any]:
     instance = incident_service.retry(instance_id, api_user())
-    return jsonify(id=instance.id, status=instance.status, version=instance.process_version.version), 200
+    return {"id": instance.id, "status": instance.status, "version": instance.process_version.version}
 
 
 @bp.post("/tasks/<id:task_id>/transfer")
+@bp.output(Task)
+@refusals(403, 404, 409, 422)
 @token_required
-def transfer(task_id: int) -> Reply:
-    body = _json_body()
-    return jsonify(
-        task_json(action_service.transfer(task_id, api_user(), body.get("assignee"), body.get("comment")))
-    ), 200
+@body(Transfer)
+def transfer(task_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    """The holder hands the task to a colleague, with an opinion."""
+    return task_json(action_service.transfer(task_id, api_user(), sent.get("assignee"), sent.get("comment")))
 
 
 @bp.post("/tasks/<id:task_id>/urge")
+@bp.output(Task)
+@refusals(403, 404, 409, 422)
 @token_required
-def urge(task_id: int) -> Reply:
-    body = _json_body()
-    return jsonify(task_json(action_service.urge(task_id, api_user(), body.get("comment")))), 200
+@body(Opinion)
+def urge(task_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    return task_json(action_service.urge(task_id, api_user(), sent.get("comment")))
 
 
 @bp.post("/instances/<id:instance_id>/withdraw")
+@bp.output(Withdrawn)
+@refusals(403, 404, 409, 422)
 @token_required
-def withdraw(instance_id: int) -> Reply:
-    body = _json_body()
-    instance = action_service.withdraw(instance_id, api_user(), body.get("comment"))
-    return jsonify(id=instance.id, status=instance.status), 200
+@body(Opinion)
+def withdraw(instance_id: int, sent: dict[str, Any]) -> ProcessInstance:
+    """The filer withdraws their application, with a reason."""
+    return action_service.withdraw(instance_id, api_user(), sent.get("comment"))
 
 
 @bp.post("/instances/<id:instance_id>/copy-to")
+@bp.output(CopiedIn)
+@refusals(403, 404, 422)
 @token_required
-def copy_to(instance_id: int) -> Reply:
-    body = _json_body()
-    watcher = action_service.copy_to(instance_id, api_user(), body.get("user"), body.get("comment"))
-    return jsonify(instance_id=watcher.instance_id, user_id=watcher.user_id), 200
+@body(CopyTo)
+def copy_to(instance_id: int, sent: dict[str, Any]) -> Any:
+    """Copy a colleague in (抄送): they may read the instance and its files."""
+    return action_service.copy_to(instance_id, api_user(), sent.get("user"), sent.get("comment"))

@@ -1,11 +1,10 @@
-"""JSON shapes of the API, in one place."""
+"""The API's answers as plain data; shapes.py dumps them, writing every instant in company time."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .. import clock
-from ..clock import to_company_iso
 from ..models import AuditEvent, CreditDecision, Customer, HumanTask, ProcessInstance
 
 
@@ -21,8 +20,8 @@ def task_json(task: HumanTask) -> dict[str, Any]:
         "role": task.role,
         "assignee": task.assignee.username if task.assignee else None,
         "status": task.status,
-        "created_at": to_company_iso(task.created_at),
-        "due_at": to_company_iso(task.due_at),
+        "created_at": task.created_at,
+        "due_at": task.due_at,
         "overdue": bool(task.status == "open" and task.due_at is not None and task.due_at < now),
         "form_key": task.form_key,
         "escalation_level": max(task.escalation_level, 0),
@@ -32,7 +31,7 @@ def task_json(task: HumanTask) -> dict[str, Any]:
 
 def history_json(event: AuditEvent) -> dict[str, Any]:
     return {
-        "at": to_company_iso(event.at),
+        "at": event.at,
         "actor": event.actor.username if event.actor else None,
         "action": event.action,
         "task": event.task_name,
@@ -48,10 +47,10 @@ def instance_json(instance: ProcessInstance, tasks: list[HumanTask], history: li
         "status": instance.status,
         "business_key": instance.business_key,
         "title": instance.title,
-        "started_at": to_company_iso(instance.started_at),
-        "ended_at": to_company_iso(instance.ended_at),
-        "due_at": to_company_iso(instance.due_at),
-        "case_closed_at": to_company_iso(instance.case_closed_at),
+        "started_at": instance.started_at,
+        "ended_at": instance.ended_at,
+        "due_at": instance.due_at,
+        "case_closed_at": instance.case_closed_at,
         "data": instance.data,
         "tasks": [task_json(t) for t in tasks],
         "history": [history_json(e) for e in history],
@@ -73,7 +72,7 @@ def decision_json(decision: CreditDecision) -> dict[str, Any]:
         "reason": decision.reason,
         "instance_id": decision.instance_id,
         "filed_by": decision.filed_by.username if decision.filed_by else None,
-        "decided_at": to_company_iso(decision.decided_at),
+        "decided_at": decision.decided_at,
         "approvals": decision.approvals,
     }
 
@@ -86,7 +85,7 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "limit": _money(customer.credit_limit),
         "term_days": customer.term_days,
         "credit_type": customer.credit_type,
-        "updated_at": to_company_iso(customer.updated_at),
+        "updated_at": customer.updated_at,
         "history": [decision_json(d) for d in customer.decisions],
     }
 
@@ -109,7 +108,7 @@ def desk_json(desk: Any) -> dict[str, Any]:
                 "process_key": case.instance.process_key,
                 "business_key": case.instance.business_key,
                 "title": case.instance.title,
-                "due_at": to_company_iso(case.instance.due_at),
+                "due_at": case.instance.due_at,
                 "overdue": case.overdue,
                 "hours_left": case.hours_left,
             }
@@ -118,5 +117,5 @@ def desk_json(desk: Any) -> dict[str, Any]:
         "counts_by_department": desk.counts_by_department,
         "on_time_rate_last_month": desk.on_time_rate_last_month,
         "completed_last_month": desk.completed_last_month,
-        "due_soon_until": to_company_iso(desk.due_soon_until),
+        "due_soon_until": desk.due_soon_until,
     }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,6 +16,7 @@ from ..clock import company_tz
 from ..extensions import db
 from ..models import Complaint
 from ..services.common.errors import DomainError, ValidationFailed
+from ..services.complaints import case_clock, penalties, phone_inquiries
 from ..services.complaints import cases as complaint_service
 from ..services.people import stand_ins
 from ..services.people.access import roles_of
@@ -56,10 +58,13 @@ def _month() -> tuple[int, int]:
 def index() -> str:
     _require_complaint_role()
     rows = db.session.scalars(db.select(Complaint).order_by(Complaint.received_at.desc()).limit(200)).all()
+    now = clock.now()
     return render_template(
         "complaints/index.html",
         complaints=rows,
-        now=clock.now(),
+        clocks={c.id: case_clock.clock_of(c, now) for c in rows},
+        at_risk=case_clock.at_risk(now) if case_clock.may_watch(current_user) else None,
+        now=now,
         form=StandInForm(),
         stand_ins=stand_ins.current("cs_director"),
         names=complaint_service.CATEGORY_NAMES,
@@ -111,4 +116,53 @@ def stats_csv() -> Response:
         "\ufeff" + body,
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=complaints-{year}-{month:02d}.csv"},
+    )
+
+
+def _day() -> date:
+    text = request.args.get("day")
+    if not text:
+        yesterday = clock.now().astimezone(company_tz()).date() - timedelta(days=1)
+        return yesterday
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(400, _("day must look like 2026-10-09"))
+
+
+@bp.route("/complaints/calls")
+@login_required
+def calls() -> str:
+    day = _day()
+    try:
+        rows = phone_inquiries.read_log(current_user, day)
+    except DomainError as err:
+        abort(err.status)
+    return render_template("complaints/calls.html", calls=rows, day=day)
+
+
+@bp.route("/complaints/calls.xlsx")
+@login_required
+def calls_xlsx() -> Response:
+    day = _day()
+    try:
+        rows = phone_inquiries.read_log(current_user, day)
+    except DomainError as err:
+        abort(err.status)
+    return Response(
+        phone_inquiries.log_xlsx(rows, day),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename=calls-{day.isoformat()}.xlsx"},
+    )
+
+
+@bp.route("/complaints/penalties")
+@login_required
+def penalty_notices() -> str:
+    """The published penalties (人事公布单): everyone may read them; each read is recorded."""
+    return render_template(
+        "complaints/penalties.html",
+        reviews=penalties.published(current_user),
+        names=complaint_service.CATEGORY_NAMES,
+        parties=penalties.PARTY_NAMES,
     )

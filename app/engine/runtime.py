@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -86,6 +87,18 @@ class PendingTimer:
     bpmn_id: str
     fire_at: datetime
     guards_task_id: str | None
+
+
+def _collect_answer(task: Any, data: dict[str, Any]) -> None:
+    """One member's part of a multi-instance task (会签): their form, with who they are, becomes the
+    output item the engine collects, so the diagram reads every member's answer afterwards."""
+    parent = task.parent.task_spec if task.parent is not None else None
+    if not isinstance(parent, MultiInstanceTask) or parent.output_item is None:
+        return
+    own = dict(data)
+    if parent.input_item is not None and parent.input_item.bpmn_id in task.data:
+        own.setdefault(parent.input_item.bpmn_id, task.data[parent.input_item.bpmn_id])
+    task.data.setdefault(parent.output_item.bpmn_id, own)
 
 
 class ProcessRuntime(EventDelivery):
@@ -270,6 +283,7 @@ class ProcessRuntime(EventDelivery):
         if task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(f"task {task_id} is not waiting for input")
         task.set_data(**data)
+        _collect_answer(task, data)
         try:
             with engine_clock(self.now):
                 task.run()

@@ -1,4 +1,4 @@
-"""Moving running instances to another version, from the process's versions page."""
+"""Deploying several files together, and moving running instances to another version."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ..engine.parsing import MAX_XML_BYTES
 from ..services.common.errors import ValidationFailed
-from ..services.modeling import instance_migration, process_models
+from ..services.modeling import deployments, instance_migration, process_models
 from .access import owner_required
 from .blueprint import bp
 
@@ -73,3 +74,41 @@ def migrate_instances(process_key: str) -> Response:
         return redirect(back)
     flash(_("%(n)s instances now run on version %(v)s", n=len(moved), v=moved[0].to_version), "info")
     return redirect(url_for("modeler.model", process_key=process_key))
+
+
+@bp.post("/modeler/deploy-files")
+@owner_required
+def deploy_files() -> Response:
+    sent = request.files.getlist("file")[: deployments.MAX_FILES]
+    files = []
+    for upload in sent:
+        raw = upload.read(MAX_XML_BYTES + 1)
+        name = (upload.filename or "upload")[:200]
+        text = _text_of(raw)
+        if text is None:
+            flash(
+                _("%(file)s: not a UTF-8 text file of at most %(kb)s KB", file=name, kb=MAX_XML_BYTES // 1024), "error"
+            )
+            return redirect(url_for("modeler.index"))
+        files.append((name, text))
+    if not files:
+        flash(_("Choose the files to deploy"), "error")
+        return redirect(url_for("modeler.index"))
+    try:
+        results = deployments.deploy_files(files, current_user)
+    except deployments.DeploymentRefused as err:
+        for name, element, message in err.problems:
+            flash(f"{name}{' · ' + element if element else ''}: {message}", "error")
+        return redirect(url_for("modeler.index"))
+    for result in results:
+        flash(_("%(key)s: version %(v)s", key=result.process_key, v=result.version), "info")
+    return redirect(url_for("modeler.index"))
+
+
+def _text_of(raw: bytes) -> str | None:
+    if len(raw) > MAX_XML_BYTES:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

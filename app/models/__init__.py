@@ -3,10 +3,12 @@
 from .calendar import CalendarDay, CalendarYear
 from .collaboration import Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
+from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer
 from .external import ExternalTask
 from .forms import FormVersion
 from .inbox import SavedFilter
+from .messages import ChatWebhook, Notification
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
 from .users import ApiToken, Role, User, user_roles
@@ -27,8 +29,14 @@ __all__ = [
     "CreditDecision",
     "Customer",
     "ExternalTask",
+    "PenaltyReview",
+    "PhoneCallLog",
+    "PhoneInquiry",
+    "SatisfactionSurvey",
     "FormVersion",
+    "ChatWebhook",
     "HumanTask",
+    "Notification",
     "InstanceWatcher",
     "OutboxMail",
     "ProcessInstance",

@@ -24,7 +24,11 @@ class ComplaintCounter(db.Model):
 
 class Complaint(db.Model):
     __tablename__ = "complaints"
-    __table_args__ = (Index("ix_complaints_closed", "closed_at"), UniqueConstraint("year", "sequence"))
+    __table_args__ = (
+        Index("ix_complaints_closed", "closed_at"),
+        Index("ix_complaints_open_due", "closed_at", "due_at"),
+        UniqueConstraint("year", "sequence"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
     year: Mapped[int] = mapped_column(Integer)
@@ -43,6 +47,10 @@ class Complaint(db.Model):
     responsibility: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reopened_from_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The case clock (第五篇 第十条): when the whole case passed its deadline and the general manager's
+    # 督办 started; closing the case ends that escalation.
+    case_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    case_escalation_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"))
 
     reopened_from: Mapped[Complaint | None] = relationship(remote_side=[id])
     recorded_by: Mapped[User | None] = relationship()

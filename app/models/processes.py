@@ -162,3 +162,5 @@ class InstanceWatcher(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Until the colleague opens the instance, it is marked unread in their list of copies.
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

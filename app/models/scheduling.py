@@ -69,3 +69,6 @@ class OutboxMail(db.Model):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    # mail, or the chat robot it goes to (wecom | dingtalk | feishu): the same retries carry both.
+    channel: Mapped[str] = mapped_column(String(20), default="mail", server_default="mail")
+    webhook_id: Mapped[int | None] = mapped_column(ForeignKey("chat_webhooks.id", ondelete="CASCADE"))

@@ -15,6 +15,7 @@ from ..models import ProcessVersion
 from ..services.common.errors import ProcessFailed, ValidationFailed
 from ..services.complaints import cases as complaint_service
 from ..services.desk import actions as action_service
+from ..services.desk import lists as list_service
 from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
 from ..services.instances import unowned as unowned_service
@@ -60,6 +61,7 @@ def start(process_key: str) -> str | Response | tuple[str, int]:
 @login_required
 def instance(instance_id: int) -> str:
     row = instance_service.get_for(current_user, instance_id)
+    list_service.mark_copy_read(current_user, row.id)
     complaint = complaint_service.for_instance(row.id)
     tasks = instance_service.tasks_of(row)
     return render_template(

@@ -2,7 +2,8 @@
 called by HTML and API routes and the scheduler alike.
 
 - ``credit``: the customer credit file (客户信用档案) and what the credit processes write into it;
-- ``complaints``: complaint cases (客户投诉): numbers, the case record, reopening, statistics;
+- ``complaints``: customer service: complaint cases (客户投诉) and their case clock, the committee's 会签,
+  statistics and penalty review; phone inquiries; the yearly satisfaction survey;
 - ``desk``: the approval desk: inbox lists, acting on tasks, returns, delegation, bulk work, drafts,
   comments, attachments, saved filters;
 - ``deadlines``: working days, deadline parsing, timers and their leases, overdue escalation, the

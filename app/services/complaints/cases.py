@@ -22,6 +22,8 @@ from ..deadlines.durations import resolve_deadline
 from ..deadlines.workdays import load_calendar
 from ..instances.lifecycle import start_system_instance
 from ..instances.operations import OperationContext, register
+from ..instances.projection import Step
+from .case_clock import end_case_escalation
 
 CATEGORIES = ("grievance", "suggestion", "product_quality", "appearance_packaging", "service_quality")
 CATEGORY_NAMES = {
@@ -99,6 +101,7 @@ def number_complaint(ctx: OperationContext, params: dict[str, Any], data: dict[s
     config = current_app.config
     return {
         "number": number,
+        "received_at": received.isoformat(),
         "due_at": due.isoformat(),
         "settlement_limit_manager": config["COMPLAINT_SETTLEMENT_MANAGER_LIMIT"],
         "settlement_limit_vp": config["COMPLAINT_SETTLEMENT_VP_LIMIT"],
@@ -112,11 +115,17 @@ def _complaint_of(instance: ProcessInstance) -> Complaint:
 @register("record_responsibility")
 def record_responsibility(ctx: OperationContext, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     complaint = _complaint_of(ctx.instance)
+    tally = data.get("tally") or {}
+    # The committee's own decision when its members agreed; otherwise the production manager's ruling.
+    decided = tally.get("decision") if tally.get("agreed") else data
     complaint.responsibility = {
-        "party": data.get("responsible_party"),
-        "company_share": data.get("company_share"),
-        "repair_budget": data.get("repair_budget"),
-        "repair_due_on": data.get("repair_due_on"),
+        "party": decided.get("responsible_party"),
+        "company_share": decided.get("company_share"),
+        "repair_budget": decided.get("repair_budget"),
+        "repair_due_on": decided.get("repair_due_on"),
+        "decided_by": "committee" if tally.get("agreed") else "production_manager",
+        "ruling_reason": None if tally.get("agreed") else data.get("ruling_reason"),
+        "votes": tally.get("votes", []),
     }
     return {"recorded": True, **complaint.responsibility}
 
@@ -126,6 +135,7 @@ def close_complaint(ctx: OperationContext, params: dict[str, Any], data: dict[st
     complaint = _complaint_of(ctx.instance)
     complaint.closed_at, complaint.outcome = ctx.now, data.get("outcome")
     ctx.instance.case_closed_at = ctx.now
+    end_case_escalation(complaint, Step(actor=ctx.actor, now=ctx.now, calendar=ctx.calendar))
     return {"closed_at": ctx.now.isoformat(), "on_time": ctx.now <= complaint.due_at}
 
 
@@ -147,6 +157,11 @@ def reopen_complaint(ctx: OperationContext, params: dict[str, Any], data: dict[s
         filed_by_name=data.get("filed_by_name"),
     )
     new_instance = start_system_instance("complaint_handling", seed)
+    # The reopened case is customer service's own from its first moment (the single intake window),
+    # not only once a task reaches them: whoever recorded the rejection files it.
+    filer = ctx.actor or old.recorded_by
+    if filer is not None:
+        new_instance.started_by_id = filer.id
     return {"number": new_instance.business_key, "instance_id": new_instance.id}
 
 

@@ -1,11 +1,13 @@
 """Deadlines as process owners write them: "2 working days", "15 days", "30 minutes", ISO 8601
-durations, or an expression over process data that yields one of those."""
+durations, or an expression over process data that yields one of those. Any of them may name the
+moment it counts from ("2 working days from received_at"); without one it counts from when the
+task arrived."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -22,6 +24,8 @@ _PLAIN = re.compile(
     r")\s*$",
     re.IGNORECASE,
 )
+# "<length> from <moment>": the moment is a process variable or expression giving an ISO instant.
+_FROM = re.compile(r"^\s*(?P<length>.+?)\s+(?:from|after|自)\s+(?P<start>\S.*)$", re.IGNORECASE)
 _ISO = re.compile(
     r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
@@ -38,10 +42,13 @@ class Deadline:
     working_days: int | None = None
     length: timedelta | None = None
     at: datetime | None = None
+    # The moment the policy counts from (e.g. a complaint's receipt), when it is not the task's arrival.
+    start: datetime | None = None
 
     def due(self, start: datetime, calendar: WorkCalendar) -> datetime:
         if self.at is not None:
             return self.at
+        start = self.start or start
         if self.working_days is not None:
             return calendar.add_working_days(start, self.working_days)
         assert self.length is not None
@@ -67,7 +74,15 @@ def parse_deadline(text: str) -> Deadline:
 
 
 def resolve_deadline(spec: str, data: Mapping[str, Any]) -> Deadline:
-    """A literal, or an expression over process data that evaluates to one."""
+    """A literal, or an expression over process data that evaluates to one, optionally "from" a moment."""
+    counted = _FROM.match(spec)
+    if counted:
+        try:
+            length = parse_deadline(counted.group("length"))
+        except DeadlineError:
+            length = None
+        if length is not None:
+            return replace(length, start=_start_moment(counted.group("start"), spec, data))
     try:
         return parse_deadline(spec)
     except DeadlineError:
@@ -92,6 +107,17 @@ def resolve_deadline(spec: str, data: Mapping[str, Any]) -> Deadline:
     raise DeadlineError(f"deadline '{spec}' gave {value!r}, which is not a deadline")
 
 
+def _start_moment(expression: str, spec: str, data: Mapping[str, Any]) -> datetime:
+    try:
+        value = evaluate(expression, data)
+    except ExpressionError as err:
+        raise DeadlineError(f"deadline '{spec}' could not be read: {err.message}") from err
+    moment = value if isinstance(value, datetime) else _instant(str(value)) if value else None
+    if moment is None or moment.tzinfo is None:
+        raise DeadlineError(f"deadline '{spec}' counts from {value!r}, which is not a moment with a time zone")
+    return moment
+
+
 def _instant(text: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
@@ -102,6 +128,9 @@ def _instant(text: str) -> datetime | None:
 
 def check_deadline(spec: str) -> str | None:
     """Why a deadline written in a diagram cannot work, or None (expressions are checked when they run)."""
+    counted = _FROM.match(spec)
+    if counted and check_deadline(counted.group("length")) is None:
+        return check_expression(counted.group("start"))
     try:
         parse_deadline(spec)
         return None

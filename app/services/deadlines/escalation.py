@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from ...extensions import db
-from ...models import AuditEvent, HumanTask, ProcessInstance, TaskEscalation, User
+from ...models import AuditEvent, Complaint, HumanTask, ProcessInstance, TaskEscalation, User
 from ..common.errors import DomainError
 from ..common.transactions import transactional
 from ..instances import events
@@ -33,6 +33,8 @@ def _first_supervisor(users: Iterable[User]) -> User | None:
 @register("escalation_target")
 def escalation_target(ctx: OperationContext, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """Who the next level of escalation goes to; records it on the late task."""
+    if data.get("case_instance_id"):
+        return _case_target(ctx, data)
     task = db.session.get(HumanTask, int(data["original_task_id"]))
     previous = data.get("target") or {}
     level = int(previous.get("level", 0))
@@ -69,6 +71,36 @@ def escalation_target(ctx: OperationContext, params: dict[str, Any], data: dict[
         )
     )
     db.session.flush()
+    return {"found": True, "level": level, "escalate_to": target.username, "escalate_to_name": target.display_name}
+
+
+def _case_target(ctx: OperationContext, data: dict[str, Any]) -> dict[str, Any]:
+    """A whole complaint case past its deadline: the general manager's office answers for it
+    (第五篇 第七条(三)), then on up the org chart like any 督办."""
+    previous = data.get("target") or {}
+    level = int(previous.get("level", 0))
+    complaint = db.session.scalars(
+        db.select(Complaint).where(Complaint.instance_id == int(data["case_instance_id"]))
+    ).first()
+    if complaint is None or complaint.closed_at is not None:
+        return {"found": False, "level": level, "reason": "the case is closed"}
+    if level == 0:
+        target = next(iter(notices.role_holders("general_manager")), None)
+    else:
+        current = db.session.scalars(db.select(User).where(User.username == previous.get("escalate_to"))).first()
+        target = current.supervisor if current is not None else None
+    if target is None:
+        return {"found": False, "level": level, "reason": "top of the org chart reached"}
+    level += 1
+    db.session.add(
+        AuditEvent(
+            at=ctx.now,
+            action="escalate",
+            instance_id=complaint.instance_id,
+            comment=f"case past its deadline, escalated to {target.username}, level {level}",
+            details={"level": level, "to": target.username, "escalation_instance": ctx.instance.id},
+        )
+    )
     return {"found": True, "level": level, "escalate_to": target.username, "escalate_to_name": target.display_name}
 
 
@@ -135,15 +167,16 @@ def close_escalations(task_ids: list[int], step: Any) -> None:
     for row in rows:
         row.status, row.closed_at = "closed", step.now
     for instance_id in sorted({row.instance_id for row in rows}):
-        instance = db.session.get(ProcessInstance, instance_id)
-        if instance is None or instance.status != "running":
-            continue
-        runtime = load_runtime(bundle_for_id(instance.process_version_id), instance, step)
-        runtime.cancel()
-        instance.status, instance.ended_at = "cancelled", step.now
-        project(instance, runtime, step)
-        db.session.add(
-            AuditEvent(
-                at=step.now, action="escalation_closed", instance_id=instance.id, comment="the overdue task was done"
-            )
-        )
+        cancel_escalation(instance_id, step, "the overdue task was done")
+
+
+def cancel_escalation(instance_id: int, step: Any, why: str) -> None:
+    """End one running escalation: what it urged is done, so its 督办 task goes away."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None or instance.status != "running":
+        return
+    runtime = load_runtime(bundle_for_id(instance.process_version_id), instance, step)
+    runtime.cancel()
+    instance.status, instance.ended_at = "cancelled", step.now
+    project(instance, runtime, step)
+    db.session.add(AuditEvent(at=step.now, action="escalation_closed", instance_id=instance.id, comment=why))

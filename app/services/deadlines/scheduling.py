@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ... import clock
 from ..common.errors import DomainError
-from ..complaints import cases
+from ..complaints import case_clock, cases, penalties, phone_inquiries, survey
 from ..desk import delegation
 from ..notifications import outbox
 from . import digest, escalation, timers
@@ -24,8 +24,12 @@ class TickReport:
     mails_sent: int = 0
     digests_queued: int = 0
     reports_made: int = 0
+    penalty_reviews_started: int = 0
+    surveys_started: int = 0
+    call_logs_handed_over: int = 0
     errors: int = 0
     delegated_tasks_moved: int = 0
+    late_cases_escalated: int = 0
 
 
 def tick(owner: str = WORKER_ID) -> TickReport:
@@ -41,7 +45,14 @@ def tick(owner: str = WORKER_ID) -> TickReport:
         if len(overdue) < escalation.SCAN_BATCH:
             break
     report.delegated_tasks_moved = delegation.tick()
+    try:
+        report.late_cases_escalated = case_clock.escalate_late_cases(clock.now())
+    except DomainError:
+        report.errors += 1
     report.reports_made = int(cases.ensure_monthly_report() is not None)
+    report.penalty_reviews_started = int(penalties.ensure_penalty_review() is not None)
+    report.call_logs_handed_over = phone_inquiries.ensure_call_logs()
+    report.surveys_started = int(survey.ensure_survey() is not None)
     report.digests_queued = digest.queue_digests()
     report.mails_sent = outbox.deliver_due(owner=owner)
     return report

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_
 
@@ -167,11 +168,9 @@ def desk(user: User, process: str | None = None, role: str | None = None, person
     )
 
 
-CASE_RISK_WINDOW = timedelta(days=3)
-
-
 def _cases_at_risk(team: set[int], now: datetime, process: str | None) -> list[CaseRow]:
-    """Open cases whose own deadline is past or within three days, with work waiting in this part of the org."""
+    """Open cases whose own deadline is past or near (COMPLAINT_AT_RISK_DAYS), with work waiting in this part of
+    the org."""
     in_scope = db.select(HumanTask.instance_id).where(HumanTask.status == "open", _scope(team))
     query = (
         db.select(ProcessInstance)
@@ -179,7 +178,8 @@ def _cases_at_risk(team: set[int], now: datetime, process: str | None) -> list[C
             ProcessInstance.status == "running",
             ProcessInstance.due_at.is_not(None),
             ProcessInstance.case_closed_at.is_(None),
-            ProcessInstance.due_at <= now + CASE_RISK_WINDOW,
+            # The same window as the complaints' case clock: one setting, COMPLAINT_AT_RISK_DAYS.
+            ProcessInstance.due_at <= now + timedelta(days=current_app.config["COMPLAINT_AT_RISK_DAYS"]),
             ProcessInstance.id.in_(in_scope),
         )
         .order_by(ProcessInstance.due_at)

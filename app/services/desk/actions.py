@@ -12,7 +12,7 @@ from ..common.transactions import transactional
 from ..deadlines.supervision import subordinate_ids
 from ..instances.projection import Step, load_runtime, project
 from ..modeling.specs import bundle_for_id
-from ..notifications import notices
+from ..notifications import centre, notices
 from ..people.accounts import user_named
 from .comments import open_to_contributions
 from .handover import hand_over, new_holder
@@ -84,6 +84,15 @@ def urge(task_id: int, actor: User, comment: object) -> HumanTask:
         )
     )
     link = notices.task_link(task.id)
+    centre.record(
+        [h.id for h in holders if h is not None],
+        "urge",
+        task.title,
+        now,
+        actor=actor,
+        instance_id=task.instance_id,
+        task_id=task.id,
+    )
     for holder in holders:
         if holder is not None:
             notices.queue(
@@ -165,6 +174,7 @@ def copy_to(instance_id: int, actor: User, username: object, comment: object) ->
         )
     )
     link = notices.instance_link(instance.id)
+    centre.record([colleague.id], "copy", instance.title, now, actor=actor, instance_id=instance.id)
     notices.queue(
         colleague,
         "copy",

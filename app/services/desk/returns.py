@@ -7,9 +7,11 @@ returner had already seen approved are passed through with their earlier answers
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
@@ -18,6 +20,7 @@ from ...extensions import db
 from ...models import AuditEvent, HumanTask, ProcessInstance, TaskReturn, User
 from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from ..common.transactions import transactional
+from ..deadlines.durations import parse_deadline
 from ..deadlines.escalation import close_escalations
 from ..instances.lifecycle import start_form
 from ..instances.projection import Step, due_for, load_runtime, project
@@ -142,8 +145,8 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
                 completed_by_id=None,
                 created_at=step.now,
                 # A fresh deadline counted from now: the old one passed with the step itself, and a
-                # step without one could lie unnoticed, since escalation only watches deadlines.
-                due_at=due_for(instance, runtime, back_to.engine_task_id, step),
+                # step without one gets RETURN_DEADLINE, since escalation only watches deadlines.
+                due_at=due_for(instance, runtime, back_to.engine_task_id, step) or _return_due(step),
                 escalation_level=0,
                 escalated_to_id=None,
             )
@@ -152,7 +155,7 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
         db.session.expire(back_to)
         project(instance, runtime, step)
         db.session.refresh(back_to)
-        notices.assignment(back_to, step.now)
+        notices.assignment(back_to, step.now, kind="returned")
         return back_to
     project(instance, runtime, step)
     resubmit = HumanTask(
@@ -170,13 +173,19 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
         assignee_id=filer_id,
         status="open",
         created_at=step.now,
+        due_at=_return_due(step),
     )
     db.session.add(resubmit)
     db.session.flush()
     # The filer corrects what they filed rather than typing it all again.
     drafts.prepare(resubmit, filer_id, _filed_values(instance))
-    notices.assignment(resubmit, step.now)
+    notices.assignment(resubmit, step.now, kind="returned")
     return resubmit
+
+
+def _return_due(step: Step) -> datetime:
+    """Work sent back is due like any other (RETURN_DEADLINE), so a filer who sits on it is escalated."""
+    return parse_deadline(current_app.config["RETURN_DEADLINE"]).due(step.now, step.calendar)
 
 
 def _start_form_key(instance: ProcessInstance) -> str | None:

@@ -27,6 +27,7 @@ from ..instances.projection import (
     project,
 )
 from ..modeling.specs import bundle_for_id
+from ..notifications import centre
 from ..people.access import may_act_on, queue_roles_of
 from . import delegation, drafts, inbox, opinions, returns
 
@@ -206,6 +207,7 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         comment=clean.get("comment") or None,
         details=_details(task, user, clean, delegated),
     )
+    _tell_filer(instance, task, user, _action_of(task, clean), now)
     runtime = load_runtime(bundle_for_id(instance.process_version_id, content_hash), instance, step)
     try:
         if task.bpmn_id == returns.RESUBMIT_STEP:
@@ -229,6 +231,20 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         close_escalations([task.id], step)
     # No refresh: the commit that follows expires the row, and the caller reads it fresh.
     return task
+
+
+def _tell_filer(instance: ProcessInstance, task: HumanTask, user: User, action: str, now: Any) -> None:
+    """The filer hears of every decision on their application, in the message centre and on their robot."""
+    if action in centre.DECISIONS and instance.started_by_id is not None and instance.started_by_id != user.id:
+        centre.record(
+            [instance.started_by_id],
+            "decision",
+            instance.title,
+            now,
+            actor=user,
+            instance_id=instance.id,
+            decision=action,
+        )
 
 
 def _details(task: HumanTask, user: User, clean: dict[str, Any], delegated: bool) -> dict[str, Any]:

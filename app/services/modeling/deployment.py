@@ -192,9 +192,10 @@ def bundle_sources(directory: Path) -> list[tuple[str, str, dict[str, str]]]:
     return sources
 
 
-def _deploy(
+def deploy_diagram(
     filename: str, bpmn_xml: str, dmn_xml: dict[str, str], actor: User | None, extra: dict | None = None
 ) -> DeployResult:
+    """A diagram with its decision tables as a new version, if anything changed; part of the caller's transaction."""
     problems = check_diagram(bpmn_xml, dmn_xml, filename)
     if problems:
         raise DiagramError([(p.element_id, p.message) for p in problems])
@@ -243,7 +244,7 @@ def _deploy(
 @transactional
 def sync_directory(directory: Path, actor: User | None = None) -> list[DeployResult]:
     """Deploy every diagram in `directory` whose content (or whose DMN) changed; all or nothing."""
-    return [_deploy(name, xml, dmn, actor) for name, xml, dmn in bundle_sources(directory)]
+    return [deploy_diagram(name, xml, dmn, actor) for name, xml, dmn in bundle_sources(directory)]
 
 
 def deployed_dmn() -> dict[str, tuple[str, str]]:
@@ -280,22 +281,30 @@ def _require_owner(actor: User) -> None:
 def deploy_bpmn(filename: str, bpmn_xml: str, actor: User) -> DeployResult:
     """A BPMN diagram from the modeler or the API, with the decision tables it calls as deployed now."""
     _require_owner(actor)
-    return _deploy(filename, bpmn_xml, dmn_for(bpmn_xml, filename), actor)
+    return deploy_diagram(filename, bpmn_xml, dmn_for(bpmn_xml, filename), actor)
 
 
 @transactional
 def deploy_dmn(filename: str, dmn_xml: str, actor: User) -> list[DeployResult]:
     """A changed decision-table file: every process that uses it gets a new version with it."""
     _require_owner(actor)
+    return redeploy_users_of(filename, dmn_xml, actor)
+
+
+def redeploy_users_of(filename: str, dmn_xml: str, actor: User, skip: set[str] | None = None) -> list[DeployResult]:
+    """Every deployed process using a decision in this file, except those in `skip`, deployed again with it;
+    part of the caller's transaction."""
     decisions = set(decision_ids(parsed(dmn_xml, filename)))
     if not decisions:
         raise DiagramError([(None, say("%(file)s holds no decision table", file=filename))])
     results = []
     for key in _keys_using(decisions):
+        if skip and key in skip:
+            continue
         latest = latest_version(key)
         dmn = _with_dmn(latest, filename, dmn_xml, decisions)
-        results.append(_deploy(latest.source_name, latest.bpmn_xml, dmn, actor))
-    if not results:
+        results.append(deploy_diagram(latest.source_name, latest.bpmn_xml, dmn, actor))
+    if not results and not skip:
         raise DiagramError([(None, say("no deployed process uses the decisions in %(file)s", file=filename))])
     return results
 
@@ -314,7 +323,7 @@ def restore_version(process_key: str, version: int, actor: User) -> DeployResult
     """An earlier version deployed again as the newest one; running instances keep theirs."""
     _require_owner(actor)
     old = version_of(process_key, version)
-    return _deploy(old.source_name, old.bpmn_xml, dict(old.dmn_xml), actor, extra={"restored_from": version})
+    return deploy_diagram(old.source_name, old.bpmn_xml, dict(old.dmn_xml), actor, extra={"restored_from": version})
 
 
 def deployed_dmn_file(name: str) -> str | None:

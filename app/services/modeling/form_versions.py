@@ -159,6 +159,11 @@ def versions(key: str) -> list[FormVersion]:
 def save(key: str, text: str, actor: User) -> FormVersion:
     if not actor.has_role("process_owner"):
         raise Forbidden(_l("only a process owner may change forms"))
+    return save_version(key, text, actor)
+
+
+def save_version(key: str, text: str, actor: User) -> FormVersion:
+    """A checked form definition as the form's next version; part of the caller's transaction."""
     raw, _form = check_definition(key, text)
     latest = _latest_row(key)
     row = FormVersion(

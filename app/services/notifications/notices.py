@@ -12,6 +12,7 @@ from ...clock import to_company_iso
 from ...extensions import db
 from ...models import HumanTask, OutboxMail, Role, User, user_roles
 from ..instances import rows
+from . import centre, robots
 
 
 def task_link(task_id: int) -> str:
@@ -61,9 +62,9 @@ def role_holders(role: str) -> list[User]:
 ESCALATION_PROCESS = "overdue_escalation"
 
 
-def assignment(task: HumanTask, now: datetime) -> None:
+def assignment(task: HumanTask, now: datetime, kind: str | None = None) -> None:
     """Tell whoever may work on a new task: its assignee, or every holder of its role."""
-    assignments([task], now)
+    assignments([task], now, kind)
 
 
 # Built once: a new task's notice is part of every step that opens one.
@@ -79,21 +80,19 @@ _ADDRESSES_OF_ROLES = (
 )
 
 
-def _recipients(tasks: list[HumanTask]) -> dict[int, list[tuple[int, str]]]:
-    """For each task, the (user id, address) of its assignee or of every active holder of its role."""
+def _recipients(tasks: list[HumanTask]) -> dict[int, list[tuple[int, str | None]]]:
+    """For each task, the (user id, address or None) of its assignee or of every active holder of its role."""
     assignee_ids = {t.assignee_id for t in tasks if t.assignee_id is not None}
     roles = {t.role for t in tasks if t.assignee_id is None and t.role}
-    by_id: dict[int, tuple[int, str]] = {}
-    by_role: dict[str, list[tuple[int, str]]] = {}
+    by_id: dict[int, tuple[int, str | None]] = {}
+    by_role: dict[str, list[tuple[int, str | None]]] = {}
     connection = db.session.connection()
     if assignee_ids:
         for user_id, email in connection.execute(_ADDRESSES_OF_USERS, {"ids": sorted(assignee_ids)}):
-            if email:
-                by_id[user_id] = (user_id, email)
+            by_id[user_id] = (user_id, email)
     if roles:
         for role, user_id, email in connection.execute(_ADDRESSES_OF_ROLES, {"roles": sorted(roles)}):
-            if email:
-                by_role.setdefault(role, []).append((user_id, email))
+            by_role.setdefault(role, []).append((user_id, email))
     return {
         t.id: ([by_id[t.assignee_id]] if t.assignee_id in by_id else [])
         if t.assignee_id is not None
@@ -102,17 +101,26 @@ def _recipients(tasks: list[HumanTask]) -> dict[int, list[tuple[int, str]]]:
     }
 
 
-def assignments(tasks: list[HumanTask], now: datetime) -> None:
-    """Queue the notices for new tasks, reading every recipient in one statement per kind."""
+def assignments(tasks: list[HumanTask], now: datetime, kind: str | None = None) -> None:
+    """Queue the notices for new tasks, reading every recipient in one statement per kind.
+
+    Each recipient also gets a line in the message centre and a message on their own chat robot; a
+    task waiting in a role's queue is announced on that role's group robot too. `kind` says "returned"
+    for a task sent back to someone.
+    """
     if not tasks:
         return
     recipients = _recipients(tasks)
     mails = []
+    lines = []
+    messages = []
+    queued_for_roles: dict[str, list[tuple[str, int]]] = {}
     for task in tasks:
-        kind, subject, body = _assignment_text(task)
+        mail_kind, subject, body = _assignment_text(task)
+        line_kind = "escalation" if mail_kind == "escalation" else (kind or "assignment")
         mails.extend(
             {
-                "kind": kind,
+                "kind": mail_kind,
                 "user_id": user_id,
                 "to_address": address,
                 "subject": subject[:300],
@@ -121,8 +129,30 @@ def assignments(tasks: list[HumanTask], now: datetime) -> None:
                 "next_attempt_at": now,
             }
             for user_id, address in recipients[task.id]
+            if address
         )
+        people = [user_id for user_id, _ in recipients[task.id]]
+        lines.extend(
+            {
+                "user_id": user_id,
+                "kind": line_kind,
+                "subject": task.title[:300],
+                "subject_en": (task.title_en or "")[:300] or None,
+                "instance_id": task.instance_id,
+                "task_id": task.id,
+                "created_at": now,
+            }
+            for user_id in people
+        )
+        messages.append(
+            robots.Message(people, line_kind, task.title, task.instance_id, task.id, subject_en=task.title_en)
+        )
+        if task.assignee_id is None and task.role:
+            queued_for_roles.setdefault(task.role, []).append((task.title, task.id))
     rows.queue_mails(mails)
+    centre.many_lines(lines)
+    robots.tell_people(messages, now)
+    robots.tell_roles(set(queued_for_roles), "assignment", queued_for_roles, now)
 
 
 def _assignment_text(task: HumanTask) -> tuple[str, str, str]:

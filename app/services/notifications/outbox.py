@@ -1,4 +1,5 @@
-"""Delivering the outbox over SMTP, with retries: a dead mail server never blocks or loses an approval."""
+"""Delivering the outbox, mail over SMTP and chat-robot messages over HTTPS, with retries: a dead mail server
+or robot never blocks or loses an approval."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ...extensions import db
 from ...models import OutboxMail
 from ..common.transactions import transactional
 from ..deadlines.leases import WORKER_ID, claim
+from . import robots
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 12
@@ -43,7 +45,7 @@ def _connect() -> smtplib.SMTP:
 
 
 @transactional
-def _mark(mail_id: int, owner: str, error: str | None) -> None:
+def _mark(mail_id: int, owner: str, error: str | None, final: bool = False) -> None:
     mail = db.session.get(OutboxMail, mail_id)
     if mail is None or mail.lease_owner != owner or mail.status != "pending":
         return
@@ -54,8 +56,30 @@ def _mark(mail_id: int, owner: str, error: str | None) -> None:
         return
     mail.last_error = error[:2000]
     mail.next_attempt_at = now + _backoff(mail.attempts)
-    if mail.attempts >= MAX_ATTEMPTS:
+    if final or mail.attempts >= MAX_ATTEMPTS:
         mail.status = "failed"
+
+
+def _deliver_to_robots(ids: list[int], mails: dict[int, OutboxMail], owner: str) -> int:
+    """POST each robot message; one robot being down only delays its own messages."""
+    # Plain values first: marking a row commits, and nothing read before may be needed after it.
+    outgoing = {mail_id: robots.outgoing(mails[mail_id]) for mail_id in ids}
+    db.session.rollback()
+    timeout = float(current_app.config.get("SMTP_TIMEOUT", 10))
+    sent = 0
+    for mail_id in ids:
+        request = outgoing[mail_id]
+        if request is None:
+            _mark(mail_id, owner, "the robot was removed or switched off", final=True)
+            continue
+        try:
+            robots.send(request, timeout)
+        except (OSError, robots.RobotRefused) as err:
+            _mark(mail_id, owner, f"cannot deliver to the robot: {err}")
+            continue
+        _mark(mail_id, owner, None)
+        sent += 1
+    return sent
 
 
 def deliver_due(limit: int = 50, owner: str = WORKER_ID) -> int:
@@ -65,15 +89,19 @@ def deliver_due(limit: int = 50, owner: str = WORKER_ID) -> int:
     if not ids:
         return 0
     mails = {m.id: m for m in db.session.scalars(db.select(OutboxMail).where(OutboxMail.id.in_(ids)))}
-    messages = {mail_id: _message(mail) for mail_id, mail in mails.items()}
+    for_robots = [mail_id for mail_id, mail in mails.items() if mail.channel != "mail"]
+    sent = _deliver_to_robots(for_robots, mails, owner) if for_robots else 0
+    ids = [mail_id for mail_id in ids if mail_id not in for_robots]
+    if not ids:
+        return sent
+    messages = {mail_id: _message(mails[mail_id]) for mail_id in ids}
     db.session.rollback()
-    sent = 0
     try:
         smtp = _connect()
     except (OSError, smtplib.SMTPException) as err:
         for mail_id in ids:
             _mark(mail_id, owner, f"cannot reach the mail server: {err}")
-        return 0
+        return sent
     try:
         for mail_id in ids:
             try:

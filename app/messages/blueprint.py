@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("messages", __name__, template_folder="templates")

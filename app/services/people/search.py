@@ -1,0 +1,113 @@
+"""Finding a person by what one remembers of them: part of a Chinese name, its pinyin or initials, a log-in
+name or a department; and who qualifies for what the picker is for (抄送, 委托, 转办, 改派)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from pypinyin import Style, lazy_pinyin
+
+from ...extensions import db
+from ...i18n import current_locale
+from ...models import HumanTask, User
+from ..common.errors import Forbidden, NotFound, ValidationFailed
+from ..deadlines.supervision import subordinate_ids
+from .directory import DEPARTMENTS
+
+PURPOSES = ("copy", "delegate", "transfer", "reassign")
+LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Found:
+    user: User
+    department: str  # the department key: the page names it in the reader's language
+
+
+@functools.lru_cache(maxsize=4096)
+def spellings(name: str) -> tuple[str, str]:
+    """A name's pinyin run together ("zhangwei") and its initials ("zw"), lower case."""
+    syllables = lazy_pinyin(name, errors="default")
+    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
+    return "".join(syllables).lower().replace(" ", ""), "".join(initials).lower().replace(" ", "")
+
+
+def matches(user: User, needle: str) -> bool:
+    """Does what was typed appear in the person's name, its pinyin or initials, log-in name or department?"""
+    if not needle:
+        return True
+    full, initials = spellings(user.display_name)
+    department = DEPARTMENTS.get(user.department, ("", ""))
+    haystacks = (
+        user.display_name.lower(),
+        full,
+        initials,
+        user.username.lower(),
+        user.department.lower(),
+        department[0],
+        department[1].lower(),
+    )
+    compact = needle.replace(" ", "")
+    return any(needle in h or compact in h for h in haystacks)
+
+
+def _task(task_id: int | None) -> HumanTask:
+    if task_id is None:
+        raise ValidationFailed({"task": [_l("which task is required for this choice")]})
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(_l("task %(id)s does not exist", id=task_id))
+    return task
+
+
+def _holder_ids(task: HumanTask, people: list[User]) -> set[int]:
+    if task.assignee_id is not None:
+        return {task.assignee_id}
+    return {u.id for u in people if task.role and u.has_role(task.role)}
+
+
+def candidates(purpose: str, asker: User, task_id: int | None = None) -> list[User]:
+    """Everyone who may be chosen for the purpose, before what was typed narrows it.
+
+    转办 (by the holder) and 改派 (by a supervisor of the holder) need someone holding the task's role
+    other than whoever holds it now (a task without a role goes to someone in the supervisor's part of the
+    org chart); 抄送 and 委托 may name any other active colleague.
+    """
+    people = list(db.session.scalars(db.select(User).where(User.active.is_(True)).order_by(User.username)))
+    if purpose == "transfer":
+        task = _task(task_id)
+        if task.assignee_id != asker.id:
+            raise Forbidden(_l("only the person holding the task may transfer it (claim it first)"))
+        return [u for u in people if task.role and u.has_role(task.role) and u.id != asker.id]
+    if purpose == "reassign":
+        task = _task(task_id)
+        team = subordinate_ids(asker)
+        if not (_holder_ids(task, people) & team):
+            raise Forbidden(_l("only a supervisor of the task's holder may reassign it"))
+        if task.role:
+            return [u for u in people if u.has_role(task.role) and u.id != task.assignee_id]
+        return [u for u in people if u.id in team and u.id != task.assignee_id]
+    return [u for u in people if u.id != asker.id]
+
+
+def search(query: str, purpose: str, asker: User, task_id: int | None = None, limit: int = LIMIT) -> list[Found]:
+    """Who qualifies for the purpose and matches what was typed, best matches (name begins with it) first."""
+    if purpose not in PURPOSES:
+        raise ValidationFailed({"for": [_l("must be one of: copy, delegate, transfer, reassign")]})
+    needle = query.strip().lower()[:50]
+    found = [u for u in candidates(purpose, asker, task_id) if matches(u, needle)]
+    found.sort(
+        key=lambda u: (
+            not spellings(u.display_name)[0].startswith(needle) and not u.display_name.startswith(needle),
+            u.username,
+        )
+    )
+    return [Found(u, u.department) for u in found[:limit]]
+
+
+def department_label(key: str) -> str:
+    """A department's name in the reader's language."""
+    zh, en = DEPARTMENTS.get(key, (key, key))
+    return zh if current_locale() == "zh_CN" else en
