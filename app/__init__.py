@@ -13,10 +13,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from . import i18n
+from . import clock, i18n
 from .clock import Clock, FixedClock
 from .config import PROJECT_ROOT, Config
+from .engine import configure_expression_clock, configure_limits
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .json_bodies import BoundedJSONProvider
 
 
 @event.listens_for(Engine, "connect")
@@ -61,6 +63,20 @@ class _RowId(IntegerConverter):
         super().__init__(url_map, min=1, max=2**31 - 1)
 
 
+def _startup_warnings(app: Flask) -> list[str]:
+    """Settings that work but would not hold in production; logged, and shown on /healthz."""
+    warnings = []
+    shared_database = not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if shared_database and app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        warnings.append(
+            "RATELIMIT_STORAGE_URI is unset: each worker counts log-in attempts on its own, so the "
+            "limits multiply by the number of workers; set it to redis://127.0.0.1:6379"
+        )
+    for warning in warnings:
+        app.logger.warning(warning)
+    return warnings
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     # APIFlask generates the API's OpenAPI document from its routes; the API serves it and its
     # reference page itself (app/api/reference.py), and web pages keep their own error pages.
@@ -71,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         docs_path=None,
         json_errors=False,
     )
+    app.json = BoundedJSONProvider(app)
     app.url_map.converters["id"] = _RowId
     app.config.from_object(Config)
     if config:
@@ -80,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
 
+    app.extensions["startup_warnings"] = _startup_warnings(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
@@ -91,6 +109,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .services.modeling.form_versions import VersionedFormRegistry
 
     app.extensions["clock"] = app.config.get("CLOCK") or _configured_clock(app.config.get("CLOCK_AT"))
+    configure_limits(app.config["SCRIPT_TIME_LIMIT_MS"], app.config["SCRIPT_VALUE_LIMIT_BYTES"])
+    # Diagram expressions read the same clock as the rest of the app, in company time.
+    configure_expression_clock(clock.now, clock.company_tz)
     app.extensions["forms"] = VersionedFormRegistry(app.config["FORMS_DIR"])
 
     from . import models  # noqa: F401 - registers the tables with the metadata

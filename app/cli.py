@@ -102,6 +102,20 @@ def backup(path: Path) -> None:
     click.echo(f"backup written to {path} ({size} bytes)")
 
 
+@users_cli.command("app-role-grants")
+@click.argument("role")
+def app_role_grants(role: str) -> None:
+    """Print the PostgreSQL grants for the role the app connects as (no UPDATE/DELETE on the audit trail)."""
+    from .services.common.database_roles import app_role_grants as grants
+
+    try:
+        statements = grants(role)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="ROLE") from err
+    for statement in statements:
+        click.echo(f"{statement};")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(backup)
     app.cli.add_command(bpmn_cli)

@@ -19,6 +19,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     COMPANY_TIMEZONE = os.environ.get("COMPANY_TIMEZONE", "Asia/Shanghai")
+    # The earliest day any date in a form may name (a receipt, a delivery): older ones are typing errors.
+    COMPANY_FIRST_DAY = os.environ.get("COMPANY_FIRST_DAY", "2000-01-01")
     END_OF_BUSINESS_DAY = os.environ.get("END_OF_BUSINESS_DAY", "18:00")
     ESCALATION_DEADLINE = os.environ.get("ESCALATION_DEADLINE", "1 working day")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
@@ -32,10 +34,14 @@ class Config:
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
     DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "8"))
-    # Address-space cap per serving process (MB); unset means no cap. 2048 suits a 4-worker host.
-    WORKER_MEMORY_LIMIT_MB = (
-        int(os.environ["WORKER_MEMORY_LIMIT_MB"]) if os.environ.get("WORKER_MEMORY_LIMIT_MB") else None
-    )
+    # Address-space cap per serving process (MB), the last line of defence behind the expression limits
+    # below; 0 turns it off. 2048 leaves a 4-worker host room and stops one worker from starving it.
+    WORKER_MEMORY_LIMIT_MB = int(os.environ.get("WORKER_MEMORY_LIMIT_MB") or "2048")
+    # What one diagram expression or script may spend: wall time, and the size of any value it builds.
+    SCRIPT_TIME_LIMIT_MS = int(os.environ.get("SCRIPT_TIME_LIMIT_MS", "200"))
+    SCRIPT_VALUE_LIMIT_BYTES = int(os.environ.get("SCRIPT_VALUE_LIMIT_BYTES", str(1024 * 1024)))
+    # The most process data one instance may hold, as JSON.
+    INSTANCE_DATA_LIMIT_BYTES = int(os.environ.get("INSTANCE_DATA_LIMIT_BYTES", str(256 * 1024)))
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "1") == "1"
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "30"))
     COMPLAINT_SETTLEMENT_MANAGER_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_MANAGER_LIMIT", "5000"))
@@ -55,7 +61,9 @@ class Config:
     BPMN_DIR = Path(os.environ.get("BPMN_DIR", PROJECT_ROOT / "bpmn"))
     FORMS_DIR = Path(os.environ.get("FORMS_DIR", PROJECT_ROOT / "forms"))
     PASSWORD_HASH_METHOD = "scrypt"
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    # Sets this installation's counts apart from another's in a shared Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "approvals")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per minute")
     LOGIN_LIMIT_PER_USER = os.environ.get("LOGIN_LIMIT_PER_USER", "5 per minute")
@@ -68,6 +76,22 @@ class Config:
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
     ATTACHMENT_DIR = Path(os.environ.get("ATTACHMENT_DIR", PROJECT_ROOT / "instance" / "attachments"))
+    # The company directory (LDAP: OpenLDAP or Active Directory); unset, only local accounts sign in.
+    LDAP_URL = os.environ.get("LDAP_URL", "")
+    LDAP_STARTTLS = os.environ.get("LDAP_STARTTLS", "0") == "1"
+    LDAP_CA_FILE = os.environ.get("LDAP_CA_FILE", "")  # the CA that signed the directory's certificate
+    # Either a DN to bind as directly, e.g. "uid={username},ou=people,dc=example,dc=com" or
+    # "{username}@corp.example.com" for AD, or a search under LDAP_SEARCH_BASE with a service account.
+    LDAP_BIND_DN_TEMPLATE = os.environ.get("LDAP_BIND_DN_TEMPLATE", "")
+    LDAP_SEARCH_BASE = os.environ.get("LDAP_SEARCH_BASE", "")
+    LDAP_USER_FILTER = os.environ.get("LDAP_USER_FILTER", "(|(uid={username})(sAMAccountName={username}))")
+    LDAP_BIND_DN = os.environ.get("LDAP_BIND_DN", "")
+    LDAP_BIND_PASSWORD = os.environ.get("LDAP_BIND_PASSWORD", "")
+    # Groups found under this base whose member is the person, besides any memberOf the entry carries.
+    LDAP_GROUP_BASE = os.environ.get("LDAP_GROUP_BASE", "")
+    # "group DN=role key" pairs separated by ";", e.g. "cn=sales,ou=groups,dc=example,dc=com=salesperson".
+    LDAP_GROUP_ROLES = os.environ.get("LDAP_GROUP_ROLES", "")
+    LDAP_TIMEOUT = int(os.environ.get("LDAP_TIMEOUT", "5"))
     # Company total credit cap (第二十四条); None means no cap is configured.
     # A fixed "now" (ISO 8601 with an offset) for a rehearsal or a test of real worker processes;
     # unset, the app runs on the wall clock.

@@ -17,7 +17,7 @@ from .models import User
 from .services.common.errors import DomainError
 from .services.desk import inbox as inbox_service
 from .services.instances import lifecycle
-from .services.people.directory import ROLES
+from .services.people.directory import role_names as known_roles
 
 
 @login_manager.user_loader
@@ -51,16 +51,18 @@ def register_web(app: Flask) -> None:
             cap_process_memory(app.config["WORKER_MEMORY_LIMIT_MB"])
 
     @app.get("/healthz")
-    def _healthz() -> tuple[dict[str, str], int]:
-        # For load balancers and monitors: no login, no data, just whether the database answers.
+    def _healthz() -> tuple[dict[str, Any], int]:
+        # For load balancers and monitors: no login, no data, just whether the database answers,
+        # and any setting the app warned about at start-up.
+        warnings = {"warnings": app.extensions["startup_warnings"]} if app.extensions["startup_warnings"] else {}
         try:
             db.session.execute(text("SELECT 1"))
         except SQLAlchemyError:
             db.session.rollback()
-            return {"status": "database unavailable"}, 503
+            return {"status": "database unavailable", **warnings}, 503
         finally:
             db.session.rollback()
-        return {"status": "ok"}, 200
+        return {"status": "ok", **warnings}, 200
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -70,7 +72,7 @@ def register_web(app: Flask) -> None:
         locale = current_locale()
 
         def role_name(key: str) -> str:
-            names = ROLES.get(key, (key, key))
+            names = known_roles().get(key, (key, key))
             return names[0] if locale == "zh_CN" else names[1]
 
         def process_name(key: str) -> str:
@@ -78,7 +80,7 @@ def register_web(app: Flask) -> None:
 
         return {
             "open_task_count": open_count,
-            "role_names": ROLES,
+            "role_names": known_roles() if current_user.is_authenticated else {},
             "role_name": role_name,
             "process_name": process_name,
             "current_locale": locale,
@@ -98,6 +100,7 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'self'",
         )
         return response

@@ -83,7 +83,7 @@ def test_the_return_deadline_is_a_setting(app: Flask) -> None:
 
 def test_the_cs_director_reads_and_works_a_reopened_case_at_once(people: dict[str, ApiUser]) -> None:
     cs = people["cs_director"]
-    old = started(cs, category="service_quality")
+    old = started(cs, category="service_quality", department="service")
     act(people["general_manager"], old["id"], "批准转办", {"transfer_decision": "refuse", "comment": "客服直接答复"})
     act(cs, old["id"], "答复客户并记录满意度", {**REPLY, "outcome": "rejected", "satisfaction": "dissatisfied"})
     db.session.expire_all()

@@ -254,7 +254,8 @@ def test_product_quality_runs_investigation_committee_repair_settlement_and_foll
 def test_transferred_cases_and_the_settlement_authority_by_amount(
     people: dict[str, ApiUser], category: str, handler: str, task: str, amount: int, approver: str
 ) -> None:
-    case = started(people["cs_director"], category=category, amount_claimed=amount)
+    # A service-quality complaint names the department involved; its head (service_owner) gives the opinion.
+    case = started(people["cs_director"], category=category, amount_claimed=amount, department="service")
     assert open_task_names(case["id"]) == ["批准转办"]
     act(people["general_manager"], case["id"], "批准转办", {"transfer_decision": "approve"})
     act(people[handler], case["id"], task, {"opinion": "同意部分赔偿", "proposed_settlement": amount / 2})
@@ -270,7 +271,7 @@ def test_transferred_cases_and_the_settlement_authority_by_amount(
 
 
 def test_a_refused_transfer_is_answered_by_customer_service(people: dict[str, ApiUser]) -> None:
-    case = started(people["cs_director"], category="service_quality")
+    case = started(people["cs_director"], category="service_quality", department="service")
     act(people["general_manager"], case["id"], "批准转办", {"transfer_decision": "refuse", "comment": "客服可直接答复"})
     assert open_task_names(case["id"]) == ["答复客户并记录满意度"]
 

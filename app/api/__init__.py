@@ -1,6 +1,7 @@
 """The JSON API under /api/v1. Its OpenAPI document is generated from these routes (reference.py)."""
 
 from . import (  # noqa: F401 - their routes attach themselves to bp
+    admin,
     collaboration,
     complaints,
     inbox_routes,

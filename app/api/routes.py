@@ -6,15 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import HTTPError
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, Unauthorized
 from werkzeug.wrappers import Response
 
-from ..extensions import limiter
 from ..models import ProcessInstance
-from ..services.common.errors import DomainError, ValidationFailed
+from ..services.common.errors import DomainError, Forbidden, ValidationFailed
 from ..services.credit import credit_file as customer_service
 from ..services.deadlines import supervision as desk_service
 from ..services.desk import actions as action_service
@@ -24,6 +24,7 @@ from ..services.instances import incidents as incident_service
 from ..services.instances import lifecycle as instance_service
 from ..services.instances import unowned as unowned_service
 from ..services.people import accounts as user_service
+from ..services.people import login_throttle
 from .auth import api_user, token_required
 from .blueprint import bp
 from .bodies import (
@@ -69,27 +70,30 @@ def _http_error(err: HTTPException) -> tuple[Response, int]:
     return response, err.code or 500
 
 
-def _token_name() -> str:
-    sent = request.get_json(silent=True)
-    name = sent.get("username") if isinstance(sent, dict) else None
-    return f"user:{str(name or '').strip().lower()}"
-
-
 @bp.post("/auth/token")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USER"], key_func=_token_name)
+@login_throttle.per_address
 @bp.output(Token)
-@refusals(401, 422, 429, secured=False)
+@refusals(401, 403, 422, 429, secured=False)
 @body(Credentials)
 def token(sent: dict[str, Any]) -> dict[str, str]:
     """A bearer token for the other routes."""
     username, password = sent.get("username"), sent.get("password")
     if username is None or password is None:
         raise ValidationFailed({"username": [_l("username and password are required strings")]})
-    user = user_service.authenticate(username, password)
+    user = login_throttle.guarded_authenticate(username, password, get_remote_address())
     if user is None:
         raise Unauthorized(_("wrong user name or password"))
+    if user.must_change_password:
+        raise Forbidden(_("your password was reset: log in on the web page and choose a new one first"))
     return {"token": user_service.issue_token(user)}
+
+
+@bp.delete("/auth/token")
+@token_required
+def revoke_token() -> tuple[Response, int]:
+    """Log this API client out: the token it sent stops working, the person's other tokens stay."""
+    user_service.revoke_token_in_use(request.headers["Authorization"].partition(" ")[2].strip())
+    return jsonify(revoked=True), 200
 
 
 @bp.post("/tasks/<id:task_id>/claim")

@@ -6,17 +6,19 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, NumberRange
 
-from ..extensions import limiter
 from ..i18n import LOCALE_COOKIE, LOCALES
-from ..services.common.errors import ValidationFailed
+from ..services.common.errors import NotFound, ValidationFailed
 from ..services.people import accounts as user_service
+from ..services.people import login_throttle
+from ..services.people.login_throttle import TooManyGuesses
 from .blueprint import bp
 
 # A year: the choice outlives sessions, it is only which language the login page speaks.
@@ -37,6 +39,10 @@ class PasswordForm(FlaskForm):
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
 
 
+class RevokeTokenForm(FlaskForm):
+    token_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])
+
+
 class LanguageForm(FlaskForm):
     # Each language named in itself, so a reader finds theirs whatever the page speaks now.
     locale = SelectField(
@@ -52,18 +58,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("inbox.index")
 
 
-def _login_name() -> str:
-    return f"user:{(request.form.get('username') or '').strip().lower()}"
-
-
-def _limit_per_address() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
-
-
-def _limit_per_user() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_USER"]
-
-
 def _remember_locale(response: Response, locale: str) -> Response:
     response.set_cookie(
         LOCALE_COOKIE,
@@ -76,15 +70,34 @@ def _remember_locale(response: Response, locale: str) -> Response:
     return response
 
 
+# What a person whose password was reset may still reach before choosing a new one.
+_BEFORE_NEW_PASSWORD = {"auth.change_password", "auth.logout", "auth.language", "static"}
+
+
+@bp.before_app_request
+def _new_password_first() -> Response | None:
+    """After an administrator's reset, the next page is the password page, whatever was asked for."""
+    if request.path.startswith("/api/") or request.endpoint in _BEFORE_NEW_PASSWORD:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit_per_address, methods=["POST"])
-@limiter.limit(_limit_per_user, key_func=_login_name, methods=["POST"])
-def login() -> str | Response:
+@login_throttle.per_address
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("inbox.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = user_service.authenticate(form.username.data or "", form.password.data or "")
+        try:
+            user = login_throttle.guarded_authenticate(
+                form.username.data or "", form.password.data or "", get_remote_address()
+            )
+        except TooManyGuesses as err:
+            form.password.errors = [err.message]
+            return render_template("auth/login.html", form=form, language_form=LanguageForm()), 429
         if user is None:
             form.password.errors = [_("Wrong user name or password")]
         else:
@@ -128,7 +141,28 @@ def account() -> str | Response | tuple[str, int]:
         flash(_("Language saved"), "info")
         return _remember_locale(redirect(url_for("auth.account")), form.locale.data)
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/account.html", form=form), status
+    return _account_page(form), status
+
+
+def _account_page(form: LanguageForm) -> str:
+    return render_template(
+        "auth/account.html", form=form, tokens=user_service.tokens_of(current_user), revoke_form=RevokeTokenForm()
+    )
+
+
+@bp.route("/account/tokens/revoke", methods=["POST"])
+@login_required
+def revoke_token() -> Response:
+    form = RevokeTokenForm()
+    if form.validate_on_submit():
+        try:
+            user_service.revoke_token(current_user, form.token_id.data)
+            flash(_("API token revoked"), "info")
+        except NotFound as err:
+            flash(err.message, "error")
+    else:
+        flash(_("Choose a token to revoke"), "error")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -19,17 +19,8 @@ from ..services.common.errors import DomainError, ValidationFailed
 from ..services.complaints import case_clock, penalties, phone_inquiries
 from ..services.complaints import cases as complaint_service
 from ..services.people import stand_ins
-from ..services.people.access import roles_of
+from ..services.people.access import complaint_instances_of, sees_complaint_register
 from .blueprint import bp
-
-COMPLAINT_ROLES = {
-    "cs_director",
-    "general_manager",
-    "sales_vp",
-    "production_manager",
-    "logistics_director",
-    "service_owner",
-}
 
 
 class StandInForm(FlaskForm):
@@ -38,8 +29,9 @@ class StandInForm(FlaskForm):
     ends_at = DateTimeLocalField(_l("Until"), validators=[DataRequired()])
 
 
-def _require_complaint_role() -> None:
-    if not roles_of(current_user) & COMPLAINT_ROLES:
+def _require_register() -> None:
+    """The statistics cover the whole register: only for those who may read all of it."""
+    if not sees_complaint_register(current_user):
         abort(403)
 
 
@@ -56,8 +48,11 @@ def _month() -> tuple[int, int]:
 @bp.route("/complaints")
 @login_required
 def index() -> str:
-    _require_complaint_role()
-    rows = db.session.scalars(db.select(Complaint).order_by(Complaint.received_at.desc()).limit(200)).all()
+    query = db.select(Complaint).order_by(Complaint.received_at.desc()).limit(200)
+    visible = complaint_instances_of(current_user)
+    if visible is not None:
+        query = query.where(Complaint.instance_id.in_(visible))
+    rows = db.session.scalars(query).all()
     now = clock.now()
     return render_template(
         "complaints/index.html",
@@ -68,6 +63,7 @@ def index() -> str:
         form=StandInForm(),
         stand_ins=stand_ins.current("cs_director"),
         names=complaint_service.CATEGORY_NAMES,
+        whole_register=visible is None,
     )
 
 
@@ -99,7 +95,7 @@ def stand_in() -> Response:
 @bp.route("/complaints/stats")
 @login_required
 def stats() -> str:
-    _require_complaint_role()
+    _require_register()
     year, month = _month()
     data = complaint_service.statistics(year, month, company_tz())
     top = max(data["by_category"].values(), default=0)
@@ -109,7 +105,7 @@ def stats() -> str:
 @bp.route("/complaints/stats.csv")
 @login_required
 def stats_csv() -> Response:
-    _require_complaint_role()
+    _require_register()
     year, month = _month()
     body = complaint_service.statistics_csv(year, month, company_tz())
     return Response(

@@ -2,6 +2,8 @@
 
 from .camunda import expression_text, timer_text, web_app_form
 from .juel import refusal as expression_refusal
+from .clock import configure_expression_clock
+from .limits import configure as configure_limits
 from .parsing import DiagramError, SpecBundle, XmlRefused, build_bundle, decision_ids, decision_refs, parse_xml
 from .runtime import EngineError, PendingTimer, ProcessRuntime, ReadyTask, TaskNotReady
 from .scripting import ExpressionError, check_expression, check_script, evaluate
@@ -17,6 +19,8 @@ __all__ = [
     "TaskNotReady",
     "XmlRefused",
     "build_bundle",
+    "configure_expression_clock",
+    "configure_limits",
     "check_expression",
     "check_script",
     "decision_ids",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .scripting import ExpressionError
 
 
@@ -13,13 +15,30 @@ class TaskNotReady(EngineError):
     """The task is no longer waiting for input."""
 
 
+def _element_of(spec: Any) -> str:
+    name = getattr(spec, "bpmn_name", None)
+    bpmn_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", "?")
+    return f"'{name}' ({bpmn_id})" if name and name != bpmn_id else str(bpmn_id)
+
+
 def wrap(err: Exception) -> EngineError:
+    """The engine's failure in one sentence that names the diagram element and what went wrong there."""
     if isinstance(err, EngineError):
         return err
-    cause = err
-    while cause.__cause__ is not None and not isinstance(cause, ExpressionError):
-        cause = cause.__cause__
-    message = cause.message if isinstance(cause, ExpressionError) else str(err).splitlines()[0]
-    if isinstance(cause, ExpressionError):
-        message = f"{message} (in: {cause.expression.strip()[:200]})"
-    return EngineError(message)
+    expression_error: ExpressionError | None = None
+    element: str | None = None
+    cause: BaseException | None = err
+    seen: set[int] = set()
+    # Spiff raises its own exception inside an except block, so the expression's error is its context.
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ExpressionError) and expression_error is None:
+            expression_error = cause
+        if element is None and getattr(cause, "task_spec", None) is not None:
+            element = _element_of(cause.task_spec)
+        cause = cause.__cause__ or cause.__context__
+    if expression_error is not None:
+        message = f"{expression_error.message} (in: {expression_error.expression.strip()[:200]})"
+    else:
+        message = str(err).splitlines()[0]
+    return EngineError(f"{element}: {message}" if element else message)

@@ -302,6 +302,11 @@ class ProcessRuntime(EventDelivery):
             merged.update(last.data)
         return merged
 
+    def last_element(self) -> str | None:
+        """The diagram element that ran last, named for a message about what it did."""
+        last = self.workflow.last_task
+        return _element_of(last.task_spec) if last is not None else None
+
     def evaluate(self, expression: str, data: dict[str, Any]) -> Any:
         return self.workflow.script_engine.environment.evaluate(expression, data)
 

@@ -18,18 +18,14 @@ from functools import lru_cache
 from types import CodeType
 from typing import Any
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
-from RestrictedPython.Eval import default_guarded_getitem
-from RestrictedPython.Guards import (
-    full_write_guard,
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safer_getattr,
-)
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from .limits import GUARD_NAME, IterationBudget, capped_range, checked, forbidden_constructs, guard_operators
+from .clock import ExpressionDate, ExpressionDateTime
+from .guarded import guarded_builtins, namespace, start, stop
+from .limits import Budget
+from .rewriting import LimitedPolicy, forbidden_constructs
 
 
 class ExpressionError(Exception):
@@ -39,22 +35,6 @@ class ExpressionError(Exception):
         super().__init__(f"{message} (in: {expression.strip()[:200]})")
         self.expression = expression
         self.message = message
-
-
-def _inplace_var(op: str, x: Any, y: Any) -> Any:
-    operations: dict[str, Callable[[Any, Any], Any]] = {
-        "+=": lambda a, b: a + b,
-        "-=": lambda a, b: a - b,
-        "*=": lambda a, b: a * b,
-        "/=": lambda a, b: a / b,
-        "//=": lambda a, b: a // b,
-        "%=": lambda a, b: a % b,
-    }
-    if op not in operations:
-        raise ExpressionError(op, f"operator {op} is not allowed")
-    if op == "*=":
-        return checked("*", x, y)
-    return operations[op](x, y)
 
 
 # The helpers a diagram may call: data shaping and dates, nothing that reaches
@@ -81,29 +61,18 @@ ALLOWED_HELPERS: dict[str, Any] = {
     "Decimal": decimal.Decimal,
     "floor": math.floor,
     "ceil": math.ceil,
-    "date": _dt.date,
-    "datetime": _dt.datetime,
+    "date": ExpressionDate,
+    "datetime": ExpressionDateTime,
     "timedelta": _dt.timedelta,
 }
 
 
-def _base_globals() -> dict[str, Any]:
-    builtins = dict(safe_builtins)
-    builtins.update(ALLOWED_HELPERS)
-    builtins["range"] = capped_range
-    builtins[GUARD_NAME] = checked
-    # A fresh budget per evaluation: every loop step of this one expression or script counts.
-    budget = IterationBudget()
-    return {
-        "__builtins__": builtins,
-        "_getattr_": safer_getattr,
-        "_getitem_": default_guarded_getitem,
-        "_getiter_": budget,
-        "_iter_unpack_sequence_": lambda it, spec, _: guarded_iter_unpack_sequence(it, spec, budget),
-        "_unpack_sequence_": guarded_unpack_sequence,
-        "_write_": full_write_guard,
-        "_inplacevar_": _inplace_var,
-    }
+_BUILTINS = guarded_builtins(ALLOWED_HELPERS)
+
+
+def _scope(budget: Budget, data: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Globals for one evaluation: helpers, then the data, then the guards, which nothing may shadow."""
+    return {**(extra or {}), **data, **namespace(budget, _BUILTINS)}
 
 
 def _compile_errors(expression: str, errors: tuple[str, ...]) -> ExpressionError:
@@ -113,7 +82,7 @@ def _compile_errors(expression: str, errors: tuple[str, ...]) -> ExpressionError
 
 
 def _prepared(source: str, mode: str) -> str | ast.AST:
-    """The source with size-guarded operators; constructs we refuse are refused here, at check time."""
+    """The parsed source; constructs we refuse, and literals too big to fit, are refused here, at check time."""
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError:
@@ -121,12 +90,12 @@ def _prepared(source: str, mode: str) -> str | ast.AST:
     reason = forbidden_constructs(tree)
     if reason:
         raise ExpressionError(source, reason)
-    return guard_operators(tree)
+    return tree
 
 
 @lru_cache(maxsize=4096)
 def compile_expression(expression: str) -> CodeType:
-    result = compile_restricted_eval(_prepared(expression.strip(), "eval"))
+    result = compile_restricted_eval(_prepared(expression.strip(), "eval"), policy=LimitedPolicy)
     if result.errors or result.code is None:
         raise _compile_errors(expression, result.errors or ("could not compile",))
     return result.code
@@ -134,7 +103,7 @@ def compile_expression(expression: str) -> CodeType:
 
 @lru_cache(maxsize=1024)
 def compile_script(script: str) -> CodeType:
-    result = compile_restricted_exec(_prepared(script, "exec"))
+    result = compile_restricted_exec(_prepared(script, "exec"), policy=LimitedPolicy)
     if result.errors or result.code is None:
         raise _compile_errors(script, result.errors or ("could not compile",))
     return result.code
@@ -159,16 +128,18 @@ def check_script(script: str) -> str | None:
 
 def evaluate(expression: str, data: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> Any:
     code = compile_expression(expression)
-    scope = _base_globals()
-    if extra:
-        scope.update(extra)
-    scope.update(data)
+    # A fresh budget per evaluation: its deadline and loop steps count this expression only.
+    budget = Budget()
+    scope = _scope(budget, data, extra)
+    running = start(budget)
     try:
         return eval(code, scope)  # noqa: S307 - code comes from compile_restricted
     except ExpressionError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure of a diagram's expression is reported as such
         raise ExpressionError(expression, f"{type(err).__name__}: {err}") from err
+    finally:
+        stop(running)
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -186,15 +157,17 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         code = compile_script(script)
-        scope = _base_globals()
-        scope.update(self._helpers)
-        scope.update(external_context or {})
-        reserved = set(scope)
-        scope.update(context)
+        helpers = {**self._helpers, **(external_context or {})}
+        budget = Budget()
+        reserved = set(_scope(budget, {}, helpers))
+        scope = _scope(budget, context, helpers)
+        running = start(budget)
         try:
             exec(code, scope)  # noqa: S102 - code comes from compile_restricted
         except Exception as err:  # noqa: BLE001
             raise ExpressionError(script, f"{type(err).__name__}: {err}") from err
+        finally:
+            stop(running)
         # Only plain data may flow back into the process: helpers and functions stay out.
         for key in [k for k in context if k not in scope]:
             del context[key]

@@ -11,7 +11,7 @@ from .inbox import SavedFilter
 from .messages import ChatWebhook, Notification
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
 from .scheduling import OutboxMail, TaskEscalation, Timer
-from .users import ApiToken, Role, User, user_roles
+from .users import ApiToken, Department, Role, User, user_roles
 
 __all__ = [
     "TaskReturn",
@@ -19,6 +19,7 @@ __all__ = [
     "InstanceComment",
     "InstanceAttachment",
     "Delegation",
+    "Department",
     "ApiToken",
     "AuditEvent",
     "CalendarDay",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table
+from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -25,6 +26,22 @@ class Role(db.Model):
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name_zh: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class Department(db.Model):
+    """A unit of the org chart; its head receives the work addressed to "the department involved"."""
+
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+
+    head: Mapped[User | None] = relationship(foreign_keys=[head_id])
+    parent: Mapped[Department | None] = relationship(remote_side=[id])
 
 
 class User(UserMixin, db.Model):
@@ -32,6 +49,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
+    display_name_en: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True)
@@ -43,6 +61,10 @@ class User(UserMixin, db.Model):
     # The interface language, chosen in the profile: zh_CN or en.
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default="zh_CN")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when an administrator resets the password: the next log-in goes to the password page first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # "local" (password kept here) or "ldap" (the company directory checks the password).
+    auth_source: Mapped[str] = mapped_column(String(10), default="local", server_default="local")
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
     supervisor: Mapped[User | None] = relationship(remote_side=[id])

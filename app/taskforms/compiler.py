@@ -28,6 +28,8 @@ from .fields import (
     WholeNumberField,
     as_decimal,
     company_tz,
+    earliest_day,
+    has_hidden_characters,
     localized,
     message,
     normalize_locale,
@@ -77,13 +79,24 @@ class _Rules:
         elif fdef.type in ("string", "text"):
             if fdef.max_length is not None and len(value) > fdef.max_length:
                 raise self._fail("length", limit=fdef.max_length)
+            if has_hidden_characters(value, multiline=fdef.type == "text"):
+                raise self._fail("control")
         elif fdef.type in ("choice", "multichoice"):
             allowed = {v for v, _ in fdef.choices}
             bad = [str(v) for v in (value if isinstance(value, list) else [value]) if v not in allowed]
             if bad:
                 raise self._fail("choice", value=", ".join(bad))
-        elif fdef.not_after_now:
-            self._check_not_future(value)
+        elif isinstance(value, date):
+            self._check_not_too_early(value)
+            if fdef.not_after_now:
+                self._check_not_future(value)
+
+    def _check_not_too_early(self, value: date) -> None:
+        # Compared as written, before any time-zone arithmetic, which overflows near year 1.
+        earliest = earliest_day()
+        day = value.date() if isinstance(value, datetime) else value
+        if day < earliest:
+            raise self._fail("early", limit=earliest.isoformat())
 
     def _check_not_future(self, value: date) -> None:
         current = now() + CLOCK_SLACK

@@ -40,6 +40,11 @@ MESSAGES = {
     "date": {"zh_CN": "日期格式应为 YYYY-MM-DD", "en": "Not a valid date (YYYY-MM-DD)."},
     "datetime": {"zh_CN": "时间格式应为 YYYY-MM-DD HH:MM", "en": "Not a valid date and time (YYYY-MM-DD HH:MM)."},
     "future": {"zh_CN": "不能晚于当前时间", "en": "Must not be in the future."},
+    "early": {"zh_CN": "不能早于 {limit}", "en": "Must not be before {limit}."},
+    "control": {
+        "zh_CN": "不能包含控制字符或文字方向控制符",
+        "en": "Must not contain control or text-direction characters.",
+    },
     "boolean": {"zh_CN": "应为 true 或 false", "en": "Must be true or false."},
     "list": {"zh_CN": "应为选项值的列表", "en": "Must be a list of choice values."},
     "text": {"zh_CN": "应为文本", "en": "Must be text."},
@@ -222,3 +227,23 @@ def readonly_class(cls: type[Field]) -> type[Field]:
         pass
 
     return type(cls.__name__, (cls,), {"process_formdata": process_formdata})
+
+
+def earliest_day() -> date:
+    """No date a form accepts lies before the company's first day (COMPANY_FIRST_DAY)."""
+    setting = current_app.config.get("COMPANY_FIRST_DAY") if has_app_context() else None
+    return date.fromisoformat(setting or "2000-01-01")
+
+
+# Characters that change how text is displayed without being seen: bidirectional embeddings,
+# overrides and isolates, and the direction marks.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_hidden_characters(text: str, multiline: bool = False) -> bool:
+    """True if `text` holds a control character (NUL and the like) or a bidi control.
+
+    Such characters let a code or a name look like another one, and PostgreSQL refuses NUL outright.
+    A multi-line text may keep its line breaks and tabs."""
+    allowed = "\n\r\t" if multiline else ""
+    return any((ord(c) < 32 or 127 <= ord(c) < 160) and c not in allowed or c in _BIDI for c in text)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ... import clock
 from ...extensions import db
-from ...models import Complaint, ComplaintCounter, ComplaintReport, ProcessInstance, User
+from ...models import Complaint, ComplaintCounter, ComplaintReport, Department, ProcessInstance, User
 from ..common.transactions import transactional
 from ..deadlines.durations import resolve_deadline
 from ..deadlines.workdays import load_calendar
@@ -103,9 +103,24 @@ def number_complaint(ctx: OperationContext, params: dict[str, Any], data: dict[s
         "number": number,
         "received_at": received.isoformat(),
         "due_at": due.isoformat(),
+        "department_head": _department_head(str(data.get("department") or "")),
         "settlement_limit_manager": config["COMPLAINT_SETTLEMENT_MANAGER_LIMIT"],
         "settlement_limit_vp": config["COMPLAINT_SETTLEMENT_VP_LIMIT"],
     }
+
+
+def _department_head(key: str) -> str:
+    """Who gives the opinion on a service-quality complaint: the head of the department it names.
+
+    Empty when the department has no active head: the task then waits in the customer-service
+    director's queue, who can transfer it.
+    """
+    if not key or "\x00" in key:
+        return ""
+    head = db.session.scalars(
+        db.select(User).join(Department, Department.head_id == User.id).where(Department.key == key, User.active)
+    ).first()
+    return head.username if head else ""
 
 
 def _complaint_of(instance: ProcessInstance) -> Complaint:

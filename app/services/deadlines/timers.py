@@ -8,7 +8,7 @@ from ... import clock
 from ...engine import EngineError
 from ...extensions import db
 from ...models import AuditEvent, ProcessInstance, Timer
-from ..common.errors import Conflict
+from ..common.errors import Conflict, ProcessFailed
 from ..common.transactions import transactional
 from ..instances import rows
 from ..instances.projection import Step, load_runtime, project
@@ -71,4 +71,6 @@ def fire_due(batch: int = 100, most: int = 10_000, owner: str = WORKER_ID) -> in
                 continue  # the instance moved on meanwhile; the timer row now says so
             except EngineError as err:
                 _record_failure(timer_id, str(err))
+            except ProcessFailed as err:  # the step ran, but left more data than an instance may hold
+                _record_failure(timer_id, err.message)
     return fired

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from ... import clock
 from ...extensions import db
-from ...models import AuditEvent, Delegation, HumanTask, User
+from ...models import AuditEvent, Delegation, HumanTask, ProcessInstance, User
 from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..notifications import notices
@@ -61,6 +61,8 @@ def _move(
     now = clock.now()
     moved = 0
     for task in tasks:
+        if action == "delegate_task" and _filed_by(task, target):
+            continue  # nobody handles a step of their own application, not even as a delegate
         done = db.session.execute(
             update(HumanTask)
             .where(HumanTask.id == task.id, HumanTask.status == "open", HumanTask.assignee_id == source.id)
@@ -86,6 +88,11 @@ def _move(
         if tell:
             notices.assignment(task, now)
     return moved
+
+
+def _filed_by(task: HumanTask, user: User) -> bool:
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    return instance is not None and instance.started_by_id == user.id
 
 
 def _hand_out(delegation: Delegation) -> int:

@@ -15,14 +15,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, or_
+from sqlalchemy import String, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from ... import clock
 from ...extensions import db
-from ...models import HumanTask, User
+from ...models import HumanTask, ProcessInstance, User
 from ..common.errors import ValidationFailed
-from ..people.access import queue_roles_of
+from ..people.access import queue_roles_of, roles_of
 
 TABS = ("mine", "queue", "all")
 STATUSES = ("open", "completed")
@@ -186,8 +186,20 @@ def _scope_conditions(user: User, query: InboxQuery) -> list[ColumnElement[bool]
         return [(HumanTask.completed_by_id == user.id) & (HumanTask.status == "completed")]
     open_ = HumanTask.status == "open"
     mine = [(HumanTask.assignee_id == user.id) & open_]
-    queue = [(HumanTask.role == r) & open_ & HumanTask.assignee_id.is_(None) for r in sorted(queue_roles_of(user))]
+    own = roles_of(user)
+    queue = [
+        (HumanTask.role == r) & open_ & HumanTask.assignee_id.is_(None) & _not_filed_by(user, r in own)
+        for r in sorted(queue_roles_of(user))
+    ]
     return {"mine": mine, "queue": queue, "all": mine + queue}[query.tab]
+
+
+def _not_filed_by(user: User, own_role: bool) -> ColumnElement[bool]:
+    """A queue the user works only as someone's delegate leaves out the applications they filed."""
+    if own_role:
+        return true()
+    filed = db.select(ProcessInstance.id).where(ProcessInstance.started_by_id == user.id)
+    return HumanTask.instance_id.not_in(filed)
 
 
 def _company_midnight(day: date) -> datetime:

@@ -28,7 +28,7 @@ from ..instances.projection import (
 )
 from ..modeling.specs import bundle_for_id
 from ..notifications import centre
-from ..people.access import may_act_on, queue_roles_of
+from ..people.access import may_act_on, may_claim, queue_roles_of
 from . import delegation, drafts, inbox, opinions, returns
 
 SCOPES = ("mine", "queue", "all")
@@ -62,6 +62,8 @@ def claim(task_id: int, user: User) -> HumanTask:
         raise NotFound(_l("task %(id)s does not exist", id=task_id))
     if task.role is None or task.role not in queue_roles_of(user):
         raise Forbidden(_l("only holders of the task's role may claim it"))
+    if not may_claim(user, task):
+        raise Forbidden(_l("you filed this application, so a step of it cannot be yours as someone's delegate"))
     if task.status != "open":
         raise Conflict(_l("this task has already been handled"))
     if task.assignee_id == user.id:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask import current_app
 
 from ... import clock
 from ...engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate, expression_text
@@ -58,6 +59,21 @@ def process_variables(values: dict[str, Any]) -> dict[str, Any]:
 
 def jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, default=str))
+
+
+def _bounded_data(instance: ProcessInstance, runtime: ProcessRuntime) -> dict[str, Any]:
+    """The process data as stored, refused when a step made it bigger than an instance may hold."""
+    text = json.dumps(runtime.data(), default=str)
+    limit = current_app.config["INSTANCE_DATA_LIMIT_BYTES"]
+    size = len(text.encode())
+    if size > limit:
+        where = runtime.last_element() or instance.process_key
+        raise ProcessFailed(
+            f"{where}: the instance data would take {size} bytes, more than the "
+            f"{limit} bytes an instance may hold (INSTANCE_DATA_LIMIT_BYTES)",
+            instance.id,
+        )
+    return json.loads(text)
 
 
 def _service_handler(instance: ProcessInstance, step: Step):  # noqa: ANN202 - engine callback
@@ -247,7 +263,7 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     external_rows.sync(instance, runtime, now)
     status = "completed" if runtime.completed and instance.status == "running" else instance.status
     ended_at = now if status == "completed" and instance.status == "running" else instance.ended_at
-    rows.store_state(instance, runtime.dump(), jsonable(runtime.data()), status, ended_at)
+    rows.store_state(instance, runtime.dump(), _bounded_data(instance, runtime), status, ended_at)
     created = rows.insert_tasks(new_rows)
     delegation.route_new_tasks(created)
     unowned.flag_unowned(instance, created, now)

@@ -31,7 +31,7 @@ from ..common.transactions import transactional
 from ..common.wording import parsed, refusal_words, say
 from ..deadlines.durations import check_deadline
 from ..instances.operations import OPERATIONS
-from ..people.directory import ROLES
+from ..people.directory import role_names
 from . import camunda_rules, diagram_rules
 from .diagram_diff import diff_versions
 from .specs import latest_version
@@ -115,7 +115,7 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             role = _role_of(task_spec.lane, ext)
             if role is None and not ext.get("assignee") and not ext.get("candidate_users"):
                 problems.append(Problem(element, say("this user task has no lane, candidate role or assignee")))
-            elif role is not None and not role.startswith("${") and role not in ROLES:
+            elif role is not None and not role.startswith("${") and role not in role_names():
                 problems.append(Problem(element, say("role '%(role)s' is not a role of this company", role=role)))
     for flow in root.iter(f"{BPMN}sequenceFlow"):
         for cond in flow.iter(f"{BPMN}conditionExpression"):

@@ -11,7 +11,7 @@ from lxml import etree
 from ...extensions import db
 from ...models import Role, User, user_roles
 from ..common.wording import say
-from ..people.directory import ROLES
+from ..people.directory import role_names
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _SPLITTING_GATEWAYS = (f"{BPMN}exclusiveGateway", f"{BPMN}inclusiveGateway")
@@ -86,7 +86,7 @@ def lanes_without_people(root: etree._Element) -> list[tuple[str | None, str]]:
         if not refs & work_ids:
             continue
         role = (lane.get("name") or "").strip()
-        if role not in ROLES:
+        if role not in role_names():
             problems.append(
                 (
                     lane.get("id"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import g
+from sqlalchemy import Select, and_, or_
 
 from ... import clock
 from ...extensions import db
@@ -59,7 +60,18 @@ def _delegated_roles(user: User, now: datetime) -> set[str]:
 def may_act_on(user: User, task: HumanTask) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == user.id
-    return task.role is not None and task.role in queue_roles_of(user)
+    return may_claim(user, task)
+
+
+def may_claim(user: User, task: HumanTask) -> bool:
+    """A queue task is open to holders of its role and their delegates, but a delegate never takes a
+    step of an application they filed themselves: it stays in the queue for someone else."""
+    if task.role is None or task.role not in queue_roles_of(user):
+        return False
+    if task.role in roles_of(user):
+        return True
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    return instance is None or instance.started_by_id != user.id
 
 
 def supervisor_chain(user_ids: set[int]) -> set[int]:
@@ -90,14 +102,32 @@ def involved_user_ids(instance: ProcessInstance) -> set[int]:
         if status == "open" and assignee_id is None and role:
             open_roles.add(role)
     if open_roles:
-        ids.update(
+        holders = set(
             db.session.scalars(
                 db.select(user_roles.c.user_id)
                 .join(Role, Role.id == user_roles.c.role_id)
                 .where(Role.key.in_(open_roles))
             )
         )
+        ids.update(holders)
+        # Whoever works a holder's queue while they are away is asked to act, so may read what they act on.
+        ids.update(_delegates_of(holders, clock.now()))
     return ids
+
+
+def _delegates_of(user_ids: set[int], now: datetime) -> set[int]:
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            db.select(Delegation.delegate_id).where(
+                Delegation.delegator_id.in_(user_ids),
+                Delegation.cancelled_at.is_(None),
+                Delegation.starts_at <= now,
+                Delegation.ends_at > now,
+            )
+        )
+    )
 
 
 def is_copied_on(user: User, instance: ProcessInstance) -> bool:
@@ -125,3 +155,44 @@ def may_view_credit_file(user: User, filed_by_ids: set[int]) -> bool:
     if user.role_keys & CREDIT_FILE_ROLES:
         return True
     return user.id in filed_by_ids
+
+
+# 第三篇 五: the complaint register as a whole is for these; everyone else sees the cases they touch.
+COMPLAINT_REGISTER_ROLES = frozenset({"cs_director", "sales_vp", "general_manager"})
+
+
+def sees_complaint_register(user: User) -> bool:
+    return bool(roles_of(user) & COMPLAINT_REGISTER_ROLES)
+
+
+def _people_under(user_id: int) -> set[int]:
+    """Everyone below this person in the org chart, however deep."""
+    found: set[int] = set()
+    frontier = {user_id}
+    while frontier:
+        below = set(db.session.scalars(db.select(User.id).where(User.supervisor_id.in_(frontier))))
+        frontier = below - found
+        found |= frontier
+    return found
+
+
+def complaint_instances_of(user: User) -> Select[tuple[int]] | None:
+    """The instances of complaints this person may see, or None for the whole register.
+
+    A handler sees the cases they hold, held or may claim from their queue; a supervisor sees
+    those of the people under them.
+    """
+    if sees_complaint_register(user):
+        return None
+    people = {user.id} | _people_under(user.id)
+    return db.select(HumanTask.instance_id).where(
+        or_(
+            HumanTask.assignee_id.in_(people),
+            HumanTask.completed_by_id.in_(people),
+            and_(
+                HumanTask.status == "open",
+                HumanTask.assignee_id.is_(None),
+                HumanTask.role.in_(queue_roles_of(user)),
+            ),
+        )
+    )

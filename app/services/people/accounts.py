@@ -15,10 +15,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ... import clock
 from ...extensions import db
 from ...i18n import LOCALES
-from ...models import ApiToken, Role, User
+from ...models import ApiToken, Department, Role, User
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
-from .directory import DEMO_DEPARTMENTS, DEMO_SUPERVISORS, ROLES
+from .directory import DEMO_DEPARTMENTS, DEMO_HEADS, DEMO_SUPERVISORS, DEMO_TITLES, DEPARTMENTS, ROLES
 
 MIN_PASSWORD_LENGTH = 8
 # Spent on a missing user too, so response time does not reveal which names exist.
@@ -59,6 +59,31 @@ def issue_token(user: User) -> str:
     return token
 
 
+def tokens_of(user: User) -> list[ApiToken]:
+    """A person's API tokens still in force, newest first (what the account page lists)."""
+    return list(
+        db.session.scalars(
+            db.select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.expires_at > clock.now())
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+@transactional
+def revoke_token(user: User, token_id: int) -> None:
+    """One of the person's own tokens stops working at once; someone else's is as good as missing."""
+    gone = db.session.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)).rowcount
+    if gone != 1:
+        raise NotFound(_l("you have no API token %(id)s", id=token_id))
+
+
+@transactional
+def revoke_token_in_use(token: str) -> None:
+    """The bearer token of this very request stops working (log-out for an API client)."""
+    db.session.execute(delete(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+
+
 def user_for_token(token: str) -> User | None:
     row = db.session.scalars(db.select(ApiToken).where(ApiToken.token_hash == _hash_token(token))).first()
     if row is None or row.expires_at <= clock.now() or not row.user.active:
@@ -90,9 +115,18 @@ def password_problems(password: str, username: str = "") -> list[str]:
         problems.append(_l("must be at least %(count)s characters", count=MIN_PASSWORD_LENGTH))
     if len(password) > 128:
         problems.append(_l("must be at most 128 characters"))
-    if password.lower() in _COMMON_PASSWORDS or (username and password.lower() == username.lower()):
+    lowered = password.lower()
+    if lowered in _COMMON_PASSWORDS or _is_pattern(lowered) or (username and lowered == username.lower()):
         problems.append(_l("is too common or too easy to guess"))
     return problems
+
+
+def _is_pattern(password: str) -> bool:
+    """One character over and over (aaaaaaaa), or a run up or down (12345678, abcdefgh, 87654321)."""
+    if len(set(password)) <= 1:
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:], strict=False)}
+    return steps in ({1}, {-1})
 
 
 def _check_password(password: str, username: str = "") -> None:
@@ -121,6 +155,7 @@ def change_password(user_id: int, current: str, new: str) -> None:
         raise ValidationFailed({"current_password": [_l("is not your current password")]})
     _check_password(new, user.username)
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     end_all_sessions(user)
 
 
@@ -157,12 +192,12 @@ def create_user(
         raise ValidationFailed({"username": [_l("letters, digits, '.' and '_' only, at most 64")]})
     if db.session.scalars(db.select(User.id).where(User.username == username)).first():
         raise ValidationFailed({"username": [_l("'%(name)s' exists already", name=username)]})
-    unknown = [r for r in roles if r not in ROLES]
+    known = ensure_roles()
+    unknown = [r for r in roles if r not in known]
     if unknown:
         raise ValidationFailed({"role": [_l("unknown role(s): %(roles)s", roles=", ".join(unknown))]})
     secret = password or secrets.token_urlsafe(12)
     _check_password(secret, username)
-    known = ensure_roles()
     user = User(
         username=username,
         display_name=username,
@@ -186,7 +221,7 @@ def seed_demo(password: str) -> list[User]:
         role_key = "salesperson" if username == "salesperson2" else username
         user = users.get(username)
         if user is None:
-            zh, en = ROLES[role_key]
+            zh, en = ROLES.get(role_key) or DEMO_TITLES[username]
             suffix = " 2" if username == "salesperson2" else ""
             user = User(
                 username=username,
@@ -200,9 +235,25 @@ def seed_demo(password: str) -> list[User]:
         user.password_hash = hash_password(password)
         user.active = True
         user.department = DEMO_DEPARTMENTS[username]
-        if roles[role_key] not in user.roles:
+        if role_key in roles and roles[role_key] not in user.roles:
             user.roles.append(roles[role_key])
     db.session.flush()
     for username, boss in DEMO_SUPERVISORS.items():
         users[username].supervisor_id = users[boss].id if boss else None
+    _seed_departments({name: user.id for name, user in users.items()})
     return [users[name] for name in DEMO_SUPERVISORS]
+
+
+def _seed_departments(user_ids: dict[str, int]) -> None:
+    """The demo departments under the general manager's office, each headed by its demo user."""
+    existing = {d.key: d for d in db.session.scalars(db.select(Department))}
+    for key, (zh, en) in DEPARTMENTS.items():
+        if key not in existing:
+            existing[key] = Department(key=key, name_zh=zh, name_en=en)
+            db.session.add(existing[key])
+    db.session.flush()
+    for key, department in existing.items():
+        if key in DEMO_HEADS:
+            department.head_id = user_ids.get(DEMO_HEADS[key])
+        if key != "management" and department.parent_id is None and key in DEPARTMENTS:
+            department.parent_id = existing["management"].id

@@ -1,6 +1,15 @@
-"""The company's roles and the demo org chart, as domain.md describes them."""
+"""The company's roles and the demo org chart, as domain.md describes them.
+
+Roles are data (the `roles` table, managed under Administration); `ROLES` is only the standard set a
+new installation and the demo company start from. Code asks `role_names()` for the roles that exist.
+"""
 
 from __future__ import annotations
+
+from flask import g, has_request_context
+
+from ...extensions import db
+from ...models import Role
 
 ROLES: dict[str, tuple[str, str]] = {
     "salesperson": ("业务员", "Salesperson"),
@@ -11,7 +20,6 @@ ROLES: dict[str, tuple[str, str]] = {
     "cs_director": ("客服主任", "Customer service director"),
     "production_manager": ("生产部经理", "Production manager"),
     "logistics_director": ("仓储物流主任", "Logistics director"),
-    "service_owner": ("系统负责人", "Service owner"),
     "credit_controller": ("信用控制主管", "Credit controller"),
     "process_owner": ("流程负责人", "Process owner"),
     "admin": ("系统管理员", "Administrator"),
@@ -63,3 +71,37 @@ DEPARTMENTS: dict[str, tuple[str, str]] = {
     "service": ("服务部门", "Service"),
     "management": ("总经理办公室", "Management"),
 }
+
+
+# Demo people who hold no role of their own: what they are called instead.
+DEMO_TITLES: dict[str, tuple[str, str]] = {
+    # Heads the service department: service-quality complaints naming it reach them (no role needed).
+    "service_owner": ("服务部门负责人", "Head of service"),
+}
+
+# Who heads each demo department (department key -> user name).
+DEMO_HEADS: dict[str, str] = {
+    "management": "general_manager",
+    "sales": "sales_manager",
+    "finance": "finance_director",
+    "customer_service": "cs_director",
+    "production": "production_manager",
+    "logistics": "logistics_director",
+    "service": "service_owner",
+}
+
+
+def role_names() -> dict[str, tuple[str, str]]:
+    """Every role that exists now, key -> (Chinese name, English name); read once per request."""
+    if has_request_context() and "_role_names" in g:
+        return g._role_names
+    names = {key: (zh, en) for key, zh, en in db.session.execute(db.select(Role.key, Role.name_zh, Role.name_en))}
+    if has_request_context():
+        g._role_names = names
+    return names
+
+
+def forget_role_names() -> None:
+    """After a role is added or retired, this request's later reads see it."""
+    if has_request_context():
+        g.pop("_role_names", None)
