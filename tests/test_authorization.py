@@ -258,7 +258,6 @@ def objects(app: Flask) -> dict[str, Any]:
         "name": "credit_policy.dmn",
         "form_key": "credit_approval",
         "asset": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
-        "key": "credit_application",
         "rest": "deployment/create",
         "docs_file": "swagger-ui.css",
         "username": "salesperson2",  # the administrator resets their password after their own turn

@@ -15,7 +15,7 @@ class TaskNotReady(EngineError):
     """The task is no longer waiting for input."""
 
 
-def _element_of(spec: Any) -> str:
+def element_of(spec: Any) -> str:
     name = getattr(spec, "bpmn_name", None)
     bpmn_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", "?")
     return f"'{name}' ({bpmn_id})" if name and name != bpmn_id else str(bpmn_id)
@@ -35,7 +35,7 @@ def wrap(err: Exception) -> EngineError:
         if isinstance(cause, ExpressionError) and expression_error is None:
             expression_error = cause
         if element is None and getattr(cause, "task_spec", None) is not None:
-            element = _element_of(cause.task_spec)
+            element = element_of(cause.task_spec)
         cause = cause.__cause__ or cause.__context__
     if expression_error is not None:
         message = f"{expression_error.message} (in: {expression_error.expression.strip()[:200]})"

@@ -26,7 +26,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .clock import engine_clock
-from .errors import EngineError, TaskNotReady, wrap
+from .errors import EngineError, TaskNotReady, element_of, wrap
 from .events import EventDelivery
 from .parsing import SpecBundle
 from .scripting import ExpressionError, RestrictedScriptEngine
@@ -305,7 +305,7 @@ class ProcessRuntime(EventDelivery):
     def last_element(self) -> str | None:
         """The diagram element that ran last, named for a message about what it did."""
         last = self.workflow.last_task
-        return _element_of(last.task_spec) if last is not None else None
+        return element_of(last.task_spec) if last is not None else None
 
     def evaluate(self, expression: str, data: dict[str, Any]) -> Any:
         return self.workflow.script_engine.environment.evaluate(expression, data)

@@ -78,12 +78,12 @@ def _task_json(task: HumanTask) -> dict[str, Any]:
     }
 
 
-@bp.post("/process-definition/key/<key>/start")
+@bp.post("/process-definition/key/<process_key>/start")
 @authenticated
-def start(key: str) -> Any:
+def start(process_key: str) -> Any:
     body = _body()
     instance = lifecycle.start_with_variables(
-        key, current_user(), plain(body.get("variables")), business_key=body.get("businessKey")
+        process_key, current_user(), plain(body.get("variables")), business_key=body.get("businessKey")
     )
     answer = _instance_json(instance)
     if body.get("withVariablesInReturn"):

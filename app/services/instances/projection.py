@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ... import clock
 from ...engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate, expression_text
