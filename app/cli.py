@@ -13,6 +13,7 @@ from .cli_robots import robots_cli
 from .clock import FixedClock
 from .engine import DiagramError
 from .services.common.errors import ValidationFailed
+from .services.credit import demo as demo_credit
 from .services.modeling import deployment
 from .services.people import accounts as user_service
 
@@ -57,12 +58,15 @@ def bpmn_sync() -> None:
 @demo_cli.command("seed")
 @click.option("--password", required=True, help="Password for every demo user (at least 8 characters).")
 def demo_seed(password: str) -> None:
-    """Create one demo user per role (user name = role key) and the demo org chart."""
+    """Create one demo user per role (user name = role key), the demo org chart and a few customers."""
     try:
         users = user_service.seed_demo(password)
     except ValidationFailed as err:
         raise click.BadParameter("; ".join(err.errors["password"]), param_hint="--password") from err
     click.echo(f"{len(users)} demo users: " + ", ".join(u.username for u in users))
+    customers = demo_credit.seed_customers()
+    if customers:
+        click.echo(f"{len(customers)} demo customers with receivables: " + ", ".join(c.code for c in customers))
 
 
 @scheduler_cli.command("tick")

@@ -92,8 +92,14 @@ class Config:
     # "group DN=role key" pairs separated by ";", e.g. "cn=sales,ou=groups,dc=example,dc=com=salesperson".
     LDAP_GROUP_ROLES = os.environ.get("LDAP_GROUP_ROLES", "")
     LDAP_TIMEOUT = int(os.environ.get("LDAP_TIMEOUT", "5"))
-    # Company total credit cap (第二十四条); None means no cap is configured.
     # A fixed "now" (ISO 8601 with an offset) for a rehearsal or a test of real worker processes;
     # unset, the app runs on the wall clock.
     CLOCK_AT = os.environ.get("CLOCK_AT") or None
+    # Company total credit cap (第二十四条); unset, the receivables recorded as of 1 January stand in.
     CREDIT_TOTAL_CAP = float(os.environ["CREDIT_TOTAL_CAP"]) if os.environ.get("CREDIT_TOTAL_CAP") else None
+    # Finance's receivables record older than this is shown to approvers as out of date.
+    RECEIVABLES_MAX_AGE_DAYS = int(os.environ.get("RECEIVABLES_MAX_AGE_DAYS", "31"))
+    # A grant holds for the contract year (第三十六条).
+    CREDIT_VALIDITY_MONTHS = int(os.environ.get("CREDIT_VALIDITY_MONTHS", "12"))
+    # The largest receivables sheet finance may upload.
+    RECEIVABLES_SHEET_MAX_BYTES = int(os.environ.get("RECEIVABLES_SHEET_MAX_BYTES", str(2 * 1024 * 1024)))

@@ -124,6 +124,13 @@ def format_cny(value: int | float | Decimal | None) -> str:
     return format_currency(value, "CNY", format="¤#,##0.00", currency_digits=False)
 
 
+def in_reader_language(texts: dict[str, str] | None) -> str:
+    """A text a definition carries in both languages (a form's section heading), in the reader's."""
+    if not texts:
+        return ""
+    return texts.get(current_locale()) or texts.get("en") or next(iter(texts.values()), "")
+
+
 def _percent(value: float | None, places: int = 1) -> str:
     if value is None:
         return "—"
@@ -148,5 +155,6 @@ def configure(app: Flask) -> None:
         number=format_number_local,
         cny=format_cny,
         percent=_percent,
+        in_locale=in_reader_language,
     )
     app.jinja_env.globals.update(locales=LOCALES)

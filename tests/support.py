@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +21,27 @@ def credit_bundle() -> SpecBundle:
     )
 
 
+_CODES = count(1)
+
+
 class Recorder:
-    def __init__(self, current_limit: float | None = None) -> None:
+    """Stands in for the service tasks; the credit file's facts are what the test gives it."""
+
+    def __init__(self, current_limit: float | None = None, has_prior_credit: bool = True, settled: bool = True) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.current_limit = current_limit
+        self.has_prior_credit = has_prior_credit
+        self.settled = settled
 
     def __call__(self, name: str, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         self.calls.append((name, dict(data)))
         if name == "load_credit_file":
-            return {"exists": self.current_limit is not None, "current_limit": self.current_limit}
+            return {
+                "exists": self.current_limit is not None,
+                "current_limit": self.current_limit,
+                "has_prior_credit": self.has_prior_credit,
+                "previous_credit_settled": self.settled,
+            }
         return {"ok": True}
 
 
@@ -46,9 +59,8 @@ def application(**overrides: Any) -> dict[str, Any]:
         meets_annual_target=True,
         key_data_complete=True,
         c_conditions=[],
-        has_prior_credit=True,
-        previous_credit_settled=True,
-        credit_type="long_term",
+        # A customer new to the credit file may only get temporary credit (第二十六条 1).
+        credit_type="temporary",
         requested_limit=90000.0,
         requested_term_days=60,
         collateral_value=0.0,
@@ -74,7 +86,12 @@ class ApiUser:
     def post(self, url: str, body: Any = None) -> Any:
         return self.client.post(url, json=body if body is not None else {}, headers=self.headers)
 
+    def put(self, url: str, body: Any = None) -> Any:
+        return self.client.put(url, json=body if body is not None else {}, headers=self.headers)
+
     def start_credit(self, **overrides: Any) -> Any:
+        # Each application needs a customer of its own while another one is open.
+        overrides.setdefault("customer_code", f"C{next(_CODES):03d}")
         data = application(**overrides)
         data.pop("filed_by", None)
         return self.post("/api/v1/processes/credit_application/instances", {"data": data})

@@ -38,9 +38,9 @@ def test_token_needs_the_right_password(client: FlaskClient) -> None:
     assert client.get("/api/v1/tasks", headers={"Authorization": "Bearer forged"}).status_code == 401
 
 
-def test_whole_chain_through_the_api_as_four_people(as_user: Any) -> None:
-    sales, manager, finance, gm = (
-        as_user(u) for u in ("salesperson", "sales_manager", "finance_director", "general_manager")
+def test_whole_chain_through_the_api_as_five_people(as_user: Any) -> None:
+    sales, manager, vp, finance, gm = (
+        as_user(u) for u in ("salesperson", "sales_manager", "sales_vp", "finance_director", "general_manager")
     )
     started = sales.start_credit(customer_code="C100", requested_limit=70000.0)
     assert started.status_code == 201
@@ -55,6 +55,9 @@ def test_whole_chain_through_the_api_as_four_people(as_user: Any) -> None:
     assert manager.tasks("mine")[0]["id"] == task["id"]
     assert manager.decide(task["id"], "approve", "资料齐全，同意", approved_limit=60000.0).status_code == 200
 
+    task = vp.only_task()
+    assert task["name"] == "营销副总审批"
+    assert vp.decide(task["id"], "approve", "同意").status_code == 200
     task = finance.only_task()
     assert finance.decide(task["id"], "approve", "应收正常").status_code == 200
     task = gm.only_task()
@@ -64,24 +67,39 @@ def test_whole_chain_through_the_api_as_four_people(as_user: Any) -> None:
     assert instance["status"] == "completed" and instance["version"] == 1
     assert (instance["data"]["grade"], instance["data"]["approved_limit"]) == ("A", 60000.0)
     assert instance["data"]["approved_term_days"] == 30
-    assert [h["action"] for h in instance["history"]] == ["start", "claim", "approve", "approve", "approve"]
+    assert [h["action"] for h in instance["history"]] == ["start", "claim", "approve", "approve", "approve", "approve"]
     assert instance["history"][2]["comment"] == "资料齐全，同意"
 
     credit_file = finance.get("/api/v1/customers/C100").json
     assert (credit_file["grade"], credit_file["limit"], credit_file["term_days"]) == ("A", 60000.0, 30)
     [decision] = credit_file["history"]
-    assert [a["actor"] for a in decision["approvals"]] == ["sales_manager", "finance_director", "general_manager"]
+    assert [a["actor"] for a in decision["approvals"]] == [
+        "sales_manager",
+        "sales_vp",
+        "finance_director",
+        "general_manager",
+    ]
     assert decision["filed_by"] == "salesperson"
+    assert (decision["valid_from"], decision["valid_until"]) == ("2026-11-23", "2027-11-22")
+    assert (credit_file["responsible"], credit_file["valid_until"]) == ("salesperson", "2027-11-22")
 
 
 def test_a_second_decision_keeps_the_first_as_history(as_user: Any) -> None:
-    sales, manager, finance, gm = (
-        as_user(u) for u in ("salesperson", "sales_manager", "finance_director", "general_manager")
-    )
+    sales, credit_controller = as_user("salesperson"), as_user("credit_controller")
+    approvers = [as_user(u) for u in ("sales_manager", "sales_vp", "finance_director", "general_manager")]
     for limit in (70000.0, 50000.0):
-        sales.start_credit(customer_code="C200", requested_limit=limit)
-        for approver in (manager, finance, gm):
+        assert sales.start_credit(customer_code="C200", requested_limit=limit).status_code == 201
+        for approver in approvers:
             assert approver.decide(approver.only_task()["id"], "approve", "ok").status_code == 200
+        # Finance records the balance cleared, so the next application is not stopped by 第三十五条.
+        body = {"balance": 0, "overdue": 0, "as_of": "2026-11-20"}
+        assert (
+            credit_controller.client.put(
+                "/api/v1/customers/C200/receivables", json=body, headers=credit_controller.headers
+            ).status_code
+            == 200
+        )
+    gm = approvers[-1]
     credit_file = gm.get("/api/v1/customers/C200").json
     assert credit_file["limit"] == 50000.0
     assert [d["limit"] for d in credit_file["history"]] == [50000.0, 70000.0]
@@ -120,8 +138,6 @@ def test_return_to_the_filer_and_resubmit_to_the_sales_manager(as_user: Any) -> 
             "meets_annual_target",
             "key_data_complete",
             "c_conditions",
-            "has_prior_credit",
-            "previous_credit_settled",
             "credit_type",
             "requested_limit",
             "requested_term_days",

@@ -174,7 +174,8 @@ def _instants(doc: dict[str, Any], schema: dict[str, Any], value: Any, where: st
 def _decided_credit_file(app: Flask) -> tuple[ApiUser, int]:
     """A credit application filed, approved by three people and recorded in the credit file."""
     people = {
-        u: ApiUser(app.test_client(), u, PASSWORD) for u in ("sales_manager", "finance_director", "general_manager")
+        u: ApiUser(app.test_client(), u, PASSWORD)
+        for u in ("sales_manager", "sales_vp", "finance_director", "general_manager")
     }
     sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
     instance_id = sales.start_credit(customer_code="TZ1", requested_limit=70000.0).json["id"]

@@ -32,6 +32,7 @@ CREDIT_READERS = {
     "credit_controller",
 }
 COMPLAINT_REGISTER = {"cs_director", "general_manager", "sales_vp"}
+RECEIVABLES_RECORDERS = {"credit_controller", "finance_director"}
 SALES = {"salesperson", "salesperson2"}
 TASK_HOLDER = {"sales_manager"}
 TASK_SUPERVISORS = {"sales_vp", "general_manager"}
@@ -75,6 +76,10 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "complaints.calls_xlsx": ("GET", 302, allowed({"cs_director", "general_manager"}, 200)),
     "customers.index": ("GET", 302, everyone(200)),
     "customers.credit_file": ("GET", 302, allowed(CREDIT_READERS, 200)),
+    "customers.upload_receivables": ("POST", 302, allowed(RECEIVABLES_RECORDERS, 422)),  # no sheet attached
+    "customers.reassign": ("POST", 302, allowed({"sales_manager"}, 302)),  # no reason: told so on the file
+    "api.put_receivables": ("PUT", 401, allowed(RECEIVABLES_RECORDERS, 422)),
+    "api.put_responsible": ("PUT", 401, allowed({"sales_manager"}, 422)),
     "processes.index": ("GET", 302, everyone(200)),
     "processes.start": ("GET", 302, allowed(SALES, 200)),
     "processes.instance": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),

@@ -9,6 +9,8 @@ from flask import Flask
 from app.extensions import db
 from app.models import ProcessVersion, User
 
+from .conftest import login
+
 
 def test_demo_seed_creates_the_company_and_refuses_a_short_password(app: Flask) -> None:
     runner = app.test_cli_runner()
@@ -39,6 +41,14 @@ def test_demo_seed_creates_the_company_and_refuses_a_short_password(app: Flask) 
     assert users["general_manager"].supervisor is None
     assert users["salesperson2"].role_keys == {"salesperson"}
     assert users["admin"].password_hash != "another-pass-9"
+    # A few customers with finance's records: the finance director's page shows the cap and the headroom.
+    assert "3 demo customers with receivables" in result.output
+    again = runner.invoke(args=["demo", "seed", "--password", "another-pass-9"])
+    assert again.exit_code == 0 and "demo customers" not in again.output  # nothing made twice
+    client = app.test_client()
+    login(client, "finance_director", "another-pass-9")
+    page = client.get("/customers").get_data(as_text=True)
+    assert "¥400,000.00" in page and 'id="headroom"' in page  # 1 January receivables: 180k + 120k + 100k
 
 
 def test_bpmn_sync_reports_each_process(app: Flask) -> None:

@@ -57,7 +57,7 @@ def test_two_concurrent_completions_give_one_200_and_one_409(app: Flask) -> None
         next_tasks = db.session.scalars(
             db.select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
         ).all()
-        assert [t.role for t in next_tasks] == ["finance_director"]
+        assert [t.role for t in next_tasks] == ["sales_vp"]
 
 
 def test_different_tasks_at_once_both_succeed(app: Flask) -> None:

@@ -104,7 +104,9 @@ def test_the_filer_holders_past_and_present_and_their_supervisors_may_add(app: F
     assert ApiUser(app.test_client(), "sales_vp", PASSWORD).post(url, {"body": "关注"}).status_code == 201
     assert ApiUser(app.test_client(), "finance_director", PASSWORD).post(url, {"body": "x"}).status_code == 403
     assert manager.decide(manager.only_task()["id"], "approve", "同意").status_code == 200
-    assert manager.post(url, {"body": "已批，请财务跟进"}).status_code == 201  # held a task here
+    assert manager.post(url, {"body": "已批，请副总跟进"}).status_code == 201  # held a task here
+    vp = ApiUser(app.test_client(), "sales_vp", PASSWORD)
+    assert vp.decide(vp.only_task()["id"], "approve", "同意").status_code == 200
     finance = ApiUser(app.test_client(), "finance_director", PASSWORD)  # the next step is theirs now
     assert finance.post(url, {"body": "财务已阅"}).status_code == 201
     assert (

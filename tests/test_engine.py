@@ -20,20 +20,20 @@ def bundle() -> SpecBundle:
 def test_ready_task_carries_lane_and_form(bundle) -> None:
     runtime = ProcessRuntime.start(bundle, application(), Recorder())
     [task] = runtime.ready_tasks()
-    assert (task.bpmn_id, task.lane, task.form_key) == ("review_sales_manager", "sales_manager", "credit_approval")
+    assert (task.bpmn_id, task.lane, task.form_key) == ("review_sales_manager", "sales_manager", "credit_review")
 
 
 def test_chain_of_three_approvals_records_the_decision(bundle) -> None:
     recorder = Recorder()
     runtime = ProcessRuntime.start(bundle, application(), recorder)
     lanes = []
-    for _ in range(3):
+    for _ in range(4):
         state = runtime.dump()
         runtime = ProcessRuntime.load(bundle, state, recorder)
         [task] = runtime.ready_tasks()
         lanes.append(task.lane)
         runtime.complete(task.id, {"decision": "approve", "comment": "ok"})
-    assert lanes == ["sales_manager", "finance_director", "general_manager"]
+    assert lanes == ["sales_manager", "sales_vp", "finance_director", "general_manager"]
     assert runtime.completed
     name, data = recorder.calls[-1]
     assert name == "record_credit_decision"

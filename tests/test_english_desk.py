@@ -65,8 +65,8 @@ def test_the_task_pages_history_names_earlier_tasks_in_english(app: Flask, clien
     finance_task = db.session.scalars(
         db.select(HumanTask).where(HumanTask.instance_id == task.instance_id, HumanTask.status == "open")
     ).one()
-    reads_english("finance_director")
-    login(client, "finance_director")
+    reads_english("sales_vp")
+    login(client, "sales_vp")
     html = client.get(f"/tasks/{finance_task.id}").get_data(as_text=True)
     history = section(html, "<h2>History</h2>", "</ol>")
     assert "Sales manager approval" in history and "营销部经理审批" not in history

@@ -59,12 +59,16 @@ def test_a_saved_form_is_a_new_version_and_is_served_to_tasks(app: Flask, owner:
     )
     sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
     instance_id = sales.start_credit(customer_code="FE1").json["id"]
-    manager = app.test_client()
-    login(manager, "sales_manager")
+    sales_manager = ApiUser(app.test_client(), "sales_manager", PASSWORD)
+    assert sales_manager.decide(sales_manager.only_task()["id"], "approve", "同意").status_code == 200
+    vp = app.test_client()
+    login(vp, "sales_vp")  # the sales VP's step uses the approval form itself
     from app.models import HumanTask
 
-    task_id = db.session.scalars(db.select(HumanTask.id).where(HumanTask.instance_id == instance_id)).one()
-    assert "授信审批（新版）" in manager.get(f"/tasks/{task_id}").data.decode()
+    task_id = db.session.scalars(
+        db.select(HumanTask.id).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+    ).one()
+    assert "授信审批（新版）" in vp.get(f"/tasks/{task_id}").data.decode()
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,7 @@ APPLICATION_FORM = {
     "strong_capital": "y",
     "meets_annual_target": "y",
     "key_data_complete": "y",
-    "has_prior_credit": "y",
-    "previous_credit_settled": "y",
-    "credit_type": "long_term",
+    "credit_type": "temporary",
     "requested_limit": "50000",
     "requested_term_days": "30",
     "collateral_value": "0",
@@ -69,11 +67,12 @@ def test_file_and_approve_through_the_web(client: FlaskClient) -> None:
     assert "W100" in instance_page and "营销部经理审批" in instance_page
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/tasks").data)})
 
-    for approver in ("sales_manager", "finance_director", "general_manager"):
+    for approver in ("sales_manager", "sales_vp", "finance_director", "general_manager"):
         login(client, approver)
         task_id = _open_task_id(client)
         page = client.get(f"/tasks/{task_id}").data.decode()
         assert "网页客户" in page  # the application is shown
+        assert 'id="credit-figures"' in page and "剩余可授信额度" not in page  # no cap set: none to show
         if approver == "sales_manager":
             _submit(client, f"/tasks/{task_id}/claim", {}, page=f"/tasks/{task_id}")
         else:
@@ -87,6 +86,9 @@ def test_file_and_approve_through_the_web(client: FlaskClient) -> None:
     login(client, "finance_director")
     page = client.get("/customers/W100").data.decode()
     assert "¥50,000.00" in page and "总经理" in page
+    assert "营销副总" in page and "2027-11-22" in page  # the VP's approval; valid for the contract year
+    index = client.get("/customers").data.decode()
+    assert 'id="total-granted"' in index and "无上限" in index
 
 
 def test_a_bad_value_comes_back_beside_the_field_and_changes_nothing(client: FlaskClient) -> None:

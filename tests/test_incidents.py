@@ -59,9 +59,7 @@ def test_incident_recorded_shown_and_retried_after_a_fix(app: Flask, tmp_path: P
     assert owner.get("/api/v1/incidents").json["incidents"] == []
     task = next(t for t in manager.tasks() if t["instance_id"] == broken)
     assert manager.decide(task["id"], "approve", "ok").status_code == 200
-    assert [t["role"] for t in ApiUser(client, "finance_director", PASSWORD).tasks() if t["instance_id"] == broken] == [
-        "finance_director"
-    ]
+    assert [t["role"] for t in supervisor.tasks() if t["instance_id"] == broken] == ["sales_vp"]
     actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.instance_id == broken)).all()
     assert "incident" in actions and "incident_retried" in actions
     assert owner.post(f"/api/v1/instances/{broken}/retry").status_code == 409  # nothing left to retry

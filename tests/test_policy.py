@@ -19,8 +19,23 @@ def bundle() -> SpecBundle:
     return credit_bundle()
 
 
-def assess(bundle, current_limit: float | None = None, **facts: Any) -> tuple[dict[str, Any], list]:
-    runtime = ProcessRuntime.start(bundle, application(**facts), Recorder(current_limit))
+def test_articles_match_the_policy_text(bundle) -> None:
+    """C is 第十六条, B 第十七条, and a new customer is never A by 第十八条."""
+    assert "第十六条" in assess(bundle, bad_record_24m=True)[0]["grade_reason"]
+    assert "第十六条" in assess(bundle, c_conditions=["weak_capital"])[0]["grade_reason"]
+    reason = assess(bundle, months_of_cooperation=0, collateral_value=1.0)[0]["grade_reason"]
+    assert "第十七条" in reason and "第十八条" in reason
+
+
+def assess(
+    bundle,
+    current_limit: float | None = None,
+    has_prior_credit: bool = True,
+    settled: bool = True,
+    **facts: Any,
+) -> tuple[dict[str, Any], list]:
+    recorder = Recorder(current_limit, has_prior_credit=has_prior_credit, settled=settled)
+    runtime = ProcessRuntime.start(bundle, application(**facts), recorder)
     return runtime.data(), runtime.ready_tasks()
 
 
@@ -61,9 +76,12 @@ def test_a_new_customer_is_never_a(bundle) -> None:
 
 
 def test_previous_credit_not_settled_gets_nothing_new(bundle) -> None:
-    data, tasks = assess(bundle, previous_credit_settled=False)
+    data, tasks = assess(bundle, settled=False)
     assert tasks == [] and data["decision"] == "reject"
     assert "第三十五条" in data["rejection_reason"]
+    # A balance finance recorded stops new credit even for a customer who never had a limit (第三十四条).
+    data, tasks = assess(bundle, has_prior_credit=False, settled=False, credit_type="temporary")
+    assert tasks == [] and "第三十五条" in data["rejection_reason"]
 
 
 def test_a_without_earlier_credit_may_not_get_long_term_credit(bundle) -> None:
@@ -86,6 +104,13 @@ def test_a_with_earlier_credit_is_capped_by_the_lower_average(bundle) -> None:
 def test_a_keeps_a_lower_current_limit(bundle) -> None:
     data, _ = assess(bundle, current_limit=30000.0)
     assert data["limit_cap"] == 30000.0
+
+
+def test_b_with_a_current_limit_never_gets_more_than_it(bundle) -> None:
+    data, _ = assess(bundle, current_limit=15000.0, lawful=False, collateral_value=20000.0)
+    assert (data["grade"], data["limit_cap"]) == ("B", 15000.0)
+    data, _ = assess(bundle, current_limit=None, lawful=False, collateral_value=20000.0)
+    assert data["limit_cap"] == 20000.0
 
 
 def test_b_without_collateral_is_rejected_at_once(bundle) -> None:
@@ -113,6 +138,6 @@ def test_a_request_exactly_at_the_cap_is_kept_whole(bundle) -> None:
 def test_the_approved_term_never_exceeds_the_term_cap(bundle) -> None:
     recorder = Recorder()
     runtime = ProcessRuntime.start(bundle, application(requested_term_days=90), recorder)
-    for _ in range(3):
+    for _ in range(4):
         runtime.complete(runtime.ready_tasks()[0].id, {"decision": "approve", "comment": "ok"})
     assert recorder.calls[-1][1]["approved_term_days"] == 30

@@ -29,9 +29,7 @@ EXTRA_TASK = """<bpmn:userTask id="extra_check" name="补充核查">
     <bpmn:sequenceFlow id="flow_extra" sourceRef="extra_check" targetRef="fetch_credit_file" />"""
 
 
-FLOW_SM_APPROVE = (
-    '<bpmn:sequenceFlow id="flow_sm_approve" name="同意" sourceRef="gw_sm" targetRef="review_finance_director">'
-)
+FLOW_SM_APPROVE = '<bpmn:sequenceFlow id="flow_sm_approve" name="同意" sourceRef="gw_sm" targetRef="confirm_grade">'
 
 
 def with_extra_task(xml: str = CREDIT) -> str:

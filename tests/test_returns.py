@@ -31,8 +31,9 @@ def to_finance(app: Flask, code: str) -> tuple[ApiUser, int]:
     client = app.test_client()
     sales = ApiUser(client, "salesperson", PASSWORD)
     instance_id = sales.start_credit(customer_code=code).json["id"]
-    manager = ApiUser(client, "sales_manager", PASSWORD)
-    assert manager.decide(manager.only_task()["id"], "approve", "同意").status_code == 200
+    for approver in ("sales_manager", "sales_vp"):
+        person = ApiUser(client, approver, PASSWORD)
+        assert person.decide(person.only_task()["id"], "approve", "同意").status_code == 200
     return sales, instance_id
 
 
@@ -63,12 +64,14 @@ def test_return_to_the_filer_and_the_resubmission_lands_on_the_returner(app: Fla
     assert (row.name, row.name_en) == ("重新提交申请", "Resubmit the application")
     from .support import application
 
-    data = application(customer_code="RT1", requested_limit=70000)
+    # Filed again as it was (the salesperson only added what finance asked for outside the figures).
+    data = application(customer_code="RT1", credit_type="temporary")
     data.pop("filed_by", None)
     done = sales.post(f"/api/v1/tasks/{resubmit['id']}/complete", {"data": data})
     assert done.status_code == 200, done.json
-    # Straight back to finance: the sales manager's approval is not asked for again.
+    # Straight back to finance: the approvals of the unchanged application are not asked for again.
     assert ApiUser(sales.client, "sales_manager", PASSWORD).tasks() == []
+    assert ApiUser(sales.client, "sales_vp", PASSWORD).tasks() == []
     landed = finance.only_task()
     row = db.session.get(HumanTask, landed["id"])
     assert (row.bpmn_id, row.assignee.username) == ("review_finance_director", "finance_director")
@@ -78,10 +81,10 @@ def test_return_to_the_filer_and_the_resubmission_lands_on_the_returner(app: Fla
             db.select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
         )
     ]
-    assert actions[-3:] == ["return", "complete", "skip"]
-    skipped = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "skip")).one()
-    assert (skipped.actor_id, skipped.task_name) == (None, "营销部经理审批")
-    assert db.session.get(ProcessInstance, instance_id).data["requested_limit"] == 70000
+    assert actions[-4:] == ["return", "complete", "skip", "skip"]
+    skipped = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "skip")).all()
+    assert [(e.actor_id, e.task_name) for e in skipped] == [(None, "营销部经理审批"), (None, "营销副总审批")]
+    assert db.session.get(ProcessInstance, instance_id).data["requested_limit"] == 90000
     assert finance.decide(landed["id"], "approve", "同意").status_code == 200
     assert ApiUser(sales.client, "general_manager", PASSWORD).only_task()
 
@@ -90,9 +93,9 @@ def test_return_to_the_previous_step_reopens_it_for_the_person_who_did_it(app: F
     _, instance_id = to_finance(app, "RT2")
     finance_task = open_task(instance_id)
     returned = returns.return_task(finance_task.id, user("finance_director"), "previous", "额度依据不足")
-    assert (returned.bpmn_id, returned.assignee.username) == ("review_sales_manager", "sales_manager")
+    assert (returned.bpmn_id, returned.assignee.username) == ("review_sales_vp", "sales_vp")
     assert open_task(instance_id).id == returned.id
-    task_service.complete(returned.id, user("sales_manager"), {"decision": "approve", "comment": "已补充"})
+    task_service.complete(returned.id, user("sales_vp"), {"decision": "approve", "comment": "已补充"})
     again = open_task(instance_id)
     assert (again.bpmn_id, again.assignee_id) == ("review_finance_director", user("finance_director").id)
 

@@ -30,7 +30,7 @@ def filed(**overrides: Any) -> dict[str, Any]:
 def test_start_and_complete_the_chain_through_the_services(app: Flask) -> None:
     instance = instances.start("credit_application", user("salesperson"), filed(customer_code="SV1"))
     assert (instance.business_key, instance.status, instance.data["grade"]) == ("SV1", "running", "A")
-    for approver in ("sales_manager", "finance_director", "general_manager"):
+    for approver in ("sales_manager", "sales_vp", "finance_director", "general_manager"):
         [task] = tasks.list_tasks(user(approver))
         tasks.complete(task.id, user(approver), {"decision": "approve", "comment": f"{approver} ok"})
     db.session.expire_all()
@@ -39,6 +39,7 @@ def test_start_and_complete_the_chain_through_the_services(app: Flask) -> None:
     file = customers.read_credit_file("SV1", user("finance_director"))
     assert [a["comment"] for a in file.decisions[0].approvals] == [
         "sales_manager ok",
+        "sales_vp ok",
         "finance_director ok",
         "general_manager ok",
     ]
@@ -66,8 +67,10 @@ def test_service_errors_for_the_wrong_person_or_a_stale_task(app: Flask) -> None
     instances.start("credit_application", user("salesperson"), filed(customer_code="SV2C", bad_record_24m=True))
     with pytest.raises(Forbidden):
         customers.read_credit_file("SV2C", user("cs_director"))
+    # Filing opens the file (its salesperson is the filer); it holds no decision while under approval.
+    assert customers.read_credit_file("SV2", user("finance_director")).decisions == []
     with pytest.raises(NotFound):
-        customers.read_credit_file("SV2", user("finance_director"))  # still under approval: no file yet
+        customers.read_credit_file("SV9", user("finance_director"))
 
 
 def test_scopes_separate_my_tasks_from_my_roles_queue(app: Flask) -> None:

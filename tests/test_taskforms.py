@@ -217,7 +217,7 @@ def test_application_clean_data_has_plain_json_types(application: FormDef) -> No
     assert clean["lawful"] is True and clean["bad_record_24m"] is False
     assert clean["c_conditions"] == ["weak_capital"]
     assert clean["collateral_value"] == 0.0  # the definition's default
-    assert clean["investigation"] is None
+    assert clean["shareholders"] is None and clean["annual_revenue"] is None  # investigation left blank
     json.dumps(clean)
 
 

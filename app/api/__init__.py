@@ -4,6 +4,7 @@ from . import (  # noqa: F401 - their routes attach themselves to bp
     admin,
     collaboration,
     complaints,
+    customers,
     inbox_routes,
     lists,
     migration,

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..models import ProcessInstance
 from ..services.common.errors import DomainError, Forbidden, ValidationFailed
+from ..services.credit import confidential
 from ..services.credit import credit_file as customer_service
 from ..services.deadlines import supervision as desk_service
 from ..services.desk import actions as action_service
@@ -47,7 +48,8 @@ from .shapes import CopiedIn, CreditFile, Desk, Incidents, Instance, Retried, St
 def _domain_error(err: DomainError) -> tuple[Response, int]:
     if isinstance(err, ValidationFailed):
         return jsonify(error=err.message, errors=err.errors), err.status
-    return jsonify(error=err.message), err.status
+    # Some refusals name what they refer to, e.g. the open application a second one would collide with.
+    return jsonify(error=err.message, **getattr(err, "details", {})), err.status
 
 
 @bp.errorhandler(HTTPError)
@@ -135,7 +137,8 @@ def start(process_key: str, sent: dict[str, Any]) -> ProcessInstance:
 def instance(instance_id: int) -> dict[str, Any]:
     row = instance_service.get_for(api_user(), instance_id)
     list_service.mark_copy_read(api_user(), row.id)
-    return instance_json(row, instance_service.tasks_of(row), instance_service.history(row))
+    data = confidential.visible_data(api_user(), row, f"instance:{row.id}")
+    return instance_json(row, instance_service.tasks_of(row), instance_service.history(row), data)
 
 
 @bp.get("/customers/<code>")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from .. import clock
+from ..clock import to_company_iso
 from ..models import AuditEvent, CreditDecision, Customer, HumanTask, ProcessInstance
 
 
@@ -39,7 +41,9 @@ def history_json(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def instance_json(instance: ProcessInstance, tasks: list[HumanTask], history: list[AuditEvent]) -> dict[str, Any]:
+def instance_json(
+    instance: ProcessInstance, tasks: list[HumanTask], history: list[AuditEvent], data: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "id": instance.id,
         "process_key": instance.process_key,
@@ -51,7 +55,7 @@ def instance_json(instance: ProcessInstance, tasks: list[HumanTask], history: li
         "ended_at": instance.ended_at,
         "due_at": instance.due_at,
         "case_closed_at": instance.case_closed_at,
-        "data": instance.data,
+        "data": instance.data if data is None else data,
         "tasks": [task_json(t) for t in tasks],
         "history": [history_json(e) for e in history],
     }
@@ -73,11 +77,37 @@ def decision_json(decision: CreditDecision) -> dict[str, Any]:
         "instance_id": decision.instance_id,
         "filed_by": decision.filed_by.username if decision.filed_by else None,
         "decided_at": decision.decided_at,
+        "valid_from": _day(decision.valid_from),
+        "valid_until": _day(decision.valid_until),
         "approvals": decision.approvals,
     }
 
 
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def receivables_json(customer: Customer) -> dict[str, Any]:
+    """The latest of finance's recordings; the history lists them all."""
+    return {
+        "balance": _money(customer.receivables_balance),
+        "overdue": _money(customer.overdue_balance),
+        "as_of": _day(customer.receivables_as_of),
+        "history": [
+            {
+                "balance": _money(r.balance),
+                "overdue": _money(r.overdue),
+                "as_of": _day(r.as_of),
+                "recorded_at": to_company_iso(r.recorded_at),
+                "recorded_by": r.recorded_by.username if r.recorded_by else None,
+            }
+            for r in customer.receivables
+        ],
+    }
+
+
 def customer_json(customer: Customer) -> dict[str, Any]:
+    grant = next((d for d in customer.decisions if d.decision == "approve"), None)
     return {
         "code": customer.code,
         "name": customer.name,
@@ -86,6 +116,10 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "term_days": customer.term_days,
         "credit_type": customer.credit_type,
         "updated_at": customer.updated_at,
+        "responsible": customer.responsible.username if customer.responsible else None,
+        "valid_from": _day(grant.valid_from) if grant else None,
+        "valid_until": _day(grant.valid_until) if grant else None,
+        "receivables": receivables_json(customer),
         "history": [decision_json(d) for d in customer.decisions],
     }
 

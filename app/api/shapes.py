@@ -115,7 +115,9 @@ class Instance(Answer):
 
 
 class Approval(Answer):
-    NULLABLE = frozenset({"task", "actor", "actor_name", "comment", "approved_limit"})
+    NULLABLE = frozenset({"task", "actor", "actor_name", "comment", "approved_limit", "confirmed_grade", "superseded"})
+    confirmed_grade = Text()
+    superseded = fields.Boolean()
     task = Text()
     action = Text()
     actor = Text()
@@ -127,9 +129,22 @@ class Approval(Answer):
 
 class Decision(Answer):
     NULLABLE = frozenset(
-        {"grade", "credit_type", "requested_limit", "limit", "term_days", "reason", "instance_id", "filed_by"}
+        {
+            "grade",
+            "credit_type",
+            "requested_limit",
+            "limit",
+            "term_days",
+            "reason",
+            "instance_id",
+            "filed_by",
+            "valid_from",
+            "valid_until",
+        }
     )
     decision = Text()
+    valid_from = Text()
+    valid_until = Text()
     grade = Text()
     credit_type = Text()
     requested_limit = fields.Float()
@@ -143,7 +158,13 @@ class Decision(Answer):
 
 
 class CreditFile(Answer):
-    NULLABLE = frozenset({"grade", "limit", "term_days", "credit_type", "updated_at"})
+    NULLABLE = frozenset(
+        {"grade", "limit", "term_days", "credit_type", "updated_at", "responsible", "valid_from", "valid_until"}
+    )
+    responsible = Text()
+    valid_from = Text()
+    valid_until = Text()
+    receivables = Object()
     code = Text()
     name = Text()
     grade = Text()

@@ -4,7 +4,7 @@ from .calendar import CalendarDay, CalendarYear
 from .collaboration import Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
-from .customers import CreditDecision, Customer
+from .customers import CreditDecision, Customer, ReceivablesRecord
 from .external import ExternalTask
 from .forms import FormVersion
 from .inbox import SavedFilter
@@ -42,6 +42,7 @@ __all__ = [
     "OutboxMail",
     "ProcessInstance",
     "ProcessVersion",
+    "ReceivablesRecord",
     "Role",
     "RoleStandIn",
     "SavedFilter",

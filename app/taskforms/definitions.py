@@ -38,6 +38,7 @@ _FIELD_KEYS = {
     "readonly",
     "not_after_now",
     "money",
+    "section",
 }
 # Settings that only make sense for some types; anywhere else they are a mistake in the definition.
 _ONLY_FOR = {
@@ -82,6 +83,7 @@ class FieldDef:
     help: dict[str, str] | None = None
     not_after_now: bool = False
     money: bool = False  # an amount in yuan: pages write it as the reader's currency format
+    section: dict[str, str] | None = None  # this field opens a group of the form, under this heading
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,7 @@ def _field_def(key: str, raw: Any) -> FieldDef:
         help=_texts(key, raw["help"], f"the help of field '{name}'") if "help" in raw else None,
         not_after_now=raw.get("not_after_now", False),
         money=raw.get("money", False),
+        section=_texts(key, raw["section"], f"the section heading at field '{name}'") if "section" in raw else None,
     )
     if field.default is not None:
         _check_default(key, field)

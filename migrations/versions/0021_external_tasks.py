@@ -1,7 +1,7 @@
 """External tasks: service tasks that workers outside the app fetch, lock and complete
 
 Revision ID: 0021
-Revises: 0019b
+Revises: 0015
 Create Date: 2026-12-02 18:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = "0021"
-down_revision = "0019b"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -1,2 +1,4 @@
-"""The customer credit file (客户信用档案): reading it (every read audited) and the operations credit
-processes call to write decisions into it."""
+"""The customer credit file (客户信用档案) and the credit policy enforced in it: reading the file (every
+read audited), who a customer belongs to, finance's receivables records, the company's total cap, the
+rules the credit application adds to the generic start and completion paths, and the operations its
+diagram calls to read the file's facts and write decisions into it."""

@@ -22,6 +22,7 @@ from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, Valida
 from ..common.transactions import transactional
 from ..deadlines.durations import parse_deadline
 from ..deadlines.escalation import close_escalations
+from ..instances import rules
 from ..instances.lifecycle import start_form
 from ..instances.projection import Step, due_for, load_runtime, project
 from ..modeling.specs import bundle_for_id
@@ -199,8 +200,19 @@ def _filed_values(instance: ProcessInstance) -> dict[str, Any]:
     return {f.name: data[f.name] for f in form.fields if f.name in data} if form is not None else {}
 
 
-def resubmit(runtime: ProcessRuntime, data: dict[str, Any]) -> None:
-    """The filer files again: the instance restarts from its start event with the corrected data."""
+def resubmit(runtime: ProcessRuntime, data: dict[str, Any], instance: ProcessInstance, step: Step) -> None:
+    """The filer files again: the instance restarts from its start event with the corrected data.
+
+    When what the approvers approved has changed, their approvals no longer hold: the pending
+    return is settled here, so every step is done again by a person instead of passed through.
+    """
+    policy = rules.for_process(instance.process_key)
+    if policy is not None and policy.material_change(instance, data):
+        for pending in db.session.scalars(
+            db.select(TaskReturn).where(TaskReturn.instance_id == instance.id, TaskReturn.resolved_at.is_(None))
+        ):
+            pending.resolved_at = step.now
+        _audit(step, "supersede", instance, None, task_name=RESUBMIT_NAME, details={"reason": "changed"})
     try:
         runtime.refile({k: v for k, v in data.items() if v is not None})
     except TaskNotReady as err:

@@ -17,7 +17,7 @@ from ...taskforms import validate_data
 from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from ..common.transactions import transactional
 from ..deadlines.escalation import close_escalations
-from ..instances import incidents, rows
+from ..instances import incidents, rows, rules
 from ..instances.projection import (
     DEFAULT_APPROVAL_FORM,
     PLAIN_TASK_FORM,
@@ -190,7 +190,7 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     if not may_act_on(user, task):
         raise Forbidden(_l("this task is not yours"))
     opinions.refuse_own_application(user, instance, task)
-    clean = _validated(task, instance, data)
+    clean = _validated(task, instance, data, user)
     opinions.require_opinion(clean)
     step = Step(actor=user)
     now = step.now
@@ -213,7 +213,7 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     runtime = load_runtime(bundle_for_id(instance.process_version_id, content_hash), instance, step)
     try:
         if task.bpmn_id == returns.RESUBMIT_STEP:
-            returns.resubmit(runtime, clean)
+            returns.resubmit(runtime, clean, instance, step)
         else:
             runtime.complete(task.engine_task_id, {k: v for k, v in clean.items() if v is not None})
     except TaskNotReady as err:
@@ -260,7 +260,7 @@ def _details(task: HumanTask, user: User, clean: dict[str, Any], delegated: bool
     return details
 
 
-def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any]) -> dict[str, Any]:
+def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any], user: User) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationFailed({"data": [_l("must be an object")]})
     if not task.form_key:
@@ -273,6 +273,10 @@ def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any])
         variables = process_variables({k: v for k, v in data.items() if k not in fields})
         data = {k: v for k, v in data.items() if k in fields}
     clean, errors = validate_data(form_def, data, context=instance.data)
-    if errors:
-        raise ValidationFailed(errors)
+    policy = rules.for_process(instance.process_key)
+    refused = policy.refused_fields(data) if policy else {}
+    if errors or refused:
+        raise ValidationFailed({**errors, **refused})
+    if policy is not None:
+        clean.update(policy.before_complete(user, task, instance, clean))
     return {**variables, **clean}

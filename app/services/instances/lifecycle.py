@@ -17,6 +17,7 @@ from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..modeling.specs import bundle_for, latest_version
 from ..people.access import may_view_instance, roles_of
+from . import rules
 from .projection import PLAIN_TASK_FORM, Step, process_variables, project, start_runtime
 
 # The forms a diagram gets where it names none: a start page (title, description; files are attached
@@ -85,10 +86,15 @@ def start(process_key: str, user: User, data: Any) -> ProcessInstance:
         raise ValidationFailed({"data": [_l("must be an object")]})
     if info.form is None:
         raise NotFound(_l("process '%(key)s' has no start form", key=process_key))
+    policy = rules.for_process(process_key)
     clean, errors = validate_data(info.form, data)
-    if errors:
-        raise ValidationFailed(errors)
-    return _start(process_key, _seed(process_key, clean, user), user, None)
+    refused = policy.refused_fields(data) if policy else {}
+    if errors or refused:
+        raise ValidationFailed({**errors, **refused})
+    seed = _seed(process_key, clean, user)
+    if policy is not None:
+        seed.update(policy.before_start(user, clean))
+    return _start(process_key, seed, user, None)
 
 
 @transactional
@@ -100,14 +106,19 @@ def start_with_variables(
     info = start_form(process_key)
     if not may_start(user, info):
         raise Forbidden(_l("only the role '%(role)s' may start this process", role=info.starter_role))
+    policy = rules.for_process(process_key)
     if info.form is not None and info.form.key != PLAIN_TASK_FORM:
         clean, errors = validate_data(info.form, variables)
-        if errors:
-            raise ValidationFailed(errors)
+        refused = policy.refused_fields(variables) if policy else {}
+        if errors or refused:
+            raise ValidationFailed({**errors, **refused})
     else:
         clean = process_variables(variables)
+    seed = _seed(process_key, clean, user)
+    if policy is not None:
+        seed.update(policy.before_start(user, clean))  # the same company policy as a start from the page
     key = str(business_key)[:100] if business_key else None
-    return _start(process_key, _seed(process_key, clean, user), user, key)
+    return _start(process_key, seed, user, key)
 
 
 def _seed(process_key: str, clean: dict[str, Any], user: User) -> dict[str, Any]:

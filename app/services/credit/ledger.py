@@ -1,0 +1,82 @@
+"""The company's total credit against its cap (第二十四条): what is granted, the cap, the headroom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, text
+
+from ... import clock
+from ...extensions import db
+from ...models import Customer, ReceivablesRecord
+
+# Any fixed number will do: it only has to be the same for every process that grants credit.
+_CAP_LOCK_KEY = 24_0024
+
+
+@dataclass(frozen=True)
+class Totals:
+    granted: Decimal
+    cap: Decimal | None  # None: no cap configured and no 1 January receivables recorded
+    cap_source: str  # setting | receivables | none
+
+    @property
+    def headroom(self) -> Decimal | None:
+        return None if self.cap is None else self.cap - self.granted
+
+    def headroom_for(self, own_limit: Decimal | None) -> Decimal | None:
+        """What one customer may hold at most: their own current limit is replaced, not added."""
+        if self.cap is None:
+            return None
+        return self.cap - (self.granted - (own_limit or Decimal("0")))
+
+    def as_data(self) -> dict[str, float | None]:
+        """The figures as an instance carries them."""
+        return {
+            "credit_total_granted": float(self.granted),
+            "credit_total_cap": None if self.cap is None else float(self.cap),
+            "credit_headroom": None if self.headroom is None else float(self.headroom),
+        }
+
+
+def company_today(at: datetime | None = None) -> date:
+    return (at or clock.now()).astimezone(clock.company_tz()).date()
+
+
+def _january_receivables(year: int) -> Decimal | None:
+    """The receivables balance recorded as of 1 January: each customer's latest recording of that day."""
+    latest = (
+        db.select(func.max(ReceivablesRecord.id))
+        .where(ReceivablesRecord.as_of == date(year, 1, 1))
+        .group_by(ReceivablesRecord.customer_id)
+    )
+    total = db.session.scalar(db.select(func.sum(ReceivablesRecord.balance)).where(ReceivablesRecord.id.in_(latest)))
+    return None if total is None else Decimal(total)
+
+
+def totals() -> Totals:
+    granted = Decimal(db.session.scalar(db.select(func.coalesce(func.sum(Customer.credit_limit), 0))) or 0)
+    setting = current_app.config.get("CREDIT_TOTAL_CAP")
+    if setting is not None:
+        return Totals(granted, Decimal(str(setting)), "setting")
+    january = _january_receivables(company_today().year)
+    if january is not None:
+        return Totals(granted, january, "receivables")
+    return Totals(granted, None, "none")
+
+
+def lock_totals() -> None:
+    """Hold the company's credit total until this transaction ends, so two grants cannot both fit.
+
+    PostgreSQL: a transaction-scoped advisory lock; a second grant waits and then reads the
+    first one's limit. SQLite has one writer at a time, but the driver only opens a transaction
+    at the first write: an empty write takes the writer's lock now, so the totals read next are
+    current until the commit (a writer that overtook this snapshot makes the use case run again).
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CAP_LOCK_KEY})
+    else:
+        db.session.execute(text("UPDATE customers SET id = id WHERE id = -1"))

@@ -1,0 +1,197 @@
+"""The credit policy where the generic paths cannot see it: who may file for a customer, one open
+application each, limits that only go down along the chain, and the company's total cap.
+
+Registered for the credit application in `app.services.instances.rules`; the caps per grade stay
+in the decision tables (bpmn/credit_policy.dmn), the process owner's to change.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ... import clock
+from ...extensions import db
+from ...i18n import format_cny
+from ...models import Customer, HumanTask, ProcessInstance, User
+from ..common.errors import Conflict, Forbidden, ValidationFailed
+from ..instances import rules
+from .credit_file import acts_for, find
+from .ledger import lock_totals, totals
+
+PROCESS_KEY = "credit_application"
+# Facts the credit file knows better than the filer (第三十五条): refused when filed.
+DERIVED = ("has_prior_credit", "previous_credit_settled")
+# What an approval was given on: a resubmission that changes any of these is approved again.
+MATERIAL = (
+    "customer_code",
+    "customer_name",
+    "months_of_cooperation",
+    "avg_monthly_shipment",
+    "avg_monthly_collection",
+    "annual_revenue",
+    "total_assets",
+    "total_liabilities",
+    "bad_record_24m",
+    "lawful",
+    "good_operation_2y",
+    "strong_capital",
+    "meets_annual_target",
+    "key_data_complete",
+    "c_conditions",
+    "credit_type",
+    "requested_limit",
+    "requested_term_days",
+    "collateral_value",
+)
+APPROVAL_FORMS = ("credit_approval", "credit_review")
+GRADE_RANK = {"A": 3, "B": 2, "C": 1}
+OPEN_STATUSES = ("running", "error")
+
+
+class OpenApplication(Conflict):
+    """A second application for a customer while one is still open."""
+
+    def __init__(self, instance_id: int) -> None:
+        super().__init__(_l("customer already has an open credit application (#%(id)s)", id=instance_id))
+        self.details = {"instance_id": instance_id}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if _is_number(a) and _is_number(b):
+        return Decimal(str(a)) == Decimal(str(b))
+    if isinstance(a, list) and isinstance(b, list):
+        return sorted(map(str, a)) == sorted(map(str, b))
+    return (a if a not in ("", None) else None) == (b if b not in ("", None) else None)
+
+
+def _locked_file(code: str) -> tuple[Customer, bool]:
+    """The customer's file, locked for this transaction; made now if there is none (the first filing)."""
+    query = db.select(Customer).where(Customer.code == code).with_for_update()
+    customer = db.session.scalars(query).first()
+    if customer is not None:
+        return customer, False
+    try:
+        with db.session.begin_nested():
+            customer = Customer(code=code, name="", updated_at=clock.now())
+            db.session.add(customer)
+    except IntegrityError:
+        # Someone filed for the same new code at this moment: wait for theirs and check against it.
+        return db.session.scalars(query.execution_options(populate_existing=True)).one(), False
+    return customer, True
+
+
+def _open_application(code: str, other_than: int | None) -> int | None:
+    query = db.select(ProcessInstance.id).where(
+        ProcessInstance.process_key == PROCESS_KEY,
+        ProcessInstance.business_key == code,
+        ProcessInstance.status.in_(OPEN_STATUSES),
+    )
+    if other_than is not None:
+        query = query.where(ProcessInstance.id != other_than)
+    return db.session.scalar(query.limit(1))
+
+
+def _check_filing(user: User, clean: dict[str, Any], instance_id: int | None) -> None:
+    code = str(clean["customer_code"])
+    customer, _ = _locked_file(code)
+    if customer.responsible_id is not None and not acts_for(user, customer.responsible_id):
+        # Nothing about the file in the answer: who holds it, its grade and limit are not theirs to know.
+        raise Forbidden(_l("another salesperson is responsible for this customer"))
+    open_id = _open_application(code, instance_id)
+    if open_id is not None:
+        raise OpenApplication(open_id)
+    name = str(clean.get("customer_name") or "").strip()
+    if customer.name and name != customer.name:
+        raise ValidationFailed(
+            {"customer_name": [_l("the credit file names this customer '%(name)s'", name=customer.name)]}
+        )
+    if not customer.name:
+        customer.name = name
+    if customer.responsible_id is None:
+        customer.responsible_id = user.id
+
+
+def _ceiling_check(instance: ProcessInstance, clean: dict[str, Any]) -> Decimal:
+    """The limit this approver gives: at most what the approver before allowed (the proposal at first)."""
+    data = instance.data or {}
+    ceiling = Decimal(str(data.get("approved_limit") or 0))
+    given = clean.get("approved_limit")
+    if given is None:
+        return ceiling
+    limit = Decimal(str(given))
+    if limit > ceiling:
+        raise ValidationFailed(
+            {
+                "approved_limit": [
+                    _l("at most %(ceiling)s, the limit allowed before this step", ceiling=format_cny(float(ceiling)))
+                ]
+            }
+        )
+    return limit
+
+
+def _grade_check(instance: ProcessInstance, clean: dict[str, Any]) -> None:
+    confirmed = clean.get("confirmed_grade")
+    proposed = str((instance.data or {}).get("grade") or "")
+    if confirmed and proposed in GRADE_RANK and GRADE_RANK[str(confirmed)] > GRADE_RANK[proposed]:
+        raise ValidationFailed(
+            {"confirmed_grade": [_l("may not be higher than the proposed grade %(grade)s", grade=proposed)]}
+        )
+
+
+def _cap_check(instance: ProcessInstance, limit: Decimal) -> dict[str, Any]:
+    lock_totals()
+    figures = totals()
+    customer = find(str((instance.data or {}).get("customer_code", "")))
+    room = figures.headroom_for(customer.credit_limit if customer else None)
+    if room is not None and limit > room:
+        raise ValidationFailed(
+            {
+                "approved_limit": [
+                    _l(
+                        "exceeds the company's total credit cap: the headroom for this customer is %(room)s",
+                        room=format_cny(float(max(room, Decimal("0")))),
+                    )
+                ]
+            }
+        )
+    return figures.as_data()
+
+
+class CreditRules:
+    def refused_fields(self, data: dict[str, Any]) -> dict[str, list[Any]]:
+        return {
+            name: [_l("comes from the credit file and finance's receivables records, not from the application")]
+            for name in DERIVED
+            if name in data
+        }
+
+    def before_start(self, user: User, clean: dict[str, Any]) -> dict[str, Any]:
+        _check_filing(user, clean, None)
+        return totals().as_data()
+
+    def before_complete(
+        self, user: User, task: HumanTask, instance: ProcessInstance, clean: dict[str, Any]
+    ) -> dict[str, Any]:
+        if "customer_code" in clean:  # the filer files again after a return
+            _check_filing(user, clean, instance.id)
+            return {}
+        if task.form_key not in APPROVAL_FORMS or clean.get("decision") != "approve":
+            return {}
+        _grade_check(instance, clean)
+        return _cap_check(instance, _ceiling_check(instance, clean))
+
+    def material_change(self, instance: ProcessInstance, clean: dict[str, Any]) -> bool:
+        before = instance.data or {}
+        return any(not _same(before.get(name), clean.get(name)) for name in MATERIAL)
+
+
+rules.register(PROCESS_KEY, CreditRules())
