@@ -123,6 +123,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .collaboration import bp as collaboration_bp
     from .complaints import bp as complaints_bp
     from .customers import bp as customers_bp
+    from .engine_rest import bp as engine_rest_bp
     from .inbox import bp as inbox_bp
     from .messages import bp as messages_bp
     from .modeler import bp as modeler_bp
@@ -151,6 +152,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(messages_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
+    app.register_blueprint(engine_rest_bp, url_prefix="/engine-rest")
+    csrf.exempt(engine_rest_bp)  # HTTP Basic with an API token, never cookies
     configure_api_reference(app)
     register_web(app)
     register_cli(app)

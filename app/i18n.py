@@ -57,7 +57,7 @@ def select_locale() -> str:
     # Outside a request (CLI, scheduler, worker) messages are for logs and operators: English.
     if not has_request_context():
         return "en"
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/engine-rest/")):
         return _api_locale()
     # A signed-in user's choice wins; before login, the switch on the login page sets a cookie.
     if current_user and current_user.is_authenticated:

@@ -38,6 +38,7 @@ TASK_HOLDER = {"sales_manager"}
 TASK_SUPERVISORS = {"sales_vp", "general_manager"}
 FILER_SUPERVISORS = {"sales_manager", "sales_vp", "general_manager"}
 FILTER_OWNER = {"sales_manager"}
+WORKERS = {"process_owner", "admin"}  # who may work external tasks, send messages and signals
 AUDITORS = {"admin", "finance_director", "credit_controller"}
 DELEGATOR = "credit_controller"  # a delegation far in the future, so it changes nobody's work meanwhile
 
@@ -162,6 +163,23 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.upload_model": ("POST", 401, allowed({"process_owner"}, 422)),
     "api.list_models": ("GET", 401, allowed({"process_owner"}, 200)),
     "api.model_xml": ("GET", 401, allowed({"process_owner"}, 200)),
+    # Camunda's REST API: 400 where Camunda answers a refused body, 204 for a done action.
+    "engine_rest.start": ("POST", 401, allowed(SALES, 400)),
+    "engine_rest.tasks": ("GET", 401, everyone(200)),
+    "engine_rest.task": ("GET", 401, allowed(TASK_HOLDER, 200)),
+    "engine_rest.claim": ("POST", 401, allowed(TASK_HOLDER, 204)),
+    "engine_rest.unclaim": ("POST", 401, allowed(TASK_HOLDER, 204)),
+    "engine_rest.complete": ("POST", 401, allowed(TASK_HOLDER, 400)),
+    "engine_rest.message": ("POST", 401, allowed(WORKERS, 400)),
+    "engine_rest.signal": ("POST", 401, allowed(WORKERS, 400)),
+    "engine_rest.not_implemented": ("GET", 401, everyone(501)),
+    "engine_rest.external_fetch_and_lock": ("POST", 401, allowed(WORKERS, 400)),
+    "engine_rest.external_get_task": ("GET", 401, allowed(WORKERS, 404)),
+    "engine_rest.external_complete": ("POST", 401, allowed(WORKERS, 400)),
+    "engine_rest.external_failure": ("POST", 401, allowed(WORKERS, 400)),
+    "engine_rest.external_bpmn_error": ("POST", 401, allowed(WORKERS, 400)),
+    "engine_rest.external_extend_lock": ("POST", 401, allowed(WORKERS, 400)),
+    "engine_rest.external_unlock": ("POST", 401, allowed(WORKERS, 404)),
     "inbox.my_list": ("GET", 302, everyone(200)),
     "inbox.my_list_export": ("GET", 302, everyone(200)),
     "inbox.people": ("GET", 302, everyone(200)),
@@ -246,6 +264,7 @@ def objects(app: Flask) -> dict[str, Any]:
         "name": "credit_policy.dmn",
         "form_key": "credit_approval",
         "asset": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
+        "rest": "deployment/create",
         "docs_file": "swagger-ui.css",
         "username": "salesperson2",  # the administrator resets their password after their own turn
         "key": organisation.add_role(admin, {"key": "retirable", "name": "可撤", "name_en": "Retirable"}).key,
@@ -272,7 +291,7 @@ def _call(client: FlaskClient, method: str, url: str, headers: dict[str, str] | 
         return client.delete(url, headers=headers).status_code
     if method in ("PUT", "PATCH"):
         return client.open(url, method=method, json={}, headers=headers).status_code
-    if url.startswith("/api/"):
+    if url.startswith(("/api/", "/engine-rest/")):
         return client.post(url, json={}, headers=headers).status_code
     page = client.get("/login")
     if page.status_code != 200:  # logged in: the login page redirects, the password page has a form
@@ -300,7 +319,7 @@ def test_every_role(app: Flask, objects: dict[str, Any]) -> None:
             url = _url(app, endpoint, objects)
             if endpoint == "auth.logout":
                 continue  # logging out ends every session of the user: checked in test_accounts
-            if endpoint.startswith("api."):
+            if endpoint.startswith(("api.", "engine_rest.")):
                 got = _call(api_client, method, url, None if endpoint == "api.token" else headers)
             else:
                 got = _call(browser, method, url)

@@ -82,6 +82,7 @@ def test_an_opinion_can_never_be_edited_afterwards(app: Flask) -> None:
         "api.save_draft",
         "api.cancel_delegation",
         "api.delete_filter",
+        "engine_rest.not_implemented",  # answers 501 to any method and changes nothing
         "api.admin_update_user",  # a person's record, not the trail
         "api.admin_retire_role",
         "api.revoke_token",  # an API client logging out, not the trail

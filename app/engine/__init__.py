@@ -1,6 +1,8 @@
 """The only part of the application that talks to SpiffWorkflow."""
 
+from .camunda import expression_text, timer_text, web_app_form
 from .clock import configure_expression_clock
+from .juel import refusal as expression_refusal
 from .limits import configure as configure_limits
 from .parsing import DiagramError, SpecBundle, XmlRefused, build_bundle, decision_ids, decision_refs, parse_xml
 from .runtime import EngineError, PendingTimer, ProcessRuntime, ReadyTask, TaskNotReady
@@ -24,5 +26,9 @@ __all__ = [
     "decision_ids",
     "decision_refs",
     "evaluate",
+    "expression_refusal",
+    "expression_text",
+    "timer_text",
+    "web_app_form",
     "parse_xml",
 ]

@@ -16,13 +16,21 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
+from SpiffWorkflow.spiff.parser.event_parsers import (
+    SpiffBoundaryEventParser,
+    SpiffIntermediateCatchEventParser,
+    SpiffStartEventParser,
+)
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser
-from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, UserTaskParser
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, NoneTask, UserTask
+
+from . import camunda
+from .timers import CronCycleTimerEventDefinition
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -33,14 +41,7 @@ DMN_NAMESPACES = (
 )
 MAX_XML_BYTES = 2 * 1024 * 1024
 
-# Names a process owner may use in either dialect, mapped to ours.
-_CAMUNDA_ATTRIBUTES = {
-    "formKey": "form_key",
-    "assignee": "assignee",
-    "candidateGroups": "candidate_roles",
-    "candidateUsers": "candidate_users",
-    "dueDate": "due",
-}
+# Names a process owner may use in either dialect, mapped to ours (Camunda's: camunda.TASK_ATTRIBUTES).
 _SPIFF_PROPERTIES = {
     "formKey": "form_key",
     "form_key": "form_key",
@@ -92,6 +93,7 @@ def parse_xml(content: bytes | str, filename: str = "upload") -> etree._Element:
         root = etree.fromstring(raw, parser=_SAFE_PARSER)
     except etree.XMLSyntaxError as err:
         raise XmlRefused("not_well_formed", file=filename, detail=str(err)) from err
+    camunda.legacy_namespace(root)
     return root
 
 
@@ -99,31 +101,66 @@ class AppUserTaskParser(UserTaskParser):
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         node = self.node if node is None else node
         extensions: dict[str, Any] = dict(super().parse_extensions(node))
-        for attr, key in _CAMUNDA_ATTRIBUTES.items():
-            value = node.get(f"{{{CAMUNDA_NS}}}{attr}")
-            if value:
-                extensions[key] = value
+        extensions.update(camunda.task_attributes(node))
         for name, value in (extensions.get("properties") or {}).items():
             if name in _SPIFF_PROPERTIES and value:
                 extensions[_SPIFF_PROPERTIES[name]] = value
         return extensions
 
 
-class AppStartEventParser(SpiffStartEventParser):
-    """Start events drawn in Camunda Modeler name their start form with camunda:formKey."""
+class _CamundaTimers:
+    """Cycles may be written as Camunda's cron as well as ISO 8601 repeating intervals."""
+
+    def parse_timer_event(self, event: Any) -> Any:
+        definition = super().parse_timer_event(event)  # type: ignore[misc]
+        if type(definition) is CycleTimerEventDefinition:
+            return CronCycleTimerEventDefinition(
+                definition.name, definition.expression, description=definition.description
+            )
+        return definition
+
+
+class AppStartEventParser(_CamundaTimers, SpiffStartEventParser):
+    """Start events drawn in Camunda Modeler name their start form with camunda:formKey, and the
+    variable that receives the starter's user name with camunda:initiator."""
 
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         node = self.node if node is None else node
         extensions: dict[str, Any] = dict(super().parse_extensions(node))
-        form_key = node.get(f"{{{CAMUNDA_NS}}}formKey")
-        if form_key and not (extensions.get("properties") or {}).get("formKey"):
-            extensions["form_key"] = form_key
+        camunda_ext = camunda.task_attributes(node)
+        if camunda_ext.get("form_key") and not (extensions.get("properties") or {}).get("formKey"):
+            extensions["form_key"] = camunda_ext["form_key"]
+        for key in ("drawn_for_camunda", "camunda_form"):
+            if key in camunda_ext:
+                extensions[key] = camunda_ext[key]
+        if node.get(f"{{{CAMUNDA_NS}}}initiator"):
+            extensions["initiator"] = node.get(f"{{{CAMUNDA_NS}}}initiator")
         return extensions
+
+
+class AppCatchEventParser(_CamundaTimers, SpiffIntermediateCatchEventParser):
+    pass
+
+
+class AppBoundaryEventParser(_CamundaTimers, SpiffBoundaryEventParser):
+    pass
+
+
+class PlainTaskParser(SpiffTaskParser):
+    """A plain `<task>` does nothing and passes straight on, as in Camunda; it is nobody's work."""
+
+    def create_task(self) -> Any:
+        task = super().create_task()
+        task.manual = False
+        return task
 
 
 class AppBpmnParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("task"): (PlainTaskParser, NoneTask),
+        full_tag("intermediateCatchEvent"): (AppCatchEventParser, IntermediateCatchEvent),
+        full_tag("boundaryEvent"): (AppBoundaryEventParser, BoundaryEvent),
         full_tag("startEvent"): (AppStartEventParser, StartEvent),
         full_tag("userTask"): (AppUserTaskParser, UserTask),
         full_tag("manualTask"): (AppUserTaskParser, ManualTask),
@@ -198,9 +235,13 @@ def build_bundle(
     processes = executable_process_ids(root)
     if not processes:
         raise DiagramError([(None, 'no process is marked executable (isExecutable="true")')])
+    try:
+        prepared = camunda.for_engine(root)
+    except camunda.CamundaRefused as err:
+        raise DiagramError(err.problems) from err
     parser = AppBpmnParser()
     try:
-        parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
+        parser.add_bpmn_xml(etree.ElementTree(prepared), filename=filename)
         for dmn_name, xml in dmn_xml.items():
             parser.add_dmn_xml(parse_xml(xml, dmn_name), filename=dmn_name)
         key = processes[0]
@@ -214,5 +255,7 @@ def build_bundle(
         # The engine's parser trusts well-formed files (e.g. numeric shape bounds); an uploaded file
         # that breaks such an assumption is a bad diagram, not a server error.
         raise DiagramError([(None, f"the diagram cannot be read: {type(err).__name__}: {err}")]) from err
-    name = next((p.get("name") for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == key), None)
+    name = next(
+        (camunda.one_line(p.get("name") or "") for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == key), None
+    )
     return SpecBundle(process_key=key, name=name or key, spec=spec, subprocess_specs=subprocess_specs)

@@ -17,7 +17,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
@@ -26,19 +26,14 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .clock import engine_clock
+from .errors import EngineError, TaskNotReady, element_of, wrap
+from .events import EventDelivery
 from .parsing import SpecBundle
 from .scripting import ExpressionError, RestrictedScriptEngine
+from .timers import CronCycleTimerEventDefinition
 
 ServiceHandler = Callable[[str, dict[str, Any], dict[str, Any]], Any]
 Now = Callable[[], datetime]
-
-
-class EngineError(Exception):
-    """The engine could not carry out a step (a broken expression, an unknown task)."""
-
-
-class TaskNotReady(EngineError):
-    """The task is no longer waiting for input."""
 
 
 class _StateOnlyConverter(BpmnWorkflowConverter):
@@ -64,6 +59,7 @@ class _StateOnlyConverter(BpmnWorkflowConverter):
 
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = _StateOnlyConverter
+_config[CronCycleTimerEventDefinition] = SPIFF_CONFIG[CycleTimerEventDefinition]
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 
@@ -93,35 +89,6 @@ class PendingTimer:
     guards_task_id: str | None
 
 
-def _element_of(spec: Any) -> str:
-    name = getattr(spec, "bpmn_name", None)
-    bpmn_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", "?")
-    return f"'{name}' ({bpmn_id})" if name and name != bpmn_id else str(bpmn_id)
-
-
-def _wrap(err: Exception) -> EngineError:
-    """The engine's failure in one sentence that names the diagram element and what went wrong there."""
-    if isinstance(err, EngineError):
-        return err
-    expression_error: ExpressionError | None = None
-    element: str | None = None
-    cause: BaseException | None = err
-    seen: set[int] = set()
-    # Spiff raises its own exception inside an except block, so the expression's error is its context.
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, ExpressionError) and expression_error is None:
-            expression_error = cause
-        if element is None and getattr(cause, "task_spec", None) is not None:
-            element = _element_of(cause.task_spec)
-        cause = cause.__cause__ or cause.__context__
-    if expression_error is not None:
-        message = f"{expression_error.message} (in: {expression_error.expression.strip()[:200]})"
-    else:
-        message = str(err).splitlines()[0]
-    return EngineError(f"{element}: {message}" if element else message)
-
-
 def _collect_answer(task: Any, data: dict[str, Any]) -> None:
     """One member's part of a multi-instance task (会签): their form, with who they are, becomes the
     output item the engine collects, so the diagram reads every member's answer afterwards."""
@@ -134,7 +101,7 @@ def _collect_answer(task: Any, data: dict[str, Any]) -> None:
     task.data.setdefault(parent.output_item.bpmn_id, own)
 
 
-class ProcessRuntime:
+class ProcessRuntime(EventDelivery):
     def __init__(self, workflow: BpmnWorkflow, now: Now | None = None) -> None:
         self.workflow = workflow
         self.now = now
@@ -195,7 +162,7 @@ class ProcessRuntime:
             with engine_clock(self.now):
                 self.workflow.do_engine_steps()
         except (SpiffWorkflowException, ExpressionError) as err:
-            raise _wrap(err) from err
+            raise wrap(err) from err
 
     def refresh_timers(self) -> None:
         """Let every timer that is due fire, then run on."""
@@ -204,7 +171,7 @@ class ProcessRuntime:
                 self.workflow.refresh_timers()
                 self.workflow.do_engine_steps()
         except (SpiffWorkflowException, ExpressionError) as err:
-            raise _wrap(err) from err
+            raise wrap(err) from err
 
     def cancel(self) -> None:
         self.workflow.cancel()
@@ -321,7 +288,7 @@ class ProcessRuntime:
             with engine_clock(self.now):
                 task.run()
         except (SpiffWorkflowException, ExpressionError) as err:
-            raise _wrap(err) from err
+            raise wrap(err) from err
         self.run()
 
     def data(self) -> dict[str, Any]:
@@ -338,7 +305,7 @@ class ProcessRuntime:
     def last_element(self) -> str | None:
         """The diagram element that ran last, named for a message about what it did."""
         last = self.workflow.last_task
-        return _element_of(last.task_spec) if last is not None else None
+        return element_of(last.task_spec) if last is not None else None
 
     def evaluate(self, expression: str, data: dict[str, Any]) -> Any:
         return self.workflow.script_engine.environment.evaluate(expression, data)
@@ -394,4 +361,4 @@ class ProcessRuntime:
         try:
             self.workflow.reset_from_task_id(task.id, merged)
         except SpiffWorkflowException as err:
-            raise _wrap(err) from err
+            raise wrap(err) from err

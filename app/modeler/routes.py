@@ -14,7 +14,7 @@ from ..config import PROJECT_ROOT
 from ..engine import DiagramError
 from ..services.common.errors import DomainError
 from ..services.instances import diagram_state
-from ..services.modeling import deployment, process_models, uploads
+from ..services.modeling import camunda_rules, deployment, process_models, uploads
 from .access import body_within_limit, owner_required
 from .blueprint import bp
 
@@ -148,11 +148,13 @@ def check() -> tuple[Response, int]:
         filename, xml = _upload()
         kind = uploads.document_kind(xml, filename)
         problems = deployment.check_upload(kind, filename, xml)
+        notes = [deployment.Problem(el, msg) for el, msg in camunda_rules.check_notes(kind, filename, xml)]
     except _Refusal as refusal:
         return jsonify(ok=False, errors=refusal.errors), 422
     except DiagramError as err:
         return jsonify(ok=False, errors=_problems(err.problems)), 200
-    notes = deployment.deploy_notes(xml, deployment.dmn_for(xml, filename), filename) if kind == "bpmn" else []
+    if kind == "bpmn":
+        notes += deployment.deploy_notes(xml, deployment.dmn_for(xml, filename), filename)
     return jsonify(
         ok=not problems,
         kind=kind,

@@ -5,6 +5,7 @@ from .collaboration import Delegation, InstanceAttachment, InstanceComment, Task
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer, ReceivablesRecord
+from .external import ExternalTask
 from .forms import FormVersion
 from .inbox import SavedFilter
 from .messages import ChatWebhook, Notification
@@ -28,6 +29,7 @@ __all__ = [
     "ComplaintReport",
     "CreditDecision",
     "Customer",
+    "ExternalTask",
     "PenaltyReview",
     "PhoneCallLog",
     "PhoneInquiry",

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from ...engine import ExpressionError, check_expression, evaluate
+from ...engine import ExpressionError, check_expression, evaluate, expression_text
 from .workdays import WorkCalendar
 
 UNITS = ("working_days", "days", "hours", "minutes")
@@ -104,8 +104,11 @@ def resolve_deadline(spec: str, data: Mapping[str, Any]) -> Deadline:
         return parse_deadline(spec)
     except DeadlineError:
         pass
+    expression = expression_text(spec)
+    if expression is None:
+        raise DeadlineError(f"deadline '{spec}' uses an expression this app cannot run")
     try:
-        value = evaluate(spec, data)
+        value = evaluate(expression, data)
     except ExpressionError as err:
         raise DeadlineError(f"deadline '{spec}' could not be read: {err.message}") from err
     if isinstance(value, int) and not isinstance(value, bool):
@@ -149,9 +152,12 @@ def check_deadline(spec: str) -> str | None:
         parse_deadline(spec)
         return None
     except DeadlineError as err:
+        expression = expression_text(spec)
+        if expression is None:
+            return "a Camunda expression outside what this app understands (method calls, execution.…)"
         # A bare word is a valid expression (a variable) but, written in Chinese, is surely a deadline
         # the system did not understand, such as "三周": say so now, not when a task arrives.
-        if check_expression(spec) is not None or re.search(r"[\u4e00-\u9fff]", spec):
+        if check_expression(expression) is not None or re.search(r"[\u4e00-\u9fff]", spec):
             return str(err)
         return None
 
@@ -170,4 +176,13 @@ def script_helpers(now: Callable[[], datetime], calendar: WorkCalendar) -> dict[
         start = datetime.combine(date.fromisoformat(str(day)[:10]), time(9, 0), tzinfo=calendar.tz)
         return (start + timedelta(days=int(count))).isoformat()
 
-    return {"deadline": deadline, "working_days": working_days, "days_after": days_after}
+    def company_timezone() -> tzinfo:
+        """Camunda cron cycles are read in company time."""
+        return calendar.tz
+
+    return {
+        "deadline": deadline,
+        "working_days": working_days,
+        "days_after": days_after,
+        "company_timezone": company_timezone,
+    }

@@ -18,7 +18,14 @@ from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, Valida
 from ..common.transactions import transactional
 from ..deadlines.escalation import close_escalations
 from ..instances import incidents, rows, rules
-from ..instances.projection import DEFAULT_APPROVAL_FORM, Step, load_runtime, project
+from ..instances.projection import (
+    DEFAULT_APPROVAL_FORM,
+    PLAIN_TASK_FORM,
+    Step,
+    load_runtime,
+    process_variables,
+    project,
+)
 from ..modeling.specs import bundle_for_id
 from ..notifications import centre
 from ..people.access import may_act_on, may_claim, queue_roles_of
@@ -259,6 +266,12 @@ def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any],
     if not task.form_key:
         return {}
     form_def = current_app.extensions["forms"].get(task.form_key)
+    variables: dict[str, Any] = {}
+    if task.form_key == PLAIN_TASK_FORM:
+        # A task drawn in Camunda Modeler takes the variables its caller sends, named as the diagram names them.
+        fields = {f.name for f in form_def.fields}
+        variables = process_variables({k: v for k, v in data.items() if k not in fields})
+        data = {k: v for k, v in data.items() if k in fields}
     clean, errors = validate_data(form_def, data, context=instance.data)
     policy = rules.for_process(instance.process_key)
     refused = policy.refused_fields(data) if policy else {}
@@ -266,4 +279,4 @@ def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any],
         raise ValidationFailed({**errors, **refused})
     if policy is not None:
         clean.update(policy.before_complete(user, task, instance, clean))
-    return clean
+    return {**variables, **clean}

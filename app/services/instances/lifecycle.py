@@ -19,7 +19,7 @@ from ..common.transactions import transactional
 from ..modeling.specs import bundle_for, latest_version
 from ..people.access import may_view_instance, roles_of
 from . import rules
-from .projection import Step, project, start_runtime
+from .projection import PLAIN_TASK_FORM, Step, process_variables, project, start_runtime
 
 # The forms a diagram gets where it names none: a start page (title, description; files are attached
 # on the instance page) and, for a user task, the standard approval (approve or reject, with an opinion).
@@ -48,6 +48,9 @@ def start_form(process_key: str) -> StartForm:
         return StartForm(process_key, version.name, role, forms.get(form_key))
     if ext.get("form_key"):
         return StartForm(process_key, version.name, role, None)
+    if ext.get("drawn_for_camunda"):
+        # A Camunda start event without a form of this app starts with a note; API callers send variables.
+        return StartForm(process_key, version.name, role, forms.get(PLAIN_TASK_FORM), default=True)
     return StartForm(process_key, version.name, role, forms.get(DEFAULT_START_FORM), default=True)
 
 
@@ -108,10 +111,42 @@ def start(process_key: str, user: User, data: Any) -> ProcessInstance:
     refused = policy.refused_fields(data) if policy else {}
     if errors or refused:
         raise ValidationFailed({**errors, **refused})
-    seed = {**clean, "filed_by": user.username, "filed_by_name": user.name_zh}
+    seed = _seed(process_key, clean, user)
     if policy is not None:
         seed.update(policy.before_start(user, clean))
     return _start(process_key, seed, user, None)
+
+
+@transactional
+def start_with_variables(
+    process_key: str, user: User, variables: dict[str, Any], business_key: str | None = None
+) -> ProcessInstance:
+    """Start as Camunda's REST API does: a diagram drawn for Camunda takes the variables as sent;
+    a process with a start form of this app still has them checked by that form."""
+    info = start_form(process_key)
+    if not may_start(user, info):
+        raise Forbidden(_l("only the role '%(role)s' may start this process", role=info.starter_role))
+    policy = rules.for_process(process_key)
+    if info.form is not None and info.form.key != PLAIN_TASK_FORM:
+        clean, errors = validate_data(info.form, variables)
+        refused = policy.refused_fields(variables) if policy else {}
+        if errors or refused:
+            raise ValidationFailed({**errors, **refused})
+    else:
+        clean = process_variables(variables)
+    seed = _seed(process_key, clean, user)
+    if policy is not None:
+        seed.update(policy.before_start(user, clean))  # the same company policy as a start from the page
+    key = str(business_key)[:100] if business_key else None
+    return _start(process_key, seed, user, key)
+
+
+def _seed(process_key: str, clean: dict[str, Any], user: User) -> dict[str, Any]:
+    seed = {**clean, "filed_by": user.username, "filed_by_name": user.name_zh}
+    initiator = bundle_for(latest_version(process_key)).start_event()[1].get("initiator")
+    if initiator:
+        seed[str(initiator)] = user.username  # camunda:initiator names the variable that holds the starter
+    return seed
 
 
 def start_system_instance(process_key: str, data: dict[str, Any], business_key: str | None = None) -> ProcessInstance:

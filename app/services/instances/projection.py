@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ... import clock
-from ...engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate
+from ...engine import EngineError, PendingTimer, ProcessRuntime, ReadyTask, SpecBundle, evaluate, expression_text
 from ...extensions import db
 from ...models import AuditEvent, HumanTask, ProcessInstance, Timer, User
-from ..common.errors import ProcessFailed
+from ..common.errors import ProcessFailed, ValidationFailed
 from ..deadlines.durations import DeadlineError, resolve_deadline, script_helpers
 from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 from ..desk import delegation
 from ..notifications import notices as notify
-from . import events, rows, unowned
+from . import events, external_rows, rows, unowned
 from .operations import OPERATIONS, OperationContext
 
 DEFAULT_APPROVAL_FORM = "default_approval"
+_VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
+# The form a task drawn in Camunda Modeler gets when it names none of this app's forms: it completes
+# the task with the variables its caller sends, as Camunda's generic form does.
+PLAIN_TASK_FORM = "camunda_task"
 
 
 @dataclass
@@ -34,6 +40,21 @@ class Step:
 
     def helpers(self) -> dict[str, Any]:
         return script_helpers(lambda: self.now, self.calendar)
+
+
+def process_variables(values: dict[str, Any]) -> dict[str, Any]:
+    """Variables sent from outside (Camunda clients, plain task forms) as the process may hold them.
+
+    Names keep their case (`loanAmount`); a name the evaluator could not read back is refused.
+    """
+    errors = {
+        str(name)[:100]: [_l("a variable name is letters, digits and '_', not starting with '_' or a digit")]
+        for name in values
+        if not (isinstance(name, str) and _VARIABLE_NAME.fullmatch(name))
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    return jsonable(values)
 
 
 def jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -82,31 +103,43 @@ def load_runtime(bundle: SpecBundle, instance: ProcessInstance, step: Step) -> P
     )
 
 
+def _attribute(text: str, data: dict[str, Any]) -> Any:
+    """A task attribute as written: a variable, Camunda's `${…}`, a Python expression, or a plain name."""
+    text = text.strip()
+    if text in data:
+        return data[text]
+    expression = expression_text(text)
+    if expression is None:
+        return text
+    try:
+        return evaluate(expression, data)
+    except Exception:  # noqa: BLE001 - a plain user or role name is also allowed
+        return None if expression != text else text
+
+
 def _assignee_name(task: ReadyTask) -> str | None:
     expression = task.extensions.get("assignee")
     if not expression:
-        return None
-    expression = expression.strip()
-    if expression.startswith("${") and expression.endswith("}"):
-        expression = expression[2:-1]
-    if expression in task.data:
-        return str(task.data[expression])
-    try:
-        value = evaluate(expression, task.data)
-    except Exception:  # noqa: BLE001 - a plain user name is also allowed
-        return expression
+        users = _names(task.extensions.get("candidate_users"), task.data)
+        # One candidate user is that person's task, as Camunda shows it in their list alone.
+        return users[0] if len(users) == 1 else None
+    value = _attribute(expression, task.data)
     return None if value is None else str(value)
 
 
+def _names(text: str | None, data: dict[str, Any]) -> list[str]:
+    """Candidate groups or users: a comma-separated list, or an expression giving a list or a text."""
+    if not text:
+        return []
+    value = _attribute(str(text), data) if "${" in str(text) or "#{" in str(text) else str(text)
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
 def _role(task: ReadyTask) -> str | None:
-    candidates = task.extensions.get("candidate_roles")
-    if candidates:
-        first = str(candidates).split(",")[0].strip()
-        if first.startswith("${") and first.endswith("}"):
-            value = task.data.get(first[2:-1].strip())
-            return str(value) if value else task.lane
-        return first
-    return task.lane
+    # The inbox keeps one role per task: the first candidate group reaches that role's queue.
+    groups = _names(task.extensions.get("candidate_roles"), task.data)
+    return groups[0] if groups else task.lane
 
 
 def _english(task: ReadyTask, prop: str) -> str | None:
@@ -213,7 +246,7 @@ def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: lis
 def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> list[HumanTask]:
     """Store the runtime's state and bring task and timer rows in line with it; returns new task rows."""
     now = step.now
-    ready = runtime.ready_tasks()
+    ready = [t for t in runtime.ready_tasks() if not external_rows.is_external(t)]
     timers = runtime.pending_timers()
     # Changes still held by the ORM (a row added or moved earlier in this use case) must be in the
     # database before its task rows are compared with the engine's ready tasks.
@@ -227,6 +260,7 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     if gone:
         events.tasks_ended.send(step, task_ids=gone)
     _sync_timers(instance, runtime, timers, now)
+    external_rows.sync(instance, runtime, now)
     status = "completed" if runtime.completed and instance.status == "running" else instance.status
     ended_at = now if status == "completed" and instance.status == "running" else instance.ended_at
     rows.store_state(instance, runtime.dump(), _bounded_data(instance, runtime), status, ended_at)
@@ -253,8 +287,9 @@ def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInst
         "search_text": _search_text(title, title_en, instance.business_key),
         "name_en": (_english(task, "nameEn") or "")[:200] or None,
         "title_en": title_en,
-        # A user task that names no form gets the standard approval.
-        "form_key": task.form_key or DEFAULT_APPROVAL_FORM,
+        # A user task that names no form gets the standard approval (one drawn for Camunda, the plain task form).
+        "form_key": task.form_key
+        or (PLAIN_TASK_FORM if task.extensions.get("drawn_for_camunda") else DEFAULT_APPROVAL_FORM),
         "role": _role(task),
         "assignee_id": _user_id(_assignee_name(task)),
         "created_at": step.now,

@@ -21,6 +21,8 @@ from ...engine import (
     check_script,
     decision_ids,
     decision_refs,
+    expression_text,
+    timer_text,
 )
 from ...extensions import db
 from ...models import AuditEvent, ProcessVersion, User
@@ -30,7 +32,7 @@ from ..common.wording import parsed, refusal_words, say
 from ..deadlines.durations import check_deadline
 from ..instances.operations import OPERATIONS
 from ..people.directory import role_names
-from . import diagram_rules
+from . import camunda_rules, diagram_rules
 from .diagram_diff import diff_versions
 from .specs import latest_version
 
@@ -67,6 +69,9 @@ def _dmn_cell_problem(text: str) -> str | None:
     return check_expression(f"value {text}")
 
 
+_RULES = (diagram_rules.unconditional_gateway_flows, diagram_rules.lanes_without_people, *camunda_rules.RULES)
+
+
 def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
     """Every reason this diagram cannot run here, in words a process owner understands."""
     try:
@@ -76,17 +81,16 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
     drawing_only = diagram_rules.not_executable(root)
     if drawing_only:
         return [Problem(el, msg) for el, msg in drawing_only]
-    problems = [
-        Problem(el, msg)
-        for rule in (diagram_rules.unconditional_gateway_flows, diagram_rules.lanes_without_people)
-        for el, msg in rule(root)
-    ]
+    problems = [Problem(el, msg) for rule in _RULES for el, msg in rule(root)]
+    explained = {p.element_id for p in problems}
     try:
         bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
     except XmlRefused as err:
         return problems + [Problem(None, refusal_words(err))]
     except DiagramError as err:
-        return problems + [Problem(el or None, _engine_words(msg)) for el, msg in err.problems]
+        # The engine's own complaint about a Java service task adds nothing to the rule's explanation.
+        engine = [Problem(el or None, _engine_words(msg)) for el, msg in err.problems if not el or el not in explained]
+        return problems + engine
     forms = current_app.extensions["forms"]
     known_forms = set(forms.keys())
     for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
@@ -94,6 +98,8 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             if not getattr(task_spec, "manual", False):
                 continue
             ext = getattr(task_spec, "extensions", {}) or {}
+            if ext.get("external_topic"):
+                continue  # a worker's task, not a person's: no form, no role
             element = task_spec.bpmn_id
             form_key = ext.get("form_key")
             if form_key and form_key not in known_forms:
@@ -111,17 +117,19 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
                         )
                     )
             role = _role_of(task_spec.lane, ext)
-            if role is None and not ext.get("assignee"):
+            if role is None and not ext.get("assignee") and not ext.get("candidate_users"):
                 problems.append(Problem(element, say("this user task has no lane, candidate role or assignee")))
             elif role is not None and not role.startswith("${") and role not in role_names():
                 problems.append(Problem(element, say("role '%(role)s' is not a role of this company", role=role)))
     for flow in root.iter(f"{BPMN}sequenceFlow"):
         for cond in flow.iter(f"{BPMN}conditionExpression"):
-            reason = check_expression(cond.text or "")
+            text = expression_text(cond.text or "")
+            reason = text is not None and check_expression(text)
             if reason:
                 problems.append(Problem(flow.get("id"), say("condition cannot be used: %(reason)s", reason=reason)))
     for node in root.iter(f"{BPMN}timeDate", f"{BPMN}timeDuration", f"{BPMN}timeCycle"):
-        reason = check_expression(node.text or "")
+        text = timer_text(etree.QName(node).localname, node.text or "")
+        reason = text is not None and check_expression(text)
         if reason:
             problems.append(Problem(_owner_id(node), say("timer expression cannot be used: %(reason)s", reason=reason)))
     for node in root.iter(f"{BPMN}script", f"{SPIFF}preScript", f"{SPIFF}postScript"):
@@ -370,7 +378,12 @@ def deploy_notes(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[
         return []
     notes = []
     _lane, start = bundle.start_event()
-    if bundle.has_plain_start() and not start.get("form_key") and start.get("startedBy") != "system":
+    if (
+        bundle.has_plain_start()
+        and not start.get("form_key")
+        and start.get("startedBy") != "system"
+        and not start.get("drawn_for_camunda")
+    ):
         forms = current_app.extensions["forms"]
         if bundle.spec.name not in forms.keys():
             notes.append(Problem(None, say("the process starts with the standard request page (title, description)")))
@@ -379,8 +392,11 @@ def deploy_notes(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[
             if not getattr(task_spec, "manual", False):
                 continue
             ext = getattr(task_spec, "extensions", {}) or {}
+            if ext.get("external_topic"):
+                continue  # a worker's task: no form, no person
             element = task_spec.bpmn_id
-            if not ext.get("form_key"):
+            # A task drawn for Camunda gets the plain task form instead (noted by check_notes where it matters).
+            if not ext.get("form_key") and not ext.get("drawn_for_camunda"):
                 notes.append(
                     Problem(element, say("this user task uses the standard approval form (approve or reject)"))
                 )

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("engine_rest", __name__)
