@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from app.clock import FixedClock
 from app.extensions import db
 from app.models import AuditEvent
 
-from .conftest import PASSWORD, PG_URL, login
+from .conftest import PASSWORD, PG_URL, ROOT, login
 from .support import ApiUser
 
 
@@ -131,3 +132,11 @@ def test_on_postgresql_the_app_role_has_no_update_or_delete_on_the_audit_table(a
         db.session.execute(text("DROP OWNED BY approvals_app_test"))
         db.session.execute(text("DROP ROLE approvals_app_test"))
         db.session.commit()
+
+
+def test_every_recorded_action_has_a_name_and_no_key_is_ever_shown() -> None:
+    from app.services.audit import trail
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "app").rglob("*.py"))
+    recorded = set(re.findall(r'action="([a-z_]+)"', source))
+    assert recorded - set(trail.ACTION_NAMES) == set()

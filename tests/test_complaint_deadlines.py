@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Complaint, HumanTask
+from app.models import AuditEvent, Complaint, HumanTask
 
 from .conftest import PASSWORD, login
 from .support import ApiUser
@@ -115,6 +115,8 @@ def test_the_case_clock_shows_risk_then_gives_the_general_manager_a_duban_that_c
     assert (board[calm["id"]]["at_risk"], board[calm["id"]]["overdue"]) == (False, False)
     assert [c["at_risk"] for c in gm.get("/api/v1/complaints/open").json["complaints"]] == [True, False]
     assert people["salesperson"].get("/api/v1/complaints/open").status_code == 403
+    reads = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "read_case_clock")).all()
+    assert sorted(e.actor.username for e in reads) == ["cs_director", "general_manager"]  # every read, by whom
     login(client, "general_manager")
     page = client.get("/complaints").data.decode()
     assert 'id="complaints-at-risk"' in page and "48.0" in page

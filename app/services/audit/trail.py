@@ -56,6 +56,35 @@ ACTION_NAMES = {
     "copy_to": _l("copied to"),
     "escalate": _l("escalated"),
     "deploy": _l("deployed"),
+    "assign_unowned": _l("task nobody could take assigned"),
+    "task_unowned": _l("task nobody can take"),
+    "calendar_day": _l("working-day calendar corrected"),
+    "calendar_day_removed": _l("calendar correction removed"),
+    "calendar_year": _l("calendar year declared"),
+    "escalation_closed": _l("escalation closed"),
+    "external_complete": _l("external task completed"),
+    "external_failure": _l("external task failed"),
+    "form_saved": _l("form saved"),
+    "incident": _l("incident"),
+    "incident_retried": _l("incident retried"),
+    "instance_migrated": _l("moved to another version"),
+    "print_record": _l("approval record printed"),
+    "read_call_log": _l("read the call log"),
+    "read_penalties": _l("read the penalty notices"),
+    "read_case_clock": _l("read the open complaints"),
+    "reassign_customer": _l("customer handed to another salesperson"),
+    "record_receivables": _l("receivables recorded"),
+    "skip": _l("step passed through"),
+    "stand_in": _l("stand-in named"),
+    "timer": _l("timer fired"),
+    "unclaim": _l("task given back"),
+    "deadline_error": _l("deadline could not be read"),
+    "delegate_task": _l("task delegated"),
+    "delegation_created": _l("delegation created"),
+    "delegation_cancelled": _l("delegation cancelled"),
+    "delegation_ended": _l("delegation ended"),
+    "supersede": _l("earlier approvals superseded"),
+    "publish_penalties": _l("penalties published"),
 }
 
 
@@ -74,7 +103,8 @@ class Row:
 
     @property
     def action_name(self) -> str:
-        return str(ACTION_NAMES.get(self.event.action, self.event.action))
+        # An action without a name here is still never shown by its key.
+        return str(ACTION_NAMES.get(self.event.action, _l("other action")))
 
     def as_json(self) -> dict[str, Any]:
         e = self.event

@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from ... import clock
 from ...extensions import db
-from ...models import Complaint, HumanTask, ProcessInstance, User
+from ...models import AuditEvent, Complaint, HumanTask, ProcessInstance, User
 from ..common.errors import Forbidden
 from ..common.transactions import transactional
 from ..deadlines import escalation
@@ -64,11 +64,22 @@ def may_watch(user: User) -> bool:
     return bool(roles_of(user) & CLOCK_ROLES)
 
 
+@transactional
 def open_cases_for(user: User) -> list[CaseClock]:
-    """The case clock as the customer-service director and the general manager see it."""
+    """The case clock as the customer-service director and the general manager see it; each read audited."""
     if not may_watch(user):
         raise Forbidden(_l("only customer service and the general manager follow the case clock"))
-    return open_cases()
+    rows = open_cases()
+    db.session.add(
+        AuditEvent(
+            at=clock.now(),
+            actor_id=user.id,
+            action="read_case_clock",
+            subject="complaints:open",
+            details={"count": len(rows)},
+        )
+    )
+    return rows
 
 
 def late_case_ids(now: datetime) -> list[int]:
