@@ -39,6 +39,9 @@ def _at_finance_director(app: Flask) -> HumanTask:
     manager = ApiUser(client, "sales_manager", PASSWORD)
     [task] = manager.tasks()
     assert manager.decide(task["id"], "approve", "回款稳定，同意授信").status_code == 200
+    vp = ApiUser(client, "sales_vp", PASSWORD)
+    [vp_task] = vp.tasks()
+    assert vp.decide(vp_task["id"], "approve", "回款稳定，同意授信").status_code == 200
     return db.session.scalars(db.select(HumanTask).where(HumanTask.status == "open")).one()
 
 
@@ -125,7 +128,7 @@ def test_on_a_desktop_the_chain_reads_in_the_readers_language(
     positions = [chain.find(w) for w in words]
     assert all(p >= 0 for p in positions), (chain, words)
     steps = browser.find_elements(By.CSS_SELECTOR, "#chain .step")
-    assert [s.get_attribute("class").split()[1] for s in steps] == ["done", "done", "current", "ahead"]
+    assert [s.get_attribute("class").split()[1] for s in steps] == ["done", "done", "done", "current", "ahead"]
     # The diagram under the chain opens full screen, with zoom buttons.
     wait_for(browser, "#instance-diagram svg")
     browser.find_element(By.CSS_SELECTOR, "#diagram-full").click()
