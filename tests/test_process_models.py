@@ -15,7 +15,7 @@ from app.services.modeling import process_models
 from app.services.modeling.diagram_diff import diff_documents
 
 from .conftest import PASSWORD, login
-from .support import ApiUser
+from .support import MIWG, ApiUser
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 CREDIT = (BPMN_DIR / "credit_application.bpmn").read_text(encoding="utf-8")
@@ -379,3 +379,28 @@ def test_each_versions_changes_are_listed_on_the_page_and_in_the_api(app: Flask,
     assert "0 added, 2 removed" in cells["3"] and "<code>extra_check, flow_extra</code>" in cells["3"]
     listed = {m["process_key"]: m for m in api.get("/api/v1/process-models").json}
     assert listed["credit_application"]["versions"][0]["changes"]["restored_from"] == 1
+
+
+def test_a_drawing_kept_only_to_view_opens_by_its_key(owner: FlaskClient) -> None:
+    """A non-executable diagram stored as a version has no start; its pages name it by its key."""
+    from datetime import UTC, datetime
+
+    from app.extensions import db
+    from app.models import ProcessVersion
+
+    xml = (MIWG / "A.1.0.bpmn").read_text(encoding="utf-8")
+    db.session.add(
+        ProcessVersion(
+            process_key="miwg_A.1.0",
+            version=1,
+            name="A.1.0",
+            source_name="A.1.0.bpmn",
+            bpmn_xml=xml,
+            dmn_xml={},
+            content_hash="drawing-only",
+            deployed_at=datetime.now(UTC),
+        )
+    )
+    db.session.commit()
+    page = owner.get("/modeler/processes/miwg_A.1.0/versions/1/view")
+    assert page.status_code == 200 and "miwg_A.1.0" in page.get_data(as_text=True)

@@ -10,7 +10,7 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from ...engine import evaluate
+from ...engine import DiagramError, evaluate
 from ...extensions import db
 from ...models import AuditEvent, HumanTask, ProcessInstance, TaskEscalation, User
 from ...taskforms import FormDef, validate_data
@@ -60,7 +60,8 @@ def process_name(process_key: str, locale: str) -> str:
     if process_key not in names:
         try:
             info = start_form(process_key)
-        except NotFound:
+        except (NotFound, DiagramError):
+            # A drawing kept only to be viewed (never executable) has no start: it is called by its key.
             names[process_key] = (process_key, process_key)
         else:
             chinese, english = bilingual(info.name)
