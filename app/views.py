@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from .i18n import current_locale, format_cny, format_number_local
 from .models import ProcessInstance
 from .services.common.errors import DomainError, ValidationFailed
 from .services.instances import lifecycle as instance_service
+from .services.people.search import department_label
 from .system_facts import has_system_facts, system_facts
 from .taskforms import FieldDef, FormDef
 
@@ -72,8 +74,7 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
     if form is not None:
         for field in form.fields:
             if field.name in data:
-                choices = {value: _label(label, value) for value, label in field.choices}
-                rows.append((_label(field.label, field.name), _display(data[field.name], choices, field.money)))
+                rows.append((_label(field.label, field.name), _field_value(field, data[field.name])))
     for key, label in DERIVED_LABELS.items():
         if key in data:
             choices = {value: str(text) for value, text in DERIVED_CHOICES.get(key, {}).items()}
@@ -82,6 +83,8 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
 
 
 def _field_value(field: FieldDef, value: Any) -> str | Markup:
+    if field.name == "department" and isinstance(value, str) and value:
+        return department_label(value)  # a department is written by its key, read by its name
     choices = {v: _label(label, v) for v, label in field.choices}
     return _display(value, choices, field.money)
 
@@ -121,7 +124,12 @@ def describe(err: ValidationFailed) -> str:
     parts = []
     for key, messages in err.errors.items():
         text = " ".join(str(m) for m in messages)
-        parts.append(f"{FIELD_NAMES[key]}{colon}{text}" if key in FIELD_NAMES else text)
+        if key in FIELD_NAMES:
+            parts.append(f"{FIELD_NAMES[key]}{colon}{text}")
+        elif re.fullmatch(r"[a-z_][a-z0-9_]*", key):
+            parts.append(text)  # a data key no name is known for is never shown
+        else:
+            parts.append(f"{key}{colon}{text}")  # already words for people, such as "第 3 行"
     return semicolon.join(parts)
 
 

@@ -133,7 +133,8 @@ def _urls(app: Flask) -> Iterator[str]:
 
 def _leaks(text: str, locale: str, typed: list[str]) -> set[str]:
     for value in typed:
-        text = text.replace(value, " ")
+        if len(value) > 1:  # a single letter (a grade) is never a word, and would cut "API" to "PI"
+            text = text.replace(value, " ")
     text = CODE.sub(" ", text)
     if locale == "zh_CN":
         return {w for w in LATIN_WORD.findall(text) if w not in ALLOWED_LATIN}
