@@ -23,6 +23,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "credit_controller": ("信用控制主管", "Credit controller"),
     "process_owner": ("流程负责人", "Process owner"),
     "admin": ("系统管理员", "Administrator"),
+    "chairman": ("董事长", "Chairman"),
 }
 
 # Who reports to whom in the demo company (user name -> supervisor's user name).
@@ -39,6 +40,9 @@ DEMO_SUPERVISORS: dict[str, str | None] = {
     "service_owner": "general_manager",
     "process_owner": "general_manager",
     "general_manager": None,
+    # The chairman signs limit cuts and the quarterly summary (第二十九、四十二条) but supervises nobody's
+    # overdue work: escalation stops at the general manager.
+    "chairman": None,
     "admin": None,
 }
 
@@ -59,6 +63,7 @@ DEMO_DEPARTMENTS: dict[str, str] = {
     "service_owner": "service",
     "process_owner": "management",
     "general_manager": "management",
+    "chairman": "management",
     "admin": "management",
 }
 
