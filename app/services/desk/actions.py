@@ -10,6 +10,7 @@ from ...models import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, U
 from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..deadlines.supervision import subordinate_ids
+from ..instances.lifecycle import instance_title
 from ..instances.projection import Step, load_runtime, project
 from ..modeling.specs import bundle_for_id
 from ..notifications import centre, notices
@@ -92,6 +93,7 @@ def urge(task_id: int, actor: User, comment: object) -> HumanTask:
         actor=actor,
         instance_id=task.instance_id,
         task_id=task.id,
+        subject_en=task.title_en,
     )
     for holder in holders:
         if holder is not None:
@@ -177,7 +179,15 @@ def copy_to(instance_id: int, actor: User, username: object, comment: object) ->
         )
     )
     link = notices.instance_link(instance.id)
-    centre.record([colleague.id], "copy", instance.title, now, actor=actor, instance_id=instance.id)
+    centre.record(
+        [colleague.id],
+        "copy",
+        instance.title,
+        now,
+        actor=actor,
+        instance_id=instance.id,
+        subject_en=instance_title(instance, "en"),
+    )
     notices.queue(
         colleague,
         "copy",

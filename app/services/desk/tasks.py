@@ -18,6 +18,7 @@ from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, Valida
 from ..common.transactions import transactional
 from ..deadlines.escalation import close_escalations
 from ..instances import incidents, rows, rules
+from ..instances.lifecycle import instance_title
 from ..instances.projection import (
     DEFAULT_APPROVAL_FORM,
     PLAIN_TASK_FORM,
@@ -246,6 +247,7 @@ def _tell_filer(instance: ProcessInstance, task: HumanTask, user: User, action: 
             actor=user,
             instance_id=instance.id,
             decision=action,
+            subject_en=instance_title(instance, "en"),
         )
 
 

@@ -34,8 +34,12 @@ def record(
     instance_id: int | None = None,
     task_id: int | None = None,
     decision: str | None = None,
+    subject_en: str | None = None,
 ) -> None:
-    """Add one line for each person, and tell their chat robots; part of the caller's transaction."""
+    """Add one line for each person, and tell their chat robots; part of the caller's transaction.
+
+    `subject_en` is the subject for a reader of English, when it differs (an application's title names
+    its process in the diagram's language)."""
     user_ids = list(user_ids)
     many_lines(
         [
@@ -43,6 +47,7 @@ def record(
                 "user_id": user_id,
                 "kind": kind,
                 "subject": subject[:300],
+                "subject_en": subject_en[:300] if subject_en and subject_en != subject else None,
                 "decision": decision,
                 "actor_id": actor.id if actor else None,
                 "instance_id": instance_id,
@@ -54,7 +59,9 @@ def record(
     )
     people = list(dict.fromkeys(user_ids))
     actor_name = actor.display_name if actor else None
-    robots.tell_people([robots.Message(people, kind, subject, instance_id, task_id, actor_name, decision)], now)
+    robots.tell_people(
+        [robots.Message(people, kind, subject, instance_id, task_id, actor_name, decision, subject_en=subject_en)], now
+    )
 
 
 def many_lines(values: list[dict[str, object]]) -> None:
