@@ -13,6 +13,7 @@ from markupsafe import Markup
 from .i18n import current_locale, format_cny, format_number_local
 from .models import ProcessInstance
 from .services.common.errors import DomainError, ValidationFailed
+from .services.common.wording import english_beside
 from .services.instances import lifecycle as instance_service
 from .services.people.search import department_label
 from .system_facts import has_system_facts, system_facts
@@ -75,10 +76,12 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
         for field in form.fields:
             if field.name in data:
                 rows.append((_label(field.label, field.name), _field_value(field, data[field.name])))
+    english = current_locale() == "en"
     for key, label in DERIVED_LABELS.items():
         if key in data:
             choices = {value: str(text) for value, text in DERIVED_CHOICES.get(key, {}).items()}
-            rows.append((str(label), _display(data[key], choices, money=key in DERIVED_MONEY)))
+            value = (english and english_beside(data, key)) or data[key]
+            rows.append((str(label), _display(value, choices, money=key in DERIVED_MONEY)))
     return rows
 
 

@@ -341,3 +341,27 @@ def test_the_application_form_groups_the_investigation_as_article_8_lists_it(cli
     for field in ("shareholders", "legal_representative", "bank_accounts", "annual_revenue", "total_liabilities"):
         assert f'name="{field}"' in page
     assert 'name="has_prior_credit"' not in page and 'name="previous_credit_settled"' not in page
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown", "hidden"),
+    [
+        ("en", "No sales on credit and no prepayment for a grade C customer (Art. 28)", "不予赊销"),
+        ("zh_CN", "C级客户不予赊销、不予预付（第二十八条）", "grade C customer"),
+    ],
+)
+def test_the_policy_reason_reads_in_the_readers_language(app, people, locale: str, shown: str, hidden: str) -> None:
+    started = people["salesperson"].start_credit(customer_code="GR9")
+    assert approve(people["sales_manager"], confirmed_grade="C").status_code == 200
+    from app.models import User
+
+    db.session.scalars(db.select(User).where(User.username == "sales_manager")).one().locale = locale
+    db.session.commit()
+    reader = app.test_client()
+    reader.set_cookie("locale", locale)
+    login(reader, "sales_manager")
+    for url in (f"/instances/{started.json['id']}", "/customers/GR9"):
+        page = reader.get(url).get_data(as_text=True)
+        assert shown in page and hidden not in page, url
+    decision = people["sales_manager"].get("/api/v1/customers/GR9").json["history"][0]
+    assert "第二十八条" in decision["reason"] and "(Art. 28)" in decision["reason_en"]

@@ -74,6 +74,7 @@ def decision_json(decision: CreditDecision) -> dict[str, Any]:
         "limit": _money(decision.credit_limit),
         "term_days": decision.term_days,
         "reason": decision.reason,
+        "reason_en": decision.reason_en,
         "instance_id": decision.instance_id,
         "filed_by": decision.filed_by.username if decision.filed_by else None,
         "decided_at": decision.decided_at,

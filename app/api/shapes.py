@@ -136,6 +136,7 @@ class Decision(Answer):
             "limit",
             "term_days",
             "reason",
+            "reason_en",
             "instance_id",
             "filed_by",
             "valid_from",
@@ -151,6 +152,7 @@ class Decision(Answer):
     limit = fields.Float()
     term_days = Whole()
     reason = Text()
+    reason_en = Text()
     instance_id = Whole()
     filed_by = Text()
     decided_at = CompanyTime()

@@ -54,6 +54,9 @@ class CreditDecision(db.Model):
     credit_limit: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     term_days: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
+    # The decision table's own English wording of the reason, for a reader of English; a reason a person
+    # typed has none.
+    reason_en: Mapped[str | None] = mapped_column(Text)
     approvals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())

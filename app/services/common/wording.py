@@ -33,3 +33,17 @@ def parsed(content: bytes | str, filename: str = "upload") -> etree._Element:
         return parse_xml(content, filename)
     except XmlRefused as err:
         raise DiagramError([(None, refusal_words(err))]) from err
+
+
+def english_beside(data: dict[str, object], key: str) -> str | None:
+    """The English a decision table wrote beside a Chinese text output (`<name>_en`), if any.
+
+    A rejection reason copied from the policy reason (the diagram's script does that) takes the policy
+    reason's English; a reason a person typed has none.
+    """
+    english = data.get(f"{key}_en")
+    if isinstance(english, str) and english:
+        return english
+    if key == "rejection_reason" and data.get(key) and data.get(key) == data.get("policy_reason"):
+        return english_beside(data, "policy_reason")
+    return None

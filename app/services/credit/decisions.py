@@ -15,6 +15,7 @@ from flask import current_app
 
 from ...extensions import db
 from ...models import AuditEvent, CreditDecision, Customer, User
+from ..common.wording import english_beside
 from ..instances.operations import OperationContext, register
 from .credit_file import find
 from .ledger import company_today
@@ -125,6 +126,7 @@ def record_credit_decision(ctx: OperationContext, params: dict[str, Any], data: 
     term = int(data.get("approved_term_days") or 0) if approved else 0
     filer = db.session.scalars(db.select(User).where(User.username == data.get("filed_by"))).first()
     today = company_today(now)
+    reason_key = "rejection_reason" if data.get("rejection_reason") else "policy_reason"
     decision = CreditDecision(
         customer=customer,
         instance_id=ctx.instance.id,
@@ -135,6 +137,7 @@ def record_credit_decision(ctx: OperationContext, params: dict[str, Any], data: 
         credit_limit=limit,
         term_days=term,
         reason=None if approved else (data.get("rejection_reason") or data.get("policy_reason")),
+        reason_en=None if approved else english_beside(data, reason_key),
         approvals=_approvals(ctx.instance.id),
         filed_by_id=filer.id if filer else None,
         decided_at=now,
