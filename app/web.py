@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from sqlalchemy.orm import lazyload
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import lazyload
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
