@@ -46,13 +46,17 @@ def gunicorn(database_url: str, workers: int) -> Iterator[str]:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        # A loaded machine can take a while to import the app: wait for it, but not forever.
+        deadline = time.monotonic() + 300
+        while True:
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
                     if response.status == 200:
                         break
             except OSError:
-                time.sleep(0.1)
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
         yield base
     finally:
         process.terminate()
