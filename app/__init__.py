@@ -104,7 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.configure(app)
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.init_app(app, locale_selector=i18n.selected_locale)
 
     from .services.modeling.form_versions import VersionedFormRegistry
 

@@ -69,7 +69,7 @@ def seed_people(app: Flask) -> int:
             [
                 {
                     "username": f"bench_{u:04d}",
-                    "display_name": f"User {u}",
+                    "name_zh": f"User {u}",
                     "password_hash": "-",
                     "active": True,
                     "department": "",

@@ -1,23 +1,25 @@
-"""The benchmark suite: each figure next to the floor it is held against, as one table.
+"""The benchmark: each figure measured through the path users take, next to its floor from the same run.
 
-    .venv/bin/python bench/run.py [--scale small|full]
+    .venv/bin/python bench/run.py [--scale quick|full] [--postgres URL|''] [--profile N]
 
-`small` (the default) runs in about a minute; `full` uses the sizes the targets name (100,000 open
-tasks, 1,000,000 pending timers) and takes much longer. Not part of the test run.
+`quick` runs every path with small counts in well under a minute (the test suite runs it to keep the
+benchmark working, and asserts nothing about speed); `full` uses the sizes the targets name. The ratio
+column is floor ÷ figure for the "≥" rows (1.0 is the limit) and figure ÷ floor for the "≤" rows.
+`--profile N` instead profiles N completions through the service layer with fresh contexts (cProfile).
+Not part of the test run.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import json
+import cProfile
 import os
-import resource
+import pstats
 import statistics
 import sys
 import tempfile
-import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,82 +27,51 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SCHEDULER_ENABLED", "0")
 
+from flask import Flask  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from RestrictedPython import compile_restricted_eval, safe_builtins  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.engine import ProcessRuntime, evaluate  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import HumanTask, ProcessInstance, Timer, User  # noqa: E402
-from app.services.deadlines.leases import claim  # noqa: E402
+from app.models import User  # noqa: E402
 from app.services.desk import tasks  # noqa: E402
-from app.services.instances import lifecycle as instances  # noqa: E402
 from app.services.modeling import deployment  # noqa: E402
-from app.services.modeling.specs import bundle_for, latest_version  # noqa: E402
 from app.services.people import accounts as user_service  # noqa: E402
-from bench import inbox as inbox_bench  # noqa: E402
-from bench import workers  # noqa: E402
-from tests.support import Recorder, application, credit_bundle  # noqa: E402
+from bench import pages, use_cases, workers  # noqa: E402
 
-SIZES = {
-    "small": {
-        "completions": 300,
-        "open_small": 1_000,
-        "open_large": 20_000,
-        "timers_small": 1_000,
-        "timers_large": 100_000,
-        "active_small": 100,
-        "active_large": 2_000,
+SIZES: dict[str, dict[str, int]] = {
+    "quick": {
+        "completions": 20,
+        "starts": 20,
+        "http": 20,
+        "scaling": 20,
+        "warm_up": 3,
+        "open_small": 200,
+        "open_large": 2_000,
+        "page_samples": 5,
+        "steps_few": 5,
+        "steps_many": 9,
     },
     "full": {
-        "completions": 1_000,
+        "completions": 400,
+        "starts": 200,
+        "http": 300,
+        "scaling": 300,
+        "warm_up": 20,
         "open_small": 1_000,
         "open_large": 100_000,
-        "timers_small": 1_000,
-        "timers_large": 1_000_000,
-        "active_small": 100,
-        "active_large": 100_000,
+        "page_samples": 100,
+        "steps_few": 5,
+        "steps_many": 50,
     },
 }
+CONFIG = {"TESTING": True, "SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+Row = tuple[str, str, str, str]
 
 
-def engine_floor(n: int) -> float:
-    """Completions/s of the engine alone: load from JSON with the cached spec, complete, dump."""
-    bundle = credit_bundle()
-    recorder = Recorder()
-    states = [ProcessRuntime.start(bundle, application(), recorder).dump() for _ in range(n)]
-    start = time.perf_counter()
-    for state in states:
-        runtime = ProcessRuntime.load(bundle, state, recorder)
-        runtime.complete(runtime.ready_tasks()[0].id, {"decision": "approve", "comment": "ok"})
-        runtime.dump()
-    return n / (time.perf_counter() - start)
-
-
-def condition_us(n: int = 20_000) -> tuple[float, float]:
-    """CPU µs of one gateway condition: with the time and size guards, and through RestrictedPython alone."""
-    condition, data = 'decision == "approve"', {"decision": "approve", "comment": "ok", "requested_limit": 90000.0}
-    bare = compile_restricted_eval(condition).code
-
-    def best(once: Any) -> float:
-        fastest = float("inf")
-        for _ in range(5):
-            start = time.process_time()
-            for _ in range(n):
-                once()
-            fastest = min(fastest, time.process_time() - start)
-        return fastest / n * 1e6
-
-    guarded = best(lambda: evaluate(condition, data))
-    alone = best(lambda: eval(bare, {"__builtins__": safe_builtins, **data}))  # noqa: S307 - a fixed literal
-    return guarded, alone
-
-
-def _app(path: Path | str) -> Any:
-    url = path if isinstance(path, str) else f"sqlite:///{path}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+def product_app(url: str) -> Flask:
+    """The demo company with its deployed diagrams, on a fresh database."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **CONFIG})
     with app.app_context():
         upgrade()
         user_service.seed_demo(workers.PASSWORD)
@@ -108,314 +79,168 @@ def _app(path: Path | str) -> Any:
     return app
 
 
-def _file(n: int, salesperson: User) -> None:
-    data = application()
-    data.pop("filed_by")
-    for i in range(n):
-        instances.start("credit_application", salesperson, {**data, "customer_code": f"B{i:06d}"})
+def _ratio(floor: float, figure: float, target: str) -> str:
+    return f"{floor / figure:.2f} (target {target})"
 
 
-def open_review_tasks(app: Any, n: int) -> list[int]:
-    """File `n` credit applications; the ids of the sales manager's review tasks they open."""
-    with app.app_context():
-        sales = db.session.scalars(db.select(User).where(User.username == "salesperson")).one()
-        newest = db.session.scalar(db.select(db.func.max(HumanTask.id))) or 0
-        _file(n, sales)
-        return list(
-            db.session.scalars(
-                db.select(HumanTask.id).where(HumanTask.status == "open", HumanTask.id > newest).order_by(HumanTask.id)
-            )
-        )
+def _growth(figure: float, floor: float, target: str) -> str:
+    return f"{figure / floor:.2f}× (target {target})"
 
 
-def postgres_scaling(server_url: str, n: int) -> tuple[float, float] | None:
+def service_rows(app: Flask, path: Path, tmp: Path, sizes: dict[str, int]) -> tuple[list[Row], float]:
+    done = use_cases.completions(app, path, tmp, sizes["completions"], sizes["warm_up"])
+    started = use_cases.starts(app, path, tmp, sizes["starts"], sizes["warm_up"])
+    engine = statistics.median(done.engine)
+    commit = statistics.median(done.commit)
+    rows = [
+        (
+            "task completion, service layer, fresh app + request context (ms, p50)",
+            f"{done.product_ms:.2f} ({done.statements:.1f} statements)",
+            f"engine step {engine:.2f} + durable commit {commit:.2f} = {done.floor_ms:.2f}",
+            _ratio(done.floor_ms, done.product_ms, "≥ 0.5"),
+        ),
+        (
+            "instance start, service layer, fresh app + request context (ms, p50)",
+            f"{started.product_ms:.2f} ({started.statements:.1f} statements)",
+            f"engine start + durable commit {started.floor_ms:.2f}",
+            _ratio(started.floor_ms, started.product_ms, "≥ 0.5"),
+        ),
+    ]
+    return rows, done.product_ms
+
+
+def http_rows(app: Flask, url: str, sizes: dict[str, int], service_ms: float) -> list[Row]:
+    times = workers.api_latencies(url, use_cases.file_applications(app, sizes["http"]), sizes["warm_up"])
+    http_ms = statistics.median(times)
+    one, two = workers.scaling(url, lambda n: use_cases.file_applications(app, n), sizes["scaling"])
+    return [
+        (
+            "task completion, JSON API, 1 gunicorn worker, keep-alive client (ms, p50)",
+            f"{http_ms:.2f}",
+            f"service layer {service_ms:.2f}",
+            _ratio(service_ms, http_ms, "≥ 0.7"),
+        ),
+        (
+            "completions/s, JSON API, 2 workers against 1, SQLite",
+            f"{two:.0f}",
+            f"1 worker {one:.0f}",
+            _growth(two, one, "≥ 1.7×"),
+        ),
+    ]
+
+
+def postgres_row(server_url: str, sizes: dict[str, int]) -> Row | None:
     try:
         with workers.throwaway_postgres(server_url) as url:
-            app = _app(url)
-            return workers.scaling(url, lambda count: open_review_tasks(app, count), n)
+            app = product_app(url)
+            one, two = workers.scaling(url, lambda n: use_cases.file_applications(app, n), sizes["scaling"])
+            with app.app_context():
+                db.engine.dispose()
     except OperationalError as err:
         print(f"PostgreSQL not measured: {err.orig}", file=sys.stderr)
         return None
+    return (
+        "completions/s, JSON API, 2 workers against 1, PostgreSQL",
+        f"{two:.0f}",
+        f"1 worker {one:.0f}",
+        _growth(two, one, "≥ 1.7×"),
+    )
 
 
-def service_completions(app: Any, n: int) -> float:
-    with app.app_context():
-        sales = db.session.scalars(db.select(User).where(User.username == "salesperson")).one()
-        manager = db.session.scalars(db.select(User).where(User.username == "sales_manager")).one()
-        _file(n, sales)
-        ids = db.session.scalars(db.select(HumanTask.id).where(HumanTask.status == "open")).all()
-        start = time.perf_counter()
-        for task_id in ids:
-            tasks.complete(task_id, manager, {"decision": "approve", "comment": "ok"})
-        return len(ids) / (time.perf_counter() - start)
+def page_rows(app: Flask, tmp: Path, sizes: dict[str, int]) -> list[Row]:
+    small = pages.inbox_app(f"sqlite:///{tmp / 'inbox_small.db'}", sizes["open_small"], CONFIG)
+    large = pages.inbox_app(f"sqlite:///{tmp / 'inbox_large.db'}", sizes["open_large"], CONFIG)
+    inbox_small, inbox_large = pages.inbox_pages(small, large, sizes["page_samples"])
+    few, many = sizes["steps_few"], sizes["steps_many"]
+    page_few, page_many = pages.instance_pages(app, few, many, sizes["page_samples"])
+    return [
+        (
+            f"inbox page, HTML, whole request, {sizes['open_large']:,} open tasks (ms, p50)",
+            f"{inbox_large:.2f}",
+            f"{inbox_small:.2f} at {sizes['open_small']:,}",
+            _growth(inbox_large, inbox_small, "≤ 1.3×"),
+        ),
+        (
+            f"instance page, HTML, chain and history, {many} steps (ms, p50)",
+            f"{page_many:.2f}",
+            f"{page_few:.2f} with {few} steps",
+            _growth(page_many, page_few, "≤ 2×"),
+        ),
+    ]
 
 
-def completion_ms_at(app: Any, active: int, sample: int = 50) -> float:
-    """Median time of one completion with `active` instances in the database."""
-    with app.app_context():
-        sales = db.session.scalars(db.select(User).where(User.username == "salesperson")).one()
-        manager = db.session.scalars(db.select(User).where(User.username == "sales_manager")).one()
-        version = latest_version("credit_application")
-        bundle_for(version)
-        version_id = version.id
-        existing = db.session.scalar(db.select(db.func.count(ProcessInstance.id)))
-        if active > existing:
-            template = db.session.scalars(db.select(ProcessInstance).limit(1)).first()
-            state = (
-                template.state if template else ProcessRuntime.start(credit_bundle(), application(), Recorder()).dump()
-            )
-            now = datetime.now(UTC)
-            # Chunk by chunk, so the benchmark's own rows do not count as the worker's memory.
-            for chunk in range(0, active - existing, 5_000):
-                rows = [
-                    {
-                        "process_version_id": version_id,
-                        "process_key": "credit_application",
-                        "business_key": f"F{i}",
-                        "title": "filler",
-                        "status": "running",
-                        "state": state,
-                        "data": {},
-                        "lock_version": 1,
-                        "started_at": now,
-                    }
-                    for i in range(chunk, min(chunk + 5_000, active - existing))
-                ]
-                db.session.execute(insert(ProcessInstance), rows)
-                db.session.commit()
-        _file(sample, sales)
-        ids = db.session.scalars(
-            db.select(HumanTask.id).where(HumanTask.status == "open").order_by(HumanTask.id.desc()).limit(sample)
-        ).all()
-        times = []
-        for task_id in ids:
-            start = time.perf_counter()
-            tasks.complete(task_id, manager, {"decision": "approve", "comment": "ok"})
-            times.append((time.perf_counter() - start) * 1000)
-        return statistics.median(times)
+def run(scale: str, postgres: str | None) -> list[Row]:
+    """Every figure of the table, in the order printed."""
+    sizes = SIZES[scale]
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        path = tmp / "bench.db"
+        app = product_app(f"sqlite:///{path}")
+        rows, service_ms = service_rows(app, path, tmp, sizes)
+        rows += http_rows(app, f"sqlite:///{path}", sizes, service_ms)
+        if postgres:
+            row = postgres_row(postgres, sizes)
+            if row is not None:
+                rows.append(row)
+        rows += page_rows(app, tmp, sizes)
+        with app.app_context():
+            db.engine.dispose()
+    return rows
 
 
-MANAGER_TASKS = 200
+def table(rows: list[Row]) -> str:
+    lines = ["| figure | value | floor, same run | ratio |", "|---|---|---|---|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-def inbox_p95_ms(app: Any, open_tasks: int) -> float:
-    with app.app_context():
-        manager = db.session.scalars(db.select(User).where(User.username == "sales_manager")).one()
-        have = db.session.scalar(db.select(db.func.count(HumanTask.id)).where(HumanTask.status == "open"))
-        seeded = db.session.scalar(
-            db.select(db.func.count(HumanTask.id)).where(HumanTask.engine_task_id.like("bench-%"))
-        )
-        instance_id = db.session.scalar(db.select(ProcessInstance.id).limit(1))
-        now = datetime.now(UTC)
-        rows = [
-            {
-                "instance_id": instance_id,
-                "engine_task_id": f"bench-{seeded + i}",
-                "process_key": "credit_application",
-                "bpmn_id": "review",
-                "name": "审批",
-                "title": f"bench {i}",
-                # The timed person has the same 200 tasks at every size; what grows is everyone else's work.
-                "role": "sales_manager" if seeded + i < MANAGER_TASKS else f"role_{(seeded + i) % 97}",
-                "assignee_id": None,
-                "status": "open",
-                "created_at": now,
-                "due_at": now + timedelta(minutes=i % 5_000),
-                "escalation_level": 0,
-            }
-            # The timed person's tasks are there even when earlier figures left many open tasks behind.
-            for i in range(max(open_tasks - have, MANAGER_TASKS - seeded, 0))
-        ]
-        for chunk in range(0, len(rows), 10_000):
-            db.session.execute(insert(HumanTask), rows[chunk : chunk + 10_000])
-        db.session.commit()
-        times = []
-        # 1,000 samples: with 200 the p95 of a 2 ms request moved by half between runs on this machine.
-        for _ in range(1_000):
-            start = time.perf_counter()
-            tasks.list_tasks(manager, "all", limit=50)
-            tasks.count_open(manager)
-            times.append((time.perf_counter() - start) * 1000)
-        return statistics.quantiles(times, n=20)[18]
+@contextmanager
+def _temporary_app() -> Iterator[tuple[Flask, Path, Path]]:
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        app = product_app(f"sqlite:///{tmp / 'bench.db'}")
+        yield app, tmp / "bench.db", tmp
 
 
-def timer_poll_ms(app: Any, pending: int, due: int = 100) -> float:
-    with app.app_context():
-        instance_id = db.session.scalar(db.select(ProcessInstance.id).limit(1))
-        have = db.session.scalar(db.select(db.func.count(Timer.id)))
-        now = datetime.now(UTC)
-        rows = [
-            {
-                "instance_id": instance_id,
-                "engine_task_id": f"t{have + i}",
-                "bpmn_id": "wait",
-                "fire_at": now + timedelta(days=30),
-                "status": "pending",
-                "attempts": 0,
-            }
-            for i in range(max(pending - have, 0))
-        ]
-        for chunk in range(0, len(rows), 20_000):
-            db.session.execute(insert(Timer), rows[chunk : chunk + 20_000])
-        db.session.execute(
-            db.update(Timer)
-            .where(Timer.id.in_(db.select(Timer.id).order_by(Timer.id).limit(due).scalar_subquery()))
-            .values(fire_at=now - timedelta(seconds=1))
-        )
-        db.session.commit()
-        start = time.perf_counter()
-        claimed = claim(Timer, Timer.fire_at, now, timedelta(minutes=5), due, owner="bench")
-        elapsed = (time.perf_counter() - start) * 1000
-        db.session.execute(
-            db.update(Timer).values(lease_owner=None, lease_until=None, fire_at=now + timedelta(days=30))
-        )
-        db.session.commit()
-        assert len(claimed) == due
-        return elapsed
+def profile(n: int, top: int = 40) -> None:
+    """cProfile of `n` completions through the service layer, each in a fresh app and request context."""
+    with _temporary_app() as (app, _path, _tmp):
+        ids = use_cases.file_applications(app, n)
+        manager_id = use_cases.user_id(app, "sales_manager")
+        profiler = cProfile.Profile()
 
+        def one(task_id: int) -> Any:
+            with app.test_request_context():
+                return tasks.complete(task_id, db.session.get(User, manager_id), dict(use_cases.DECISION))
 
-def stored_size(app: Any) -> int:
-    with app.app_context():
-        sales = db.session.scalars(db.select(User).where(User.username == "salesperson")).one()
-        _file(1, sales)
-        instance_id = db.session.scalar(db.select(db.func.max(ProcessInstance.id)))
-        for role in ("sales_manager", "finance_director", "general_manager"):
-            actor = db.session.scalars(db.select(User).where(User.username == role)).one()
-            task_id = db.session.scalar(
-                db.select(HumanTask.id).where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
-            )
-            tasks.complete(task_id, actor, {"decision": "approve", "comment": "ok"})
-        finished = db.session.scalars(
-            db.select(ProcessInstance).where(ProcessInstance.id == instance_id, ProcessInstance.status == "completed")
-        ).first()
-        if finished is None:
-            return 0
-        assert "process_spec" not in json.loads(finished.state) and "spec" not in json.loads(finished.state)
-        return len(finished.state)
+        for task_id in ids[:10]:
+            one(task_id)
+        profiler.enable()
+        for task_id in ids[10:]:
+            one(task_id)
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(top)
+        stats.sort_stats("tottime").print_stats(top)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", choices=SIZES, default="small")
+    parser.add_argument("--scale", choices=SIZES, default="quick")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432"),
-        help="a PostgreSQL server URL (without a database) for the scaling figure",
+        help="a PostgreSQL server URL without a database ('' to leave PostgreSQL out)",
     )
+    parser.add_argument("--profile", type=int, default=0, help="profile this many completions instead")
     arguments = parser.parse_args()
-    sizes = SIZES[arguments.scale]
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        floor = engine_floor(sizes["completions"])
-        app = _app(Path(tmp) / "bench.db")
-        service = service_completions(app, sizes["completions"])
-        rows.append(
-            (
-                "task completions/s, service layer (SQLite WAL)",
-                f"{service:.0f}",
-                f"engine alone {floor:.0f}",
-                f"{service / floor:.2f} (target >= 0.6)",
-            )
-        )
-        api = workers.api_completions(
-            f"sqlite:///{Path(tmp) / 'bench.db'}", 2, open_review_tasks(app, sizes["completions"]), clients=4
-        )
-        rows.append(
-            (
-                "task completions/s, JSON API, 2 gunicorn workers (SQLite WAL)",
-                f"{api:.0f}",
-                f"service layer {service:.0f}",
-                f"{api / service:.2f} (target >= 0.5)",
-            )
-        )
-        scaled = postgres_scaling(arguments.postgres, sizes["completions"])
-        if scaled is not None:
-            one, two = scaled
-            rows.append(
-                (
-                    "task completions/s, JSON API on PostgreSQL, 2 workers vs 1",
-                    f"{two:.0f}",
-                    f"1 worker {one:.0f}",
-                    f"{two / one:.2f}x (target >= 1.6x)",
-                )
-            )
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        small = completion_ms_at(app, sizes["active_small"])
-        large = completion_ms_at(app, sizes["active_large"])
-        rows.append(
-            (
-                f"completion at {sizes['active_large']:,} active instances (ms, median)",
-                f"{large:.1f}",
-                f"{small:.1f} at {sizes['active_small']}",
-                f"{large / small:.2f}x (target <= 1.2x)",
-            )
-        )
-        gc.collect()
-        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        rows.append(
-            (
-                "peak worker memory (MB), before / after the large run",
-                f"{rss_after / 1024:.0f}",
-                f"{rss_before / 1024:.0f}",
-                f"{rss_after / rss_before:.2f}x (target <= 1.2x)",
-            )
-        )
-        p95_small = inbox_p95_ms(app, sizes["open_small"])
-        p95_large = inbox_p95_ms(app, sizes["open_large"])
-        rows.append(
-            (
-                f"inbox p95 at {sizes['open_large']:,} open tasks (ms)",
-                f"{p95_large:.2f}",
-                f"{p95_small:.2f} at {sizes['open_small']:,}",
-                f"{p95_large / p95_small:.2f}x (target <= 1.5x)",
-            )
-        )
-        pages = inbox_bench.measure(
-            f"sqlite:///{Path(tmp) / 'inbox_small.db'}",
-            f"sqlite:///{Path(tmp) / 'inbox_large.db'}",
-            sizes["open_small"],
-            sizes["open_large"],
-            show_plans=False,
-        )
-        _, page_small, _, page_large = pages["all tabs, soonest due, + count"]
-        rows.append(
-            (
-                f"inbox page with tabs and filters + open count, p95 at {sizes['open_large']:,} open tasks (ms)",
-                f"{page_large:.2f}",
-                f"{page_small:.2f} at {sizes['open_small']:,}",
-                f"{page_large / page_small:.2f}x (target <= 1.5x)",
-            )
-        )
-        poll_small = timer_poll_ms(app, sizes["timers_small"])
-        poll_large = timer_poll_ms(app, sizes["timers_large"])
-        rows.append(
-            (
-                f"timer poll, 100 due of {sizes['timers_large']:,} pending (ms)",
-                f"{poll_large:.1f}",
-                f"{poll_small:.1f} of {sizes['timers_small']:,}",
-                f"{poll_large / poll_small:.2f}x (target <= 2x)",
-            )
-        )
-        guarded, alone = condition_us()
-        rows.append(
-            (
-                "gateway condition, one evaluation with time and size guards (CPU µs)",
-                f"{guarded:.2f}",
-                f"RestrictedPython alone {alone:.2f}",
-                f"+{guarded - alone:.2f} µs, 2 evaluations per approval",
-            )
-        )
-        rows.append(
-            (
-                "stored size of a finished credit instance (bytes)",
-                str(stored_size(app)),
-                "—",
-                "spec not repeated per instance",
-            )
-        )
-    print("| figure | value | held against | ratio |\n|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    if arguments.profile:
+        profile(arguments.profile)
+        return
+    with open("/proc/loadavg") as load:
+        print(f"load average before: {load.read().strip()}", file=sys.stderr)
+    print(table(run(arguments.scale, arguments.postgres or None)))
+    with open("/proc/loadavg") as load:
+        print(f"load average after: {load.read().strip()}", file=sys.stderr)
 
 
 if __name__ == "__main__":

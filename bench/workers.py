@@ -5,6 +5,7 @@ Each client thread owns its own slice of the open tasks, so the figure is throug
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -45,38 +46,85 @@ def gunicorn(database_url: str, workers: int) -> Iterator[str]:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        # A loaded machine can take a while to import the app: wait for it, but not forever.
+        deadline = time.monotonic() + 300
+        while True:
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
                     if response.status == 200:
                         break
             except OSError:
-                time.sleep(0.1)
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def _call(base: str, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(f"{base}{path}", data=json.dumps(body).encode(), headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
+class Client:
+    """One keep-alive HTTP connection on loopback (it reconnects by itself when the server closes it)."""
+
+    def __init__(self, base: str, token: str | None = None) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        self.headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        self.connection.request("POST", path, body=json.dumps(body).encode(), headers=self.headers)
+        response = self.connection.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status} {payload[:300]!r}")
+        return json.loads(payload)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _token(base: str) -> str:
+    client = Client(base)
+    try:
+        return client.post("/api/v1/auth/token", {"username": "sales_manager", "password": PASSWORD})["token"]
+    finally:
+        client.close()
+
+
+BODY = {"data": {"decision": "approve", "comment": "ok"}}
+
+
+def api_latencies(database_url: str, task_ids: list[int], warm_up: int = 10) -> list[float]:
+    """Milliseconds of each completion through POST /api/v1/tasks/<id>/complete: 1 worker, 1 client."""
+    with gunicorn(database_url, 1) as base:
+        client = Client(base, _token(base))
+        times = []
+        try:
+            for i, task_id in enumerate(task_ids):
+                start = time.perf_counter()
+                client.post(f"/api/v1/tasks/{task_id}/complete", BODY)
+                if i >= warm_up:
+                    times.append((time.perf_counter() - start) * 1000)
+        finally:
+            client.close()
+        return times
 
 
 def api_completions(database_url: str, workers: int, task_ids: list[int], clients: int) -> float:
     """Completions/s of `task_ids` through POST /api/v1/tasks/<id>/complete, `clients` at a time."""
     with gunicorn(database_url, workers) as base:
-        token = _call(base, "/api/v1/auth/token", {"username": "sales_manager", "password": PASSWORD})["token"]
+        token = _token(base)
         slices = [task_ids[i::clients] for i in range(clients)]
-        body = {"data": {"decision": "approve", "comment": "ok"}}
 
         def work(ids: list[int]) -> int:
-            for task_id in ids:
-                _call(base, f"/api/v1/tasks/{task_id}/complete", body, token)
+            client = Client(base, token)
+            try:
+                for task_id in ids:
+                    client.post(f"/api/v1/tasks/{task_id}/complete", BODY)
+            finally:
+                client.close()
             return len(ids)
 
         start = time.perf_counter()

@@ -29,7 +29,7 @@ from ..instances.projection import (
 )
 from ..modeling.specs import bundle_for_id
 from ..notifications import centre
-from ..people.access import may_act_on, may_claim, queue_roles_of
+from ..people.access import may_act_on, may_claim, own_roles, queue_roles_of
 from . import delegation, drafts, inbox, opinions, returns
 
 SCOPES = ("mine", "queue", "all")
@@ -255,7 +255,7 @@ def _details(task: HumanTask, user: User, clean: dict[str, Any], delegated: bool
     details = {k: v for k, v in clean.items() if k != "comment"}
     # Someone acts for another only on a task a delegation handed them, or from a queue of a role
     # that is not their own.
-    if delegated or (task.assignee_id is None and task.role and not user.has_role(task.role)):
+    if delegated or (task.assignee_id is None and task.role and task.role not in own_roles(user)):
         absent = delegation.on_behalf_of(task, user)
         if absent is not None:
             details["on_behalf_of"] = absent

@@ -16,11 +16,15 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
+from time import monotonic
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ... import clock
 from ...extensions import db
@@ -108,9 +112,49 @@ class Message:
     subject_en: str | None = None  # the task's English title, for a person who reads English
 
 
+# Robots are few and rarely change, while every step would look for them: who has one is kept per
+# worker. A robot added or switched off in this worker counts at once (the flush forgets the list);
+# other workers see it within the time-to-live.
+ROBOT_OWNERS_TTL_SECONDS = 5.0
+_OWNERS_KEY = "robot_owners"
+
+
+def _owners() -> tuple[frozenset[int], frozenset[str]]:
+    """The people and the roles that have an active robot (a superset: the reads that follow check again)."""
+    cached = current_app.extensions.get(_OWNERS_KEY)
+    if cached is not None and monotonic() - cached[0] < ROBOT_OWNERS_TTL_SECONDS:
+        return cached[1], cached[2]
+    rows = db.session.execute(db.select(ChatWebhook.user_id, ChatWebhook.role).where(ChatWebhook.active.is_(True)))
+    people: set[int] = set()
+    roles: set[str] = set()
+    for user_id, role in rows:
+        if user_id is not None:
+            people.add(user_id)
+        if role is not None:
+            roles.add(role)
+    current_app.extensions[_OWNERS_KEY] = (monotonic(), frozenset(people), frozenset(roles))
+    return frozenset(people), frozenset(roles)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_owners_on_flush(session: Session, _context: object) -> None:
+    if has_app_context() and any(
+        isinstance(row, ChatWebhook) for row in chain(session.new, session.dirty, session.deleted)
+    ):
+        session.info["robots_changed"] = True
+        current_app.extensions.pop(_OWNERS_KEY, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_owners_on_commit(session: Session) -> None:
+    # Forget again: another thread may have read the old rows between the flush and the commit.
+    if session.info.pop("robots_changed", False) and has_app_context():
+        current_app.extensions.pop(_OWNERS_KEY, None)
+
+
 def tell_people(messages: list[Message], now: datetime) -> None:
     """Queue each message to each person's own robots, in that person's language; one read for all."""
-    everyone = {user_id for m in messages for user_id in m.user_ids}
+    everyone = {user_id for m in messages for user_id in m.user_ids} & _owners()[0]
     if not everyone:
         return
     hooks: dict[int, list[tuple[ChatWebhook, str]]] = {}
@@ -135,6 +179,7 @@ def tell_people(messages: list[Message], now: datetime) -> None:
 
 def tell_roles(roles: set[str], kind: str, subject_of: dict[str, list[tuple[str, int]]], now: datetime) -> None:
     """Queue a message to each role's group robot about the unclaimed tasks now in its queue."""
+    roles = roles & _owners()[1]
     if not roles:
         return
     hooks = list(

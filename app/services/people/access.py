@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from flask import g
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import CompoundSelect, Select, and_, bindparam, literal, or_, union_all
 
 from ... import clock
 from ...extensions import db
@@ -14,18 +15,61 @@ from ...models.users import Role
 from .directory import CREDIT_FILE_ROLES
 
 
+@functools.cache
+def _held_roles() -> CompoundSelect:
+    """Every role a person works with, tagged by how they hold it: built once, bound per request."""
+    user_id, now = bindparam("user_id"), bindparam("now")
+    delegators = db.select(Delegation.delegator_id).where(
+        Delegation.delegate_id == user_id,
+        Delegation.cancelled_at.is_(None),
+        Delegation.starts_at <= now,
+        Delegation.ends_at > now,
+    )
+    return union_all(
+        db.select(literal(_OWN), Role.key)
+        .join(user_roles, Role.id == user_roles.c.role_id)
+        .where(user_roles.c.user_id == user_id),
+        # Roles they stand in for, e.g. while the holder is away.
+        db.select(literal(_STANDING_IN), RoleStandIn.role_key).where(
+            RoleStandIn.user_id == user_id, RoleStandIn.starts_at <= now, RoleStandIn.ends_at > now
+        ),
+        # Roles of people who delegated their work to them for now: their queues are shared.
+        db.select(literal(_DELEGATED), Role.key)
+        .join(user_roles, Role.id == user_roles.c.role_id)
+        .where(user_roles.c.user_id.in_(delegators)),
+    )
+
+
+_OWN, _STANDING_IN, _DELEGATED = 1, 2, 3
+
+
+def _read_roles(user: User) -> None:
+    """Read a person's roles, stand-ins and delegated queues in one statement, once per request."""
+    rows = db.session.execute(_held_roles(), {"user_id": user.id, "now": clock.now()}).all()
+    held: dict[int, set[str]] = {_OWN: set(), _STANDING_IN: set(), _DELEGATED: set()}
+    for how, key in rows:
+        held[how].add(key)
+    g.setdefault("_own_roles_of", {})[user.id] = held[_OWN]
+    g.setdefault("_roles_of", {})[user.id] = held[_OWN] | held[_STANDING_IN]
+    g.setdefault("_queue_roles_of", {})[user.id] = held[_OWN] | held[_STANDING_IN] | held[_DELEGATED]
+
+
+def _cached(name: str, user: User) -> set[str]:
+    cache = g.get(name, {})
+    if user.id not in cache:
+        _read_roles(user)
+        cache = g.get(name)
+    return cache[user.id]
+
+
+def own_roles(user: User) -> set[str]:
+    """The roles a person holds themselves, without those they stand in for or work as a delegate."""
+    return _cached("_own_roles_of", user)
+
+
 def roles_of(user: User) -> set[str]:
     """The roles a person holds now: their own, plus any they stand in for (e.g. while the holder is away)."""
-    cache = g.setdefault("_roles_of", {})
-    if user.id not in cache:
-        now = clock.now()
-        standing_in = db.session.scalars(
-            db.select(RoleStandIn.role_key).where(
-                RoleStandIn.user_id == user.id, RoleStandIn.starts_at <= now, RoleStandIn.ends_at > now
-            )
-        )
-        cache[user.id] = set(user.role_keys) | set(standing_in)
-    return cache[user.id]
+    return _cached("_roles_of", user)
 
 
 def queue_roles_of(user: User) -> set[str]:
@@ -34,27 +78,7 @@ def queue_roles_of(user: User) -> set[str]:
     Kept apart from `roles_of`: a delegate handles the absent person's tasks, but does not gain
     what their roles allow beyond that (starting processes, the complaint register).
     """
-    cache = g.setdefault("_queue_roles_of", {})
-    if user.id not in cache:
-        cache[user.id] = roles_of(user) | _delegated_roles(user, clock.now())
-    return cache[user.id]
-
-
-def _delegated_roles(user: User, now: datetime) -> set[str]:
-    """Roles of people who delegated their work to this user for now: their queues are shared."""
-    delegators = db.select(Delegation.delegator_id).where(
-        Delegation.delegate_id == user.id,
-        Delegation.cancelled_at.is_(None),
-        Delegation.starts_at <= now,
-        Delegation.ends_at > now,
-    )
-    return set(
-        db.session.scalars(
-            db.select(Role.key)
-            .join(user_roles, Role.id == user_roles.c.role_id)
-            .where(user_roles.c.user_id.in_(delegators))
-        )
-    )
+    return _cached("_queue_roles_of", user)
 
 
 def may_act_on(user: User, task: HumanTask) -> bool:

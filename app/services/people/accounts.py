@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ... import clock
@@ -91,7 +92,12 @@ def revoke_token_in_use(token: str) -> None:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalars(db.select(ApiToken).where(ApiToken.token_hash == _hash_token(token))).first()
+    # As for a browser session, roles are read when the request needs them, not with the token.
+    row = db.session.scalars(
+        db.select(ApiToken)
+        .options(joinedload(ApiToken.user).lazyload(User.roles))
+        .where(ApiToken.token_hash == _hash_token(token))
+    ).first()
     if row is None or row.expires_at <= clock.now() or not row.user.active:
         return None
     return row.user

@@ -1,0 +1,35 @@
+"""The benchmark still runs end to end at its quick size and prints every figure with its floor and ratio.
+
+Nothing here is timed: speed is the benchmark's business, whether it still measures is this test's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bench import run
+
+from .conftest import PG_URL
+
+FIGURES = [
+    "task completion, service layer",
+    "instance start, service layer",
+    "task completion, JSON API, 1 gunicorn worker",
+    "2 workers against 1, SQLite",
+    "2 workers against 1, PostgreSQL",
+    "inbox page, HTML",
+    "instance page, HTML",
+]
+
+
+def test_the_quick_benchmark_prints_each_figure_next_to_its_floor() -> None:
+    server = PG_URL.rsplit("/", 1)[0] if PG_URL else None
+    rows = run.run("quick", server)
+    expected = [f for f in FIGURES if server or "PostgreSQL" not in f]
+    assert [next(f for f in FIGURES if f in row[0]) for row in rows] == expected
+    for figure, value, floor, ratio in rows:
+        assert re.match(r"^\d+(\.\d+)?", value), figure
+        assert re.search(r"\d", floor), figure
+        assert re.match(r"^\d+\.\d\d×? \(target [≥≤] \d(\.\d+)?×?\)$", ratio), (figure, ratio)
+    table = run.table(rows)
+    assert table.count("\n") == len(rows) + 1
