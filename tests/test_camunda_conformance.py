@@ -3,6 +3,7 @@ checked) by the process owner, must get the verdict the table gives it — runs,
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -11,8 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from .camunda_diagrams import diagram
-from .conftest import ROOT
+from .conftest import PASSWORD, ROOT
+from .support import ApiUser
 from .test_camunda_deploy import deploy
+from .test_camunda_mappings import TWO_DECISIONS
 
 TASK = '<bpmn:userTask id="work" name="Work" camunda:candidateGroups="general_manager" {attrs}>{inside}</bpmn:userTask>'
 
@@ -81,17 +84,27 @@ ROWS: dict[str, str] = {
         '<bpmn:scriptTask id="work" scriptFormat="groovy"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>'
     ),
     "JUEL method calls, execution.…": user_task("camunda:assignee=\"${execution.getVariable('boss')}\""),
-    "camunda:inputOutput": user_task(
+    "camunda:inputOutput on a task (text, ${…}, camunda:list, camunda:map)": user_task(
         inside="<bpmn:extensionElements><camunda:inputOutput>"
-        '<camunda:inputParameter name="x">1</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements>'
+        '<camunda:inputParameter name="x">1</camunda:inputParameter>'
+        '<camunda:inputParameter name="y"><camunda:list><camunda:value>${x}</camunda:value></camunda:list>'
+        '</camunda:inputParameter><camunda:outputParameter name="z">${y}</camunda:outputParameter>'
+        "</camunda:inputOutput></bpmn:extensionElements>"
+    ),
+    "camunda:inputOutput with camunda:script values, or on events": user_task(
+        inside="<bpmn:extensionElements><camunda:inputOutput>"
+        '<camunda:inputParameter name="x"><camunda:script scriptFormat="groovy">1</camunda:script>'
+        "</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements>"
     ),
     'camunda:in / camunda:out other than variables="all"': (
         '<bpmn:callActivity id="work" calledElement="camunda_probe"><bpmn:extensionElements>'
         '<camunda:out source="a" target="b" /></bpmn:extensionElements></bpmn:callActivity>'
     ),
-    "camunda:resultVariable": (
-        '<bpmn:businessRuleTask id="work" camunda:decisionRef="complaint_authority" camunda:resultVariable="r" />'
+    "camunda:resultVariable with camunda:mapDecisionResult (resultList, singleResult, singleEntry, collectEntries)": (
+        '<bpmn:businessRuleTask id="work" camunda:decisionRef="complaint_authority" camunda:resultVariable="r" '
+        'camunda:mapDecisionResult="singleResult" />'
     ),
+    "a decision file with several decisions, requiredDecision": "SEVERAL_DECISIONS",
 }
 
 SPECIAL = {
@@ -123,6 +136,13 @@ SPECIAL = {
         '</bpmn:boundaryEvent><bpmn:sequenceFlow id="f4" sourceRef="err" targetRef="end" />'
     ),
 }
+SPECIAL["SEVERAL_DECISIONS"] = (
+    '<bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="work" />'
+    '<bpmn:businessRuleTask id="work" camunda:decisionRef="approvers" camunda:resultVariable="chain" />'
+    '<bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="end" /><bpmn:endEvent id="end" />'
+)
+# Files deployed together with a row's diagram.
+BESIDE = {"SEVERAL_DECISIONS": {"loan.dmn": TWO_DECISIONS}}
 OUTSIDE = (
     '<bpmn:message id="m" name="paid" /><bpmn:signal id="s" name="closed" /><bpmn:error id="e" errorCode="declined" />'
 )
@@ -156,6 +176,14 @@ def test_every_row_of_the_table_has_its_diagram_here() -> None:
     assert set(readme_rows()) == set(ROWS)
 
 
+def deploy_together(app: Flask, xml: str, beside: dict[str, str]) -> Any:
+    owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    files = [(io.BytesIO(xml.encode()), "row.bpmn")] + [(io.BytesIO(t.encode()), n) for n, t in beside.items()]
+    return owner.client.post(
+        "/api/v1/process-models", data={"file": files}, content_type="multipart/form-data", headers=owner.headers
+    )
+
+
 def check(client: FlaskClient, xml: str) -> Any:
     page = client.get("/modeler").data.decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
@@ -166,7 +194,8 @@ def check(client: FlaskClient, xml: str) -> Any:
 def test_each_row_gets_the_verdict_the_readme_gives(app: Flask, owner: FlaskClient, row: str) -> None:
     verdict = readme_rows()[row]
     xml = whole(row)
-    answer = deploy(app, xml)
+    beside = BESIDE.get(ROWS[row])
+    answer = deploy_together(app, xml, beside) if beside else deploy(app, xml)
     if verdict.startswith("refused"):
         assert answer.status_code == 422, answer.json
         assert [e["element_id"] for e in answer.json["errors"]] == ["work"], answer.json

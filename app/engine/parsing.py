@@ -29,7 +29,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, UserTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, NoneTask, UserTask
 
-from . import camunda
+from . import camunda, decisions
 from .timers import CronCycleTimerEventDefinition
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -156,6 +156,20 @@ class PlainTaskParser(SpiffTaskParser):
 
 
 class AppBpmnParser(SpiffBpmnParser):
+    def get_engine(self, decision_ref: str, node: Any) -> Any:
+        """The decision `decisionRef` names, with the decisions it requires and Camunda's result mapping."""
+        return decisions.engine_for(super().get_engine(decision_ref, node), node, self._required(decision_ref, node))
+
+    def _required(self, decision_ref: str, node: Any, seen: frozenset[str] = frozenset()) -> list[Any]:
+        if decision_ref in seen:
+            raise ValidationException(f'decision "{decision_ref}" requires itself', node=node, file_name="")
+        engines = []
+        document = self.dmn_parsers[decision_ref].node
+        for ref in decisions.required(document):
+            requires = self._required(ref, node, seen | {decision_ref})
+            engines.append(decisions.CamundaDecision(super().get_engine(ref, node).decision_table, requires))
+        return engines
+
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("task"): (PlainTaskParser, NoneTask),
@@ -243,7 +257,8 @@ def build_bundle(
     try:
         parser.add_bpmn_xml(etree.ElementTree(prepared), filename=filename)
         for dmn_name, xml in dmn_xml.items():
-            parser.add_dmn_xml(parse_xml(xml, dmn_name), filename=dmn_name)
+            for document in decisions.split(parse_xml(xml, dmn_name)):
+                parser.add_dmn_xml(document, filename=dmn_name)
         key = processes[0]
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)

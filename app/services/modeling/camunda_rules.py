@@ -98,16 +98,6 @@ def script_languages(root: etree._Element) -> list[tuple[str | None, str]]:
 def not_yet(root: etree._Element) -> list[tuple[str | None, str]]:
     """Camunda mappings this app does not carry out yet: refused, so no variable silently goes missing."""
     problems = []
-    for node in root.iter(f"{CAMUNDA}inputOutput"):
-        problems.append(
-            (
-                _owner(node),
-                say(
-                    "input and output parameters (camunda:inputOutput) are not supported yet: "
-                    "set the variables in a script task before or after this step instead"
-                ),
-            )
-        )
     for node in root.iter(f"{CAMUNDA}in", f"{CAMUNDA}out"):
         if node.get("variables") == "all":
             continue  # a called process sees and returns every variable here anyway
@@ -120,17 +110,6 @@ def not_yet(root: etree._Element) -> list[tuple[str | None, str]]:
                 ),
             )
         )
-    for node in root.iter(f"{BPMN}businessRuleTask"):
-        if node.get(f"{CAMUNDA}resultVariable"):
-            problems.append(
-                (
-                    node.get("id"),
-                    say(
-                        "camunda:resultVariable is not supported yet: the decision's outputs become process "
-                        "variables by their own names instead; remove the attribute and use those names"
-                    ),
-                )
-            )
     return problems
 
 
