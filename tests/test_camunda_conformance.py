@@ -34,10 +34,15 @@ def timer(kind: str, text: str) -> str:
 # README row (its first cell, without backticks) -> the element "work" that shows it
 ROWS: dict[str, str] = {
     "camunda:assignee (a name or ${…})": user_task('camunda:assignee="${filed_by}"'),
-    "camunda:candidateGroups (a role, a list or ${…})": user_task().replace(
-        'camunda:candidateGroups="general_manager"', 'camunda:candidateGroups="${approvers}"'
+    "camunda:candidateGroups (a role, several, a list or ${…})": user_task().replace(
+        'camunda:candidateGroups="general_manager"', 'camunda:candidateGroups="general_manager,finance_director"'
     ),
-    "camunda:candidateUsers (one user)": '<bpmn:userTask id="work" camunda:candidateUsers="general_manager" />',
+    "camunda:candidateUsers (one user or several)": (
+        '<bpmn:userTask id="work" camunda:candidateUsers="general_manager,finance_director" />'
+    ),
+    "camunda:priority, camunda:followUpDate (a value or ${…})": user_task(
+        'camunda:priority="${urgent ? 90 : 50}" camunda:followUpDate="P2D"'
+    ),
     "camunda:formKey naming a form of this app": user_task('camunda:formKey="escalation_ack"'),
     "camunda:dueDate (ISO duration, date or ${…})": user_task("camunda:dueDate=\"${express ? 'P1D' : 'P3D'}\""),
     "camunda:initiator on the start event": "INITIATOR",

@@ -137,9 +137,42 @@ def _names(text: str | None, data: dict[str, Any]) -> list[str]:
 
 
 def _role(task: ReadyTask) -> str | None:
-    # The inbox keeps one role per task: the first candidate group reaches that role's queue.
+    # The task row names the first candidate group; the others are kept beside it (_candidates).
     groups = _names(task.extensions.get("candidate_roles"), task.data)
     return groups[0] if groups else task.lane
+
+
+def _candidates(task: ReadyTask) -> tuple[list[str], list[int]]:
+    """The further candidate groups, and the candidate users when there are several, by user id."""
+    groups = _names(task.extensions.get("candidate_roles"), task.data)
+    users = _names(task.extensions.get("candidate_users"), task.data)
+    user_ids: list[int] = []
+    if len(users) > 1:
+        user_ids = list(db.session.scalars(db.select(User.id).where(User.username.in_(users), User.active.is_(True))))
+    return [g[:64] for g in dict.fromkeys(groups[1:])], sorted(user_ids)
+
+
+def _priority(task: ReadyTask) -> int:
+    """Camunda's task priority: a number or an expression giving one; 50 (Camunda's default) otherwise."""
+    text = task.extensions.get("priority")
+    if text is None or str(text).strip() == "":
+        return 50
+    value = _attribute(str(text), task.data)
+    try:
+        return max(-(2**31), min(2**31 - 1, int(value)))
+    except (TypeError, ValueError):
+        return 50
+
+
+def _follow_up(task: ReadyTask, step: Step) -> datetime | None:
+    """Camunda's follow-up date: when the holder means to look at the task again (a date, a duration or `${…}`)."""
+    spec = task.extensions.get("follow_up")
+    if not spec:
+        return None
+    try:
+        return resolve_deadline(str(spec), task.data).due(step.now, step.calendar)
+    except (DeadlineError, CalendarUnknown):
+        return None
 
 
 def _english(task: ReadyTask, prop: str) -> str | None:
@@ -264,7 +297,9 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     status = "completed" if runtime.completed and instance.status == "running" else instance.status
     ended_at = now if status == "completed" and instance.status == "running" else instance.ended_at
     rows.store_state(instance, runtime.dump(), _bounded_data(instance, runtime), status, ended_at)
+    extras = [row.pop("_candidates") for row in new_rows]
     created = rows.insert_tasks(new_rows)
+    rows.insert_candidates(created, extras)
     delegation.route_new_tasks(created)
     unowned.flag_unowned(instance, created, now)
     notify.assignments(created, now)
@@ -294,4 +329,7 @@ def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInst
         "assignee_id": _user_id(_assignee_name(task)),
         "created_at": step.now,
         "due_at": _due(task, timers, instance, step),
+        "priority": _priority(task),
+        "follow_up_at": _follow_up(task, step),
+        "_candidates": _candidates(task),
     }
