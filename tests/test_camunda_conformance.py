@@ -49,6 +49,7 @@ ROWS: dict[str, str] = {
     "conditionExpression in JUEL": "GATEWAY",
     "timeDuration, timeDate, timeCycle in ISO 8601": timer("timeCycle", "R3/PT10M"),
     "timeCycle as cron": timer("timeCycle", "0 0 9 ? * MON-FRI"),
+    "timer start event (timeDate, timeDuration, timeCycle, cron)": "TIMER_START",
     "camunda:collection / camunda:elementVariable": user_task(
         inside='<bpmn:multiInstanceLoopCharacteristics camunda:collection="${filed_by_name}" '
         'camunda:elementVariable="letter" />'
@@ -141,6 +142,11 @@ SPECIAL = {
         '</bpmn:boundaryEvent><bpmn:sequenceFlow id="f4" sourceRef="err" targetRef="end" />'
     ),
 }
+SPECIAL["TIMER_START"] = (
+    '<bpmn:startEvent id="work"><bpmn:timerEventDefinition><bpmn:timeCycle>0 0 9 ? * MON</bpmn:timeCycle>'
+    '</bpmn:timerEventDefinition></bpmn:startEvent><bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="end" />'
+    '<bpmn:endEvent id="end" />'
+)
 SPECIAL["SEVERAL_DECISIONS"] = (
     '<bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="work" />'
     '<bpmn:businessRuleTask id="work" camunda:decisionRef="approvers" camunda:resultVariable="chain" />'

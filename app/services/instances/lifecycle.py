@@ -150,12 +150,21 @@ def _seed(process_key: str, clean: dict[str, Any], user: User) -> dict[str, Any]
     return seed
 
 
-def start_system_instance(process_key: str, data: dict[str, Any], business_key: str | None = None) -> ProcessInstance:
-    """Start a process the system itself runs (escalations); part of the caller's transaction."""
-    return _start(process_key, data, None, business_key)
+def start_system_instance(
+    process_key: str, data: dict[str, Any], business_key: str | None = None, fired_start: str | None = None
+) -> ProcessInstance:
+    """Start a process the system itself runs (escalations, timer start events, named by `fired_start`);
+    part of the caller's transaction."""
+    return _start(process_key, data, None, business_key, fired_start)
 
 
-def _start(process_key: str, seed: dict[str, Any], user: User | None, business_key: str | None) -> ProcessInstance:
+def _start(
+    process_key: str,
+    seed: dict[str, Any],
+    user: User | None,
+    business_key: str | None,
+    fired_start: str | None = None,
+) -> ProcessInstance:
     version = latest_version(process_key)
     if version is None:
         raise NotFound(_l("process '%(key)s' is not deployed", key=process_key))
@@ -189,7 +198,7 @@ def _start(process_key: str, seed: dict[str, Any], user: User | None, business_k
             details={"version": version.version},
         )
     )
-    runtime = start_runtime(bundle, instance, seed, step)
+    runtime = start_runtime(bundle, instance, seed, step, fired_start)
     project(instance, runtime, step)
     return instance
 

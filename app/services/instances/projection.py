@@ -88,10 +88,17 @@ def _service_handler(instance: ProcessInstance, step: Step):  # noqa: ANN202 - e
     return handle
 
 
-def start_runtime(bundle: SpecBundle, instance: ProcessInstance, data: dict[str, Any], step: Step) -> ProcessRuntime:
+def start_runtime(
+    bundle: SpecBundle, instance: ProcessInstance, data: dict[str, Any], step: Step, fired_start: str | None = None
+) -> ProcessRuntime:
     try:
         return ProcessRuntime.start(
-            bundle, data, _service_handler(instance, step), now=lambda: step.now, helpers=step.helpers()
+            bundle,
+            data,
+            _service_handler(instance, step),
+            now=lambda: step.now,
+            helpers=step.helpers(),
+            fired_start=fired_start,
         )
     except EngineError as err:
         raise ProcessFailed(f"the process could not start: {err}") from err

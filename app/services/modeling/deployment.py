@@ -29,6 +29,7 @@ from ...models import AuditEvent, ProcessVersion, User
 from ..common.errors import Conflict, Forbidden, NotFound
 from ..common.transactions import transactional
 from ..common.wording import parsed, refusal_words, say
+from ..deadlines import start_timers
 from ..deadlines.durations import check_deadline
 from ..instances.operations import OPERATIONS
 from ..people.directory import role_names
@@ -242,6 +243,7 @@ def deploy_diagram(
         db.session.flush()
     except IntegrityError as err:
         raise Conflict(_l("someone deployed %(key)s at the same time; check again", key=bundle.process_key)) from err
+    start_timers.schedule(version, bundle)
     db.session.add(
         AuditEvent(
             at=clock.now(),
