@@ -75,7 +75,12 @@ ROWS: dict[str, str] = {
     "camunda:formKey into a Camunda web app (embedded:app:…), camunda:formRef": user_task(
         'camunda:formKey="embedded:app:forms/approve.html"'
     ),
-    "camunda:formData": user_task(
+    "camunda:formData with another type or constraint (a custom type, validator)": user_task(
+        inside='<bpmn:extensionElements><camunda:formData><camunda:formField id="loanAmount" type="money" />'
+        "</camunda:formData></bpmn:extensionElements>"
+    ),
+    "camunda:formData (types string, long, boolean, date, enum; constraints required, minlength, maxlength, min, max, "
+    "readonly)": user_task(
         inside='<bpmn:extensionElements><camunda:formData><camunda:formField id="loanAmount" type="long" />'
         "</camunda:formData></bpmn:extensionElements>"
     ),

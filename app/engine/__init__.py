@@ -1,6 +1,6 @@
 """The only part of the application that talks to SpiffWorkflow."""
 
-from .camunda import expression_text, timer_text, web_app_form
+from .camunda import expression_text, form_data, timer_text, web_app_form
 from .clock import configure_expression_clock
 from .juel import refusal as expression_refusal
 from .limits import configure as configure_limits
@@ -30,6 +30,7 @@ __all__ = [
     "evaluate",
     "expression_refusal",
     "expression_text",
+    "form_data",
     "next_firing",
     "timer_starts",
     "timer_text",

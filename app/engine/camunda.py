@@ -102,7 +102,39 @@ def task_attributes(node: etree._Element) -> dict[str, Any]:
         found["camunda_form"] = found.pop("form_key", None) or form_ref
     if {CAMUNDA[1:-1], LEGACY[1:-1]} & set((node.nsmap or {}).values()):
         found["drawn_for_camunda"] = True
+    generated = form_data(node)
+    if generated is not None:
+        found["camunda_form_data"] = generated
     return found
+
+
+def form_data(node: etree._Element) -> list[dict[str, Any]] | None:
+    """A generated form (`camunda:formData`) as plain data: each field's id, label, type, default,
+    enum values and validation constraints. None when the element has no generated form."""
+    holder = next(node.iter(f"{CAMUNDA}formData"), None)
+    if holder is None:
+        return None
+    fields = []
+    for field in holder.iter(f"{CAMUNDA}formField"):
+        constraints = {
+            (c.get("name") or "").strip(): (c.get("config") or "").strip()
+            for c in field.iter(f"{CAMUNDA}constraint")
+            if c.get("name")
+        }
+        fields.append(
+            {
+                "id": (field.get("id") or "").strip(),
+                "label": one_line(field.get("label") or "") or None,
+                "type": (field.get("type") or "string").strip(),
+                "default": field.get("defaultValue"),
+                "values": [
+                    {"id": v.get("id") or "", "name": v.get("name") or v.get("id") or ""}
+                    for v in field.iter(f"{CAMUNDA}value")
+                ],
+                "constraints": constraints,
+            }
+        )
+    return fields
 
 
 class CamundaRefused(Exception):

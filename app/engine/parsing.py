@@ -130,7 +130,7 @@ class AppStartEventParser(_CamundaTimers, SpiffStartEventParser):
         camunda_ext = camunda.task_attributes(node)
         if camunda_ext.get("form_key") and not (extensions.get("properties") or {}).get("formKey"):
             extensions["form_key"] = camunda_ext["form_key"]
-        for key in ("drawn_for_camunda", "camunda_form"):
+        for key in ("drawn_for_camunda", "camunda_form", "camunda_form_data"):
             if key in camunda_ext:
                 extensions[key] = camunda_ext[key]
         if node.get(f"{{{CAMUNDA_NS}}}initiator"):
@@ -196,6 +196,28 @@ class SpecBundle:
             isinstance(t, StartEvent) and isinstance(t.event_definition, NoneEventDefinition)
             for t in self.spec.task_specs.values()
         )
+
+    def extensions_of(self, bpmn_id: str) -> dict[str, Any] | None:
+        """The extensions of one element of the process or of a process it calls; None if there is none."""
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            task_spec = spec.task_specs.get(bpmn_id)
+            if task_spec is not None and getattr(task_spec, "bpmn_id", None) == bpmn_id:
+                return dict(getattr(task_spec, "extensions", {}) or {})
+        return None
+
+    def name_of(self, bpmn_id: str) -> str:
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            task_spec = spec.task_specs.get(bpmn_id)
+            if task_spec is not None:
+                return str(getattr(task_spec, "bpmn_name", None) or bpmn_id)
+        return bpmn_id
+
+    def start_event_id(self) -> str | None:
+        """The element id of the plain start event a person starts the process from."""
+        for task_spec in self.spec.task_specs.values():
+            if isinstance(task_spec, StartEvent) and isinstance(task_spec.event_definition, NoneEventDefinition):
+                return str(task_spec.bpmn_id)
+        return None
 
     def start_event(self) -> tuple[str | None, dict[str, Any]]:
         """The lane and extensions of the plain start event a person starts the process from."""

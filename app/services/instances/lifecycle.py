@@ -16,6 +16,7 @@ from ...models import AuditEvent, HumanTask, ProcessInstance, TaskEscalation, Us
 from ...taskforms import FormDef, validate_data
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
+from ..modeling import generated_forms
 from ..modeling.specs import bundle_for, latest_version
 from ..people.access import may_view_instance, roles_of
 from . import rules
@@ -46,6 +47,11 @@ def start_form(process_key: str) -> StartForm:
     form_key = ext.get("form_key") or process_key
     if form_key in forms.keys():
         return StartForm(process_key, version.name, role, forms.get(form_key))
+    if ext.get("camunda_form_data"):
+        start_id = bundle.start_event_id()
+        if start_id:
+            generated = forms.get(generated_forms.form_key(version.id, start_id))
+            return StartForm(process_key, version.name, role, generated)
     if ext.get("form_key"):
         return StartForm(process_key, version.name, role, None)
     if ext.get("drawn_for_camunda"):

@@ -19,6 +19,7 @@ from ..common.errors import ProcessFailed, ValidationFailed
 from ..deadlines.durations import DeadlineError, resolve_deadline, script_helpers
 from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 from ..desk import delegation
+from ..modeling import generated_forms
 from ..notifications import notices as notify
 from . import events, external_rows, rows, unowned
 from .operations import OPERATIONS, OperationContext
@@ -313,6 +314,16 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     return created
 
 
+def _form_key(task: ReadyTask, instance: ProcessInstance) -> str:
+    """The task's own form; else the form its `camunda:formData` generates; else the standard approval
+    (for a task drawn for Camunda, the plain task form)."""
+    if task.form_key:
+        return task.form_key
+    if task.extensions.get("camunda_form_data"):
+        return generated_forms.form_key(instance.process_version_id, task.bpmn_id)
+    return PLAIN_TASK_FORM if task.extensions.get("drawn_for_camunda") else DEFAULT_APPROVAL_FORM
+
+
 def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInstance, step: Step) -> dict[str, Any]:
     title = _title(task, instance) or task.name
     title_en = _title(task, instance, english=True)
@@ -330,8 +341,7 @@ def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInst
         "name_en": (_english(task, "nameEn") or "")[:200] or None,
         "title_en": title_en,
         # A user task that names no form gets the standard approval (one drawn for Camunda, the plain task form).
-        "form_key": task.form_key
-        or (PLAIN_TASK_FORM if task.extensions.get("drawn_for_camunda") else DEFAULT_APPROVAL_FORM),
+        "form_key": _form_key(task, instance),
         "role": _role(task),
         "assignee_id": _user_id(_assignee_name(task)),
         "created_at": step.now,
