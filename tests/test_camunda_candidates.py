@@ -183,3 +183,12 @@ def test_engine_rest_answers_and_filters_priority_and_follow_up(app: Flask) -> N
     assert len(ids("minPriority=50")) == 1 and len(ids("maxPriority=50")) == 1
     assert len(ids("candidateGroup=general_manager")) == 2
     assert client.get("/engine-rest/task?minPriority=x", headers=auth).status_code == 400
+
+
+def test_the_chain_names_every_group_that_may_take_the_task(app: Flask, client: FlaskClient) -> None:
+    xml = around('<bpmn:userTask id="work" name="Work" camunda:candidateGroups="general_manager,finance_director" />')
+    assert deploy(app, xml).status_code == 201
+    task = start(app)
+    login(client, "finance_director")
+    html = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "总经理 / 财务总监" in html
