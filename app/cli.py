@@ -96,7 +96,8 @@ def scheduler_tick(at: str | None) -> None:
         current_app.extensions["clock"] = FixedClock(instant)
     report = tick()
     click.echo(
-        f"timers fired: {report.timers_fired}, escalations: {report.escalations_started}, "
+        f"timers fired: {report.timers_fired}, timer starts: {report.timer_starts}, "
+        f"escalations: {report.escalations_started}, "
         f"digests: {report.digests_queued}, reports: {report.reports_made}, mails sent: {report.mails_sent}, "
         f"late cases: {report.late_cases_escalated}, errors: {report.errors}"
     )

@@ -70,8 +70,9 @@ def _late_task(data: dict[str, Any]) -> list[Row]:
     ]
     if task.assignee is not None:
         rows.append((str(_l("Held by")), task.assignee.display_name))
-    elif task.role:
-        rows.append((str(_l("Held by")), _("anyone who is %(role)s", role=_role(task.role))))
+    elif task.candidate_roles:
+        names = " / ".join(_role(role) for role in task.candidate_roles)
+        rows.append((str(_l("Held by")), _("anyone who is %(role)s", role=names)))
     if task.due_at is not None:
         rows.append((str(_l("Was due")), format_datetime_local(task.due_at)))
         late = lateness(task.due_at, task.completed_at or clock.now(), load_calendar())

@@ -3,6 +3,7 @@ checked) by the process owner, must get the verdict the table gives it — runs,
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -11,8 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from .camunda_diagrams import diagram
-from .conftest import ROOT
+from .conftest import PASSWORD, ROOT
+from .support import ApiUser
 from .test_camunda_deploy import deploy
+from .test_camunda_mappings import TWO_DECISIONS
 
 TASK = '<bpmn:userTask id="work" name="Work" camunda:candidateGroups="general_manager" {attrs}>{inside}</bpmn:userTask>'
 
@@ -31,16 +34,22 @@ def timer(kind: str, text: str) -> str:
 # README row (its first cell, without backticks) -> the element "work" that shows it
 ROWS: dict[str, str] = {
     "camunda:assignee (a name or ${…})": user_task('camunda:assignee="${filed_by}"'),
-    "camunda:candidateGroups (a role, a list or ${…})": user_task().replace(
-        'camunda:candidateGroups="general_manager"', 'camunda:candidateGroups="${approvers}"'
+    "camunda:candidateGroups (a role, several, a list or ${…})": user_task().replace(
+        'camunda:candidateGroups="general_manager"', 'camunda:candidateGroups="general_manager,finance_director"'
     ),
-    "camunda:candidateUsers (one user)": '<bpmn:userTask id="work" camunda:candidateUsers="general_manager" />',
+    "camunda:candidateUsers (one user or several)": (
+        '<bpmn:userTask id="work" camunda:candidateUsers="general_manager,finance_director" />'
+    ),
+    "camunda:priority, camunda:followUpDate (a value or ${…})": user_task(
+        'camunda:priority="${urgent ? 90 : 50}" camunda:followUpDate="P2D"'
+    ),
     "camunda:formKey naming a form of this app": user_task('camunda:formKey="escalation_ack"'),
     "camunda:dueDate (ISO duration, date or ${…})": user_task("camunda:dueDate=\"${express ? 'P1D' : 'P3D'}\""),
     "camunda:initiator on the start event": "INITIATOR",
     "conditionExpression in JUEL": "GATEWAY",
     "timeDuration, timeDate, timeCycle in ISO 8601": timer("timeCycle", "R3/PT10M"),
     "timeCycle as cron": timer("timeCycle", "0 0 9 ? * MON-FRI"),
+    "timer start event (timeDate, timeDuration, timeCycle, cron)": "TIMER_START",
     "camunda:collection / camunda:elementVariable": user_task(
         inside='<bpmn:multiInstanceLoopCharacteristics camunda:collection="${filed_by_name}" '
         'camunda:elementVariable="letter" />'
@@ -66,7 +75,12 @@ ROWS: dict[str, str] = {
     "camunda:formKey into a Camunda web app (embedded:app:…), camunda:formRef": user_task(
         'camunda:formKey="embedded:app:forms/approve.html"'
     ),
-    "camunda:formData": user_task(
+    "camunda:formData with another type or constraint (a custom type, validator)": user_task(
+        inside='<bpmn:extensionElements><camunda:formData><camunda:formField id="loanAmount" type="money" />'
+        "</camunda:formData></bpmn:extensionElements>"
+    ),
+    "camunda:formData (types string, long, boolean, date, enum; constraints required, minlength, maxlength, min, max, "
+    "readonly)": user_task(
         inside='<bpmn:extensionElements><camunda:formData><camunda:formField id="loanAmount" type="long" />'
         "</camunda:formData></bpmn:extensionElements>"
     ),
@@ -81,17 +95,27 @@ ROWS: dict[str, str] = {
         '<bpmn:scriptTask id="work" scriptFormat="groovy"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>'
     ),
     "JUEL method calls, execution.…": user_task("camunda:assignee=\"${execution.getVariable('boss')}\""),
-    "camunda:inputOutput": user_task(
+    "camunda:inputOutput on a task (text, ${…}, camunda:list, camunda:map)": user_task(
         inside="<bpmn:extensionElements><camunda:inputOutput>"
-        '<camunda:inputParameter name="x">1</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements>'
+        '<camunda:inputParameter name="x">1</camunda:inputParameter>'
+        '<camunda:inputParameter name="y"><camunda:list><camunda:value>${x}</camunda:value></camunda:list>'
+        '</camunda:inputParameter><camunda:outputParameter name="z">${y}</camunda:outputParameter>'
+        "</camunda:inputOutput></bpmn:extensionElements>"
+    ),
+    "camunda:inputOutput with camunda:script values, or on events": user_task(
+        inside="<bpmn:extensionElements><camunda:inputOutput>"
+        '<camunda:inputParameter name="x"><camunda:script scriptFormat="groovy">1</camunda:script>'
+        "</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements>"
     ),
     'camunda:in / camunda:out other than variables="all"': (
         '<bpmn:callActivity id="work" calledElement="camunda_probe"><bpmn:extensionElements>'
         '<camunda:out source="a" target="b" /></bpmn:extensionElements></bpmn:callActivity>'
     ),
-    "camunda:resultVariable": (
-        '<bpmn:businessRuleTask id="work" camunda:decisionRef="complaint_authority" camunda:resultVariable="r" />'
+    "camunda:resultVariable with camunda:mapDecisionResult (resultList, singleResult, singleEntry, collectEntries)": (
+        '<bpmn:businessRuleTask id="work" camunda:decisionRef="complaint_authority" camunda:resultVariable="r" '
+        'camunda:mapDecisionResult="singleResult" />'
     ),
+    "a decision file with several decisions, requiredDecision": "SEVERAL_DECISIONS",
 }
 
 SPECIAL = {
@@ -123,6 +147,18 @@ SPECIAL = {
         '</bpmn:boundaryEvent><bpmn:sequenceFlow id="f4" sourceRef="err" targetRef="end" />'
     ),
 }
+SPECIAL["TIMER_START"] = (
+    '<bpmn:startEvent id="work"><bpmn:timerEventDefinition><bpmn:timeCycle>0 0 9 ? * MON</bpmn:timeCycle>'
+    '</bpmn:timerEventDefinition></bpmn:startEvent><bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="end" />'
+    '<bpmn:endEvent id="end" />'
+)
+SPECIAL["SEVERAL_DECISIONS"] = (
+    '<bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="work" />'
+    '<bpmn:businessRuleTask id="work" camunda:decisionRef="approvers" camunda:resultVariable="chain" />'
+    '<bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="end" /><bpmn:endEvent id="end" />'
+)
+# Files deployed together with a row's diagram.
+BESIDE = {"SEVERAL_DECISIONS": {"loan.dmn": TWO_DECISIONS}}
 OUTSIDE = (
     '<bpmn:message id="m" name="paid" /><bpmn:signal id="s" name="closed" /><bpmn:error id="e" errorCode="declined" />'
 )
@@ -156,6 +192,14 @@ def test_every_row_of_the_table_has_its_diagram_here() -> None:
     assert set(readme_rows()) == set(ROWS)
 
 
+def deploy_together(app: Flask, xml: str, beside: dict[str, str]) -> Any:
+    owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    files = [(io.BytesIO(xml.encode()), "row.bpmn")] + [(io.BytesIO(t.encode()), n) for n, t in beside.items()]
+    return owner.client.post(
+        "/api/v1/process-models", data={"file": files}, content_type="multipart/form-data", headers=owner.headers
+    )
+
+
 def check(client: FlaskClient, xml: str) -> Any:
     page = client.get("/modeler").data.decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
@@ -166,7 +210,8 @@ def check(client: FlaskClient, xml: str) -> Any:
 def test_each_row_gets_the_verdict_the_readme_gives(app: Flask, owner: FlaskClient, row: str) -> None:
     verdict = readme_rows()[row]
     xml = whole(row)
-    answer = deploy(app, xml)
+    beside = BESIDE.get(ROWS[row])
+    answer = deploy_together(app, xml, beside) if beside else deploy(app, xml)
     if verdict.startswith("refused"):
         assert answer.status_code == 422, answer.json
         assert [e["element_id"] for e in answer.json["errors"]] == ["work"], answer.json

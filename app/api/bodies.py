@@ -196,6 +196,7 @@ class TaskQuery(Query):
     due_from = Text(metadata={"format": "date", "description": "a company date"})
     due_to = Text(metadata={"format": "date", "description": "a company date"})
     q = Text(metadata={"maxLength": 100, "description": "part of a title or business key"})
+    priority_min = Text(metadata={"description": "only tasks of at least this priority (Camunda's, 50 by default)"})
     after = Text(metadata={"description": "the `next` cursor of the previous page"})
     before = Text(metadata={"description": "the `prev` cursor of the next page"})
     limit = Text(metadata={"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})

@@ -1,12 +1,13 @@
 """The only part of the application that talks to SpiffWorkflow."""
 
-from .camunda import expression_text, timer_text, web_app_form
+from .camunda import expression_text, form_data, timer_text, web_app_form
 from .clock import configure_expression_clock
 from .juel import refusal as expression_refusal
 from .limits import configure as configure_limits
 from .parsing import DiagramError, SpecBundle, XmlRefused, build_bundle, decision_ids, decision_refs, parse_xml
 from .runtime import EngineError, PendingTimer, ProcessRuntime, ReadyTask, TaskNotReady
 from .scripting import ExpressionError, check_expression, check_script, evaluate
+from .start_timers import TimerStart, next_firing, timer_starts
 
 __all__ = [
     "DiagramError",
@@ -17,6 +18,7 @@ __all__ = [
     "ReadyTask",
     "SpecBundle",
     "TaskNotReady",
+    "TimerStart",
     "XmlRefused",
     "build_bundle",
     "configure_expression_clock",
@@ -28,6 +30,9 @@ __all__ = [
     "evaluate",
     "expression_refusal",
     "expression_text",
+    "form_data",
+    "next_firing",
+    "timer_starts",
     "timer_text",
     "web_app_form",
     "parse_xml",

@@ -18,6 +18,7 @@ from typing import Any
 from lxml import etree
 
 from . import juel
+from .decisions import MAPPINGS
 from .timers import TimerRefused, timer_expression
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -101,7 +102,39 @@ def task_attributes(node: etree._Element) -> dict[str, Any]:
         found["camunda_form"] = found.pop("form_key", None) or form_ref
     if {CAMUNDA[1:-1], LEGACY[1:-1]} & set((node.nsmap or {}).values()):
         found["drawn_for_camunda"] = True
+    generated = form_data(node)
+    if generated is not None:
+        found["camunda_form_data"] = generated
     return found
+
+
+def form_data(node: etree._Element) -> list[dict[str, Any]] | None:
+    """A generated form (`camunda:formData`) as plain data: each field's id, label, type, default,
+    enum values and validation constraints. None when the element has no generated form."""
+    holder = next(node.iter(f"{CAMUNDA}formData"), None)
+    if holder is None:
+        return None
+    fields = []
+    for field in holder.iter(f"{CAMUNDA}formField"):
+        constraints = {
+            (c.get("name") or "").strip(): (c.get("config") or "").strip()
+            for c in field.iter(f"{CAMUNDA}constraint")
+            if c.get("name")
+        }
+        fields.append(
+            {
+                "id": (field.get("id") or "").strip(),
+                "label": one_line(field.get("label") or "") or None,
+                "type": (field.get("type") or "string").strip(),
+                "default": field.get("defaultValue"),
+                "values": [
+                    {"id": v.get("id") or "", "name": v.get("name") or v.get("id") or ""}
+                    for v in field.iter(f"{CAMUNDA}value")
+                ],
+                "constraints": constraints,
+            }
+        )
+    return fields
 
 
 class CamundaRefused(Exception):
@@ -189,9 +222,17 @@ def _external_tasks(root: etree._Element) -> None:
             node.tag = f"{BPMN}manualTask"
 
 
-def _decision_refs(root: etree._Element) -> None:
+def _decision_refs(root: etree._Element, problems: list[tuple[str | None, str]]) -> None:
     """`camunda:decisionRef` names the decision the way the engine's own extension does."""
     for node in root.iter(f"{BPMN}businessRuleTask"):
+        mapping = node.get(f"{CAMUNDA}mapDecisionResult")
+        if mapping and mapping.strip() not in MAPPINGS:
+            problems.append(
+                (node.get("id"), f"camunda:mapDecisionResult must be one of {', '.join(MAPPINGS)}, not '{mapping}'")
+            )
+        variable = node.get(f"{CAMUNDA}resultVariable")
+        if variable and not _IDENTIFIER.fullmatch(variable.strip()):
+            problems.append((node.get("id"), f"camunda:resultVariable '{variable[:60]}' is not a variable name"))
         ref = node.get(f"{CAMUNDA}decisionRef")
         if not ref or next(node.iter(f"{SPIFF}calledDecisionId"), None) is not None:
             continue
@@ -200,6 +241,90 @@ def _decision_refs(root: etree._Element) -> None:
             extensions = etree.SubElement(node, f"{BPMN}extensionElements")
             node.insert(0, extensions)
         etree.SubElement(extensions, f"{SPIFF}calledDecisionId").text = ref
+
+
+# Elements the engine runs a pre- and post-script on: where Camunda's input and output parameters go.
+_SCRIPTED = (
+    "task",
+    "userTask",
+    "manualTask",
+    "serviceTask",
+    "scriptTask",
+    "businessRuleTask",
+    "sendTask",
+    "receiveTask",
+    "callActivity",
+    "subProcess",
+)
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
+
+
+def _value_expression(node: etree._Element) -> str:
+    """The Python expression for a parameter's value: text or `${…}`, a list or a map of them, or None."""
+    children = [c for c in node if isinstance(c.tag, str)]
+    if not children:
+        text = (node.text or "").strip()
+        if not text:
+            return "None"
+        return juel.to_python(text) if juel.is_juel(text) else repr(text)
+    kind = etree.QName(children[0]).localname
+    if kind == "list":
+        return "[" + ", ".join(_value_expression(v) for v in children[0] if isinstance(v.tag, str)) + "]"
+    if kind == "map":
+        entries = [e for e in children[0] if isinstance(e.tag, str)]
+        return "{" + ", ".join(f"{e.get('key', '')!r}: {_value_expression(e)}" for e in entries) + "}"
+    raise juel.JuelRefused(
+        kind, f"a parameter given as camunda:{kind} cannot run here: give its value as text or ${{…}}"
+    )
+
+
+def _script_lines(node: etree._Element, tag: str) -> list[str]:
+    lines = []
+    for param in node.iter(f"{CAMUNDA}{tag}"):
+        name = (param.get("name") or "").strip()
+        if not _IDENTIFIER.fullmatch(name):
+            raise juel.JuelRefused(name, f"the parameter name '{name[:60]}' is not a variable name")
+        lines.append(f"{name} = {_value_expression(param)}")
+    return lines
+
+
+def _append_script(extensions: etree._Element, tag: str, lines: list[str], first: bool) -> None:
+    if not lines:
+        return
+    script = extensions.find(f"{SPIFF}{tag}")
+    if script is None:
+        script = etree.SubElement(extensions, f"{SPIFF}{tag}")
+        script.text = ""
+    own = (script.text or "").strip()
+    script.text = "\n".join([*lines, own] if first else [own, *lines]).strip()
+
+
+def _input_output(root: etree._Element, problems: list[tuple[str | None, str]]) -> None:
+    """Input parameters are set as the element starts, output parameters as it ends.
+
+    Camunda keeps input parameters local to the element; here they are process variables (a
+    later step sees them), which is what a diagram reading them inside the element relies on.
+    """
+    for io in list(root.iter(f"{CAMUNDA}inputOutput")):
+        extensions = io.getparent()
+        element = extensions.getparent() if extensions is not None else None
+        if element is None or etree.QName(element).localname not in _SCRIPTED:
+            problems.append(
+                (
+                    owner_id(io),
+                    "input and output parameters (camunda:inputOutput) run here only on tasks and "
+                    "subprocesses: set the variables in a script task before or after this element instead",
+                )
+            )
+            continue
+        try:
+            inputs, outputs = _script_lines(io, "inputParameter"), _script_lines(io, "outputParameter")
+        except juel.JuelRefused as err:
+            problems.append((owner_id(io), err.reason))
+            continue
+        _append_script(extensions, "preScript", inputs, first=True)
+        _append_script(extensions, "postScript", outputs, first=False)
+        extensions.remove(io)
 
 
 def _one_line_names(root: etree._Element) -> None:
@@ -216,8 +341,9 @@ def for_engine(root: etree._Element) -> etree._Element:
     _drop_drawing_only(tree)
     _expressions(tree, problems)
     _multi_instance(tree, problems)
+    _input_output(tree, problems)
     _external_tasks(tree)
-    _decision_refs(tree)
+    _decision_refs(tree, problems)
     _one_line_names(tree)
     if problems:
         raise CamundaRefused(problems)

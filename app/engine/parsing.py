@@ -29,7 +29,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, UserTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, NoneTask, UserTask
 
-from . import camunda
+from . import camunda, decisions
 from .timers import CronCycleTimerEventDefinition
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -130,7 +130,7 @@ class AppStartEventParser(_CamundaTimers, SpiffStartEventParser):
         camunda_ext = camunda.task_attributes(node)
         if camunda_ext.get("form_key") and not (extensions.get("properties") or {}).get("formKey"):
             extensions["form_key"] = camunda_ext["form_key"]
-        for key in ("drawn_for_camunda", "camunda_form"):
+        for key in ("drawn_for_camunda", "camunda_form", "camunda_form_data"):
             if key in camunda_ext:
                 extensions[key] = camunda_ext[key]
         if node.get(f"{{{CAMUNDA_NS}}}initiator"):
@@ -156,6 +156,20 @@ class PlainTaskParser(SpiffTaskParser):
 
 
 class AppBpmnParser(SpiffBpmnParser):
+    def get_engine(self, decision_ref: str, node: Any) -> Any:
+        """The decision `decisionRef` names, with the decisions it requires and Camunda's result mapping."""
+        return decisions.engine_for(super().get_engine(decision_ref, node), node, self._required(decision_ref, node))
+
+    def _required(self, decision_ref: str, node: Any, seen: frozenset[str] = frozenset()) -> list[Any]:
+        if decision_ref in seen:
+            raise ValidationException(f'decision "{decision_ref}" requires itself', node=node, file_name="")
+        engines = []
+        document = self.dmn_parsers[decision_ref].node
+        for ref in decisions.required(document):
+            requires = self._required(ref, node, seen | {decision_ref})
+            engines.append(decisions.CamundaDecision(super().get_engine(ref, node).decision_table, requires))
+        return engines
+
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("task"): (PlainTaskParser, NoneTask),
@@ -182,6 +196,28 @@ class SpecBundle:
             isinstance(t, StartEvent) and isinstance(t.event_definition, NoneEventDefinition)
             for t in self.spec.task_specs.values()
         )
+
+    def extensions_of(self, bpmn_id: str) -> dict[str, Any] | None:
+        """The extensions of one element of the process or of a process it calls; None if there is none."""
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            task_spec = spec.task_specs.get(bpmn_id)
+            if task_spec is not None and getattr(task_spec, "bpmn_id", None) == bpmn_id:
+                return dict(getattr(task_spec, "extensions", {}) or {})
+        return None
+
+    def name_of(self, bpmn_id: str) -> str:
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            task_spec = spec.task_specs.get(bpmn_id)
+            if task_spec is not None:
+                return str(getattr(task_spec, "bpmn_name", None) or bpmn_id)
+        return bpmn_id
+
+    def start_event_id(self) -> str | None:
+        """The element id of the plain start event a person starts the process from."""
+        for task_spec in self.spec.task_specs.values():
+            if isinstance(task_spec, StartEvent) and isinstance(task_spec.event_definition, NoneEventDefinition):
+                return str(task_spec.bpmn_id)
+        return None
 
     def start_event(self) -> tuple[str | None, dict[str, Any]]:
         """The lane and extensions of the plain start event a person starts the process from."""
@@ -243,7 +279,8 @@ def build_bundle(
     try:
         parser.add_bpmn_xml(etree.ElementTree(prepared), filename=filename)
         for dmn_name, xml in dmn_xml.items():
-            parser.add_dmn_xml(parse_xml(xml, dmn_name), filename=dmn_name)
+            for document in decisions.split(parse_xml(xml, dmn_name)):
+                parser.add_dmn_xml(document, filename=dmn_name)
         key = processes[0]
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)

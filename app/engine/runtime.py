@@ -30,6 +30,7 @@ from .errors import EngineError, TaskNotReady, element_of, wrap
 from .events import EventDelivery
 from .parsing import SpecBundle
 from .scripting import ExpressionError, RestrictedScriptEngine
+from .start_timers import prime_fired_start
 from .timers import CronCycleTimerEventDefinition
 
 ServiceHandler = Callable[[str, dict[str, Any], dict[str, Any]], Any]
@@ -128,12 +129,18 @@ class ProcessRuntime(EventDelivery):
         *,
         now: Now | None = None,
         helpers: dict[str, Any] | None = None,
+        fired_start: str | None = None,
     ) -> ProcessRuntime:
+        """A new instance; `fired_start` names the timer start event that started it, if one did."""
         engine = cls._engine(service_handler, helpers)
         workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine)
         workflow.task_tree.data.update(data)
+        if fired_start is not None:
+            prime_fired_start(workflow, fired_start)
         runtime = cls(workflow, now)
         runtime.run()
+        if fired_start is not None:
+            runtime.run()  # a cycle's start event ends on the step after the one that passed it
         return runtime
 
     @classmethod

@@ -12,6 +12,7 @@ from ..services.common.errors import NotFound, ValidationFailed
 from ..services.desk import tasks as task_service
 from ..services.external import events, work
 from ..services.instances import lifecycle
+from . import task_query
 from .answers import authenticated, current_user, error, external_id, internal_id
 from .blueprint import bp
 from .variables import plain, typed
@@ -58,13 +59,13 @@ def _task_json(task: HumanTask) -> dict[str, Any]:
         "owner": None,
         "created": camunda_time(task.created_at),
         "due": camunda_time(task.due_at),
-        "followUp": None,
+        "followUp": camunda_time(task.follow_up_at),
         "lastUpdated": None,
         "delegationState": None,
         "description": None,
         "executionId": external_id(task.instance_id),
         "parentTaskId": None,
-        "priority": 50,
+        "priority": task.priority,
         "processDefinitionId": f"{task.process_key}:{task.instance.process_version_id}",
         "processInstanceId": external_id(task.instance_id),
         "caseExecutionId": None,
@@ -110,12 +111,12 @@ def tasks() -> Any:
         for t in found
         if (instance is None or t.instance_id == instance)
         and (not filters.get("assignee") or (t.assignee and t.assignee.username == filters["assignee"]))
-        and (not filters.get("candidateGroup") or (t.role == filters["candidateGroup"] and t.assignee_id is None))
+        and task_query.matches(t, filters)
         and (not filters.get("taskDefinitionKey") or t.bpmn_id == filters["taskDefinitionKey"])
         and (not filters.get("processDefinitionKey") or t.process_key == filters["processDefinitionKey"])
         and (not filters.get("processInstanceBusinessKey") or t.business_key == filters["processInstanceBusinessKey"])
     ]
-    return jsonify([_task_json(t) for t in rows]), 200
+    return jsonify([_task_json(t) for t in task_query.ordered(rows, filters)]), 200
 
 
 def _task_number(task_id: str) -> int:

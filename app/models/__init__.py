@@ -9,8 +9,8 @@ from .external import ExternalTask
 from .forms import FormVersion
 from .inbox import SavedFilter
 from .messages import ChatWebhook, Notification
-from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion
-from .scheduling import OutboxMail, TaskEscalation, Timer
+from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion, TaskCandidate
+from .scheduling import OutboxMail, StartTimer, TaskEscalation, Timer
 from .users import ApiToken, Department, Role, User, user_roles
 
 __all__ = [
@@ -37,6 +37,8 @@ __all__ = [
     "FormVersion",
     "ChatWebhook",
     "HumanTask",
+    "TaskCandidate",
+    "StartTimer",
     "Notification",
     "InstanceWatcher",
     "OutboxMail",

@@ -77,6 +77,8 @@ class HumanTask(db.Model):
         Index("ix_tasks_queue_due", "role", "assignee_id", "status", "due_at"),
         Index("ix_tasks_queue_created", "role", "assignee_id", "status", "created_at"),
         Index("ix_tasks_completed_by", "completed_by_id", "status", "completed_at"),
+        Index("ix_tasks_assignee_priority", "assignee_id", "status", "priority"),
+        Index("ix_tasks_queue_priority", "role", "assignee_id", "status", "priority"),
         UniqueConstraint("instance_id", "engine_task_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,11 +106,28 @@ class HumanTask(db.Model):
     # Denormalised for the inbox's filters, so a search never joins the instance or reads its JSON.
     customer: Mapped[str | None] = mapped_column(String(200))
     search_text: Mapped[str | None] = mapped_column(String(600))  # lower-cased title and business key
+    # Camunda's task priority (0..100 by convention, 50 when the diagram gives none) and follow-up date.
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     instance: Mapped[ProcessInstance] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
     escalated_to: Mapped[User | None] = relationship(foreign_keys=[escalated_to_id])
+    # Beyond `role`: the further candidate groups and the candidate users of a task drawn with several.
+    candidates: Mapped[list[TaskCandidate]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="TaskCandidate.id"
+    )
+
+    @property
+    def candidate_roles(self) -> list[str]:
+        """Every role whose holders may take the task from their queue: `role` first."""
+        extra = [c.role for c in self.candidates if c.role and c.role != self.role]
+        return ([self.role] if self.role else []) + list(dict.fromkeys(extra))
+
+    @property
+    def candidate_user_ids(self) -> set[int]:
+        return {c.user_id for c in self.candidates if c.user_id is not None}
 
     @property
     def display_name(self) -> str:
@@ -118,6 +137,20 @@ class HumanTask(db.Model):
     @property
     def display_title(self) -> str:
         return self.title_en if self.title_en and _reads_english() else self.title
+
+
+class TaskCandidate(db.Model):
+    """One more role, or one person, who may take an open task (Camunda's several candidates)."""
+
+    __tablename__ = "task_candidates"
+    __table_args__ = (
+        Index("ix_task_candidates_role", "role", "task_id"),
+        Index("ix_task_candidates_user", "user_id", "task_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
 
 
 def _reads_english() -> bool:

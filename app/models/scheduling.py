@@ -33,6 +33,26 @@ class Timer(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class StartTimer(db.Model):
+    """The next firing of a timer start event of a deployed version; the scheduler starts an instance
+    when it is due and moves `fire_at` on in the same transaction, compared and set, so one firing
+    starts one instance however many processes tick."""
+
+    __tablename__ = "start_timers"
+    __table_args__ = (
+        Index("ix_start_timers_due", "status", "fire_at"),
+        UniqueConstraint("version_id", "bpmn_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id", ondelete="CASCADE"))
+    process_key: Mapped[str] = mapped_column(String(100))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | done | replaced
+    fired: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class TaskEscalation(db.Model):
     """One level of escalation (督办) of an overdue task."""
 

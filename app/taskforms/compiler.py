@@ -79,6 +79,8 @@ class _Rules:
         elif fdef.type in ("string", "text"):
             if fdef.max_length is not None and len(value) > fdef.max_length:
                 raise self._fail("length", limit=fdef.max_length)
+            if fdef.min_length is not None and len(value) < fdef.min_length:
+                raise self._fail("min_length", limit=fdef.min_length)
             if has_hidden_characters(value, multiline=fdef.type == "text"):
                 raise self._fail("control")
         elif fdef.type in ("choice", "multichoice"):
@@ -131,6 +133,8 @@ def _field(fdef: FieldDef, context: Mapping[str, Any], locale: str) -> Field:
     }
     # Browser hints only, so people learn of a limit while typing; _Rules stays the authority.
     render_kw: dict[str, Any] = {"maxlength": fdef.max_length} if fdef.max_length else {}
+    if fdef.min_length:
+        render_kw["minlength"] = fdef.min_length
     if fdef.type == "decimal":
         render_kw["step"] = "0.01"
     if fdef.readonly:

@@ -32,6 +32,7 @@ _FIELD_KEYS = {
     "min",
     "max",
     "max_length",
+    "min_length",
     "default",
     "required_if",
     "max_from",
@@ -47,6 +48,7 @@ _ONLY_FOR = {
     "max": NUMERIC,
     "max_from": NUMERIC,
     "max_length": ("string", "text"),
+    "min_length": ("string", "text"),
     "not_after_now": ("date", "datetime"),
     "money": NUMERIC,
 }
@@ -76,6 +78,7 @@ class FieldDef:
     min: int | float | None = None
     max: int | float | None = None
     max_length: int | None = None
+    min_length: int | None = None
     default: Any = None
     required_if: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_from: str | None = None
@@ -142,6 +145,7 @@ def _check_default(key: str, field: FieldDef) -> None:
     allowed = {v for v, _ in field.choices}
     if kind in ("string", "text"):
         ok = isinstance(value, str) and (field.max_length is None or len(value) <= field.max_length)
+        ok = ok and (field.min_length is None or len(value) >= field.min_length)
     elif kind in NUMERIC:
         ok = _is_number(value) and (kind != "integer" or isinstance(value, int))
         ok = ok and (field.min is None or value >= field.min) and (field.max is None or value <= field.max)
@@ -192,6 +196,9 @@ def _field_def(key: str, raw: Any) -> FieldDef:
     max_length = raw.get("max_length")
     if max_length is not None and (not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1):
         raise FormDefinitionError(key, f"field '{name}': max_length must be a positive whole number")
+    min_length = raw.get("min_length")
+    if min_length is not None and (not isinstance(min_length, int) or isinstance(min_length, bool) or min_length < 1):
+        raise FormDefinitionError(key, f"field '{name}': min_length must be a positive whole number")
     max_from = raw.get("max_from")
     if max_from is not None and (not isinstance(max_from, str) or not _NAME.match(max_from)):
         raise FormDefinitionError(key, f"field '{name}': max_from must name a process variable")
@@ -212,6 +219,7 @@ def _field_def(key: str, raw: Any) -> FieldDef:
         min=raw.get("min"),
         max=raw.get("max"),
         max_length=max_length,
+        min_length=min_length,
         default=raw.get("default"),
         required_if=tuple((other, tuple(condition_key(v) for v in values)) for other, values in required_if.items()),
         max_from=max_from,

@@ -36,6 +36,7 @@ MESSAGES = {
     "cap_unusable": {"zh_CN": "上限 {name} 不是有效数字，无法核对", "en": "The cap {name} is not a number."},
     "choice": {"zh_CN": "无效选项：{value}", "en": "Not a valid choice: {value}."},
     "length": {"zh_CN": "最多 {limit} 个字符", "en": "At most {limit} characters."},
+    "min_length": {"zh_CN": "至少 {limit} 个字符", "en": "At least {limit} characters."},
     "unknown": {"zh_CN": "未知字段", "en": "Unknown field."},
     "date": {"zh_CN": "日期格式应为 YYYY-MM-DD", "en": "Not a valid date (YYYY-MM-DD)."},
     "datetime": {"zh_CN": "时间格式应为 YYYY-MM-DD HH:MM", "en": "Not a valid date and time (YYYY-MM-DD HH:MM)."},

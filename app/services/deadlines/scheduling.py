@@ -13,13 +13,14 @@ from ..common.errors import DomainError
 from ..complaints import case_clock, cases, penalties, phone_inquiries, survey
 from ..desk import delegation
 from ..notifications import outbox
-from . import digest, escalation, timers
+from . import digest, escalation, start_timers, timers
 from .leases import WORKER_ID
 
 
 @dataclass
 class TickReport:
     timers_fired: int = 0
+    timer_starts: int = 0
     escalations_started: int = 0
     mails_sent: int = 0
     digests_queued: int = 0
@@ -35,6 +36,7 @@ class TickReport:
 def tick(owner: str = WORKER_ID) -> TickReport:
     report = TickReport()
     report.timers_fired = timers.fire_due(owner=owner)
+    report.timer_starts = start_timers.fire_due()
     for _ in range(50):  # a batch of overdue tasks at a time, so a long outage is caught up in one pass
         overdue = escalation.overdue_task_ids(clock.now())
         for task_id in overdue:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -13,7 +14,7 @@ from sqlalchemy import and_, or_
 from ... import clock
 from ...extensions import db
 from ...i18n import current_locale
-from ...models import HumanTask, ProcessInstance, Role, User, user_roles
+from ...models import HumanTask, ProcessInstance, Role, TaskCandidate, User, user_roles
 from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..desk.handover import hand_over, new_holder
@@ -80,8 +81,21 @@ def _scope(user_ids: set[int]):  # noqa: ANN202 - a SQLAlchemy condition
     roles = sorted(_roles_held_by(user_ids)) or [""]
     return or_(
         HumanTask.assignee_id.in_(user_ids or {0}),
-        and_(HumanTask.assignee_id.is_(None), HumanTask.role.in_(roles)),
+        and_(
+            HumanTask.assignee_id.is_(None),
+            or_(
+                HumanTask.role.in_(roles),
+                HumanTask.id.in_(
+                    _candidates_where(or_(TaskCandidate.role.in_(roles), TaskCandidate.user_id.in_(user_ids or {0})))
+                ),
+            ),
+        ),
     )
+
+
+def _candidates_where(condition: Any) -> Any:
+    """Tasks that name, beside their first role, this further candidate role or person."""
+    return db.select(TaskCandidate.task_id).where(condition)
 
 
 def _department_of(task: HumanTask, role_departments: dict[str, str]) -> str:
@@ -130,7 +144,9 @@ def desk(user: User, process: str | None = None, role: str | None = None, person
     if process:
         query = query.where(HumanTask.process_key == process)
     if role:
-        query = query.where(HumanTask.role == role)
+        query = query.where(
+            or_(HumanTask.role == role, HumanTask.id.in_(_candidates_where(TaskCandidate.role == role)))
+        )
     if person:
         query = query.join(User, User.id == HumanTask.assignee_id).where(User.username == person)
     tasks = list(db.session.scalars(query))

@@ -262,9 +262,10 @@ def on_behalf_of(task: HumanTask, actor: User) -> str | None:
     ).first()
     if event is not None and event.action == "delegate_task" and (event.details or {}).get("to") == actor.username:
         return str(event.details.get("from"))
-    if task.assignee_id is None and task.role and not actor.has_role(task.role):
+    roles = task.candidate_roles
+    if task.assignee_id is None and roles and not any(actor.has_role(role) for role in roles):
         for delegator in delegators_of(actor):
-            if delegator.has_role(task.role):
+            if any(delegator.has_role(role) for role in roles):
                 return delegator.username
     return None
 

@@ -22,7 +22,7 @@ def new_holder(task: HumanTask, username: object) -> User:
     user = user_named(username.strip())
     if user is None or not user.active:
         raise ValidationFailed({"assignee": [_l("no active user '%(name)s'", name=username)]})
-    if task.role and not user.has_role(task.role):
+    if task.role and not any(user.has_role(role) for role in task.candidate_roles):
         raise ValidationFailed(
             {"assignee": [_l("%(name)s does not hold the role '%(role)s'", name=user.username, role=task.role)]}
         )

@@ -16,11 +16,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, or_, true
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from ... import clock
 from ...extensions import db
-from ...models import HumanTask, ProcessInstance, User
+from ...models import HumanTask, ProcessInstance, TaskCandidate, User
 from ..common.errors import ValidationFailed
 from ..people.access import queue_roles_of, roles_of
 
@@ -32,11 +33,12 @@ SORTS: dict[str, tuple[Any, bool]] = {
     "created": (HumanTask.created_at, True),
     "title": (HumanTask.title, False),
     "process": (HumanTask.process_key, False),
+    "priority": (HumanTask.priority, True),
 }
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 COUNT_CAP = 1000
-FILTER_FIELDS = ("tab", "status", "sort", "process", "customer", "due_from", "due_to", "q")
+FILTER_FIELDS = ("tab", "status", "sort", "process", "customer", "due_from", "due_to", "q", "priority_min")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class InboxQuery:
     due_from: date | None = None
     due_to: date | None = None
     q: str | None = None
+    priority_min: int | None = None
 
     def params(self) -> dict[str, str]:
         """The non-default values, as query-string parameters (also what a saved filter stores)."""
@@ -63,6 +66,7 @@ class InboxQuery:
             "due_from": self.due_from.isoformat() if self.due_from else None,
             "due_to": self.due_to.isoformat() if self.due_to else None,
             "q": self.q,
+            "priority_min": None if self.priority_min is None else str(self.priority_min),
         }
         defaults = InboxQuery()
         return {k: v for k, v in values.items() if v and v != getattr(defaults, k, None)}
@@ -109,6 +113,20 @@ def _date(raw: dict[str, Any], name: str, errors: dict[str, list[str]]) -> date 
     return day
 
 
+def _priority(raw: dict[str, Any], name: str, errors: dict[str, list[str]]) -> int | None:
+    value = raw.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().lstrip("-").isdigit():
+        errors[name] = [_l("must be a whole number")]
+        return None
+    number = int(str(value).strip())
+    if not -(2**31) <= number < 2**31:
+        errors[name] = [_l("must be a whole number")]
+        return None
+    return number
+
+
 def _choice(
     raw: dict[str, Any], name: str, choices: tuple[str, ...], default: str, errors: dict[str, list[str]]
 ) -> str:
@@ -134,6 +152,7 @@ def parse_query(raw: dict[str, Any]) -> InboxQuery:
         due_from=_date(raw, "due_from", errors),
         due_to=_date(raw, "due_to", errors),
         q=_text(raw, "q", 100, errors),
+        priority_min=_priority(raw, "priority_min", errors),
     )
     if query.due_from and query.due_to and query.due_from > query.due_to:
         errors["due_to"] = [_l("must not be before due_from")]
@@ -164,7 +183,10 @@ def decode_cursor(token: str, sort: str, name: str) -> tuple[Any, int]:
         got_sort, value, row_id = key
         if got_sort != sort or not isinstance(row_id, int) or isinstance(row_id, bool):
             raise ValueError
-        if value is not None and (not isinstance(value, str) or "\x00" in value or len(value) > 300):
+        numeric = SORTS[sort][0].key == "priority"
+        if value is not None and numeric and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError
+        if value is not None and not numeric and (not isinstance(value, str) or "\x00" in value or len(value) > 300):
             raise ValueError
         if not 0 < row_id < 2**63:
             raise ValueError
@@ -187,11 +209,34 @@ def _scope_conditions(user: User, query: InboxQuery) -> list[ColumnElement[bool]
     open_ = HumanTask.status == "open"
     mine = [(HumanTask.assignee_id == user.id) & open_]
     own = roles_of(user)
+    queues = queue_roles_of(user)
     queue = [
         (HumanTask.role == r) & open_ & HumanTask.assignee_id.is_(None) & _not_filed_by(user, r in own)
-        for r in sorted(queue_roles_of(user))
-    ]
+        for r in sorted(queues)
+    ] + _candidate_conditions(user, queues, own, open_)
     return {"mine": mine, "queue": queue, "all": mine + queue}[query.tab]
+
+
+def _candidate_conditions(
+    user: User, queues: set[str], own: set[str], open_: ColumnElement[bool]
+) -> list[ColumnElement[bool]]:
+    """Unclaimed tasks reaching the user only through a further candidate role or as a candidate person.
+
+    Tasks whose first role is one of the user's queues are left to the conditions above, so no task
+    is listed twice; a task reached only through a role the user works as a delegate leaves out the
+    applications the user filed.
+    """
+    elsewhere = HumanTask.assignee_id.is_(None) & open_ & or_(HumanTask.role.is_(None), HumanTask.role.not_in(queues))
+    candidate = db.select(TaskCandidate.task_id)
+    direct = candidate.where(or_(TaskCandidate.user_id == user.id, TaskCandidate.role.in_(queues & own)))
+    conditions = [elsewhere & HumanTask.id.in_(direct)]
+    delegated = queues - own
+    if delegated:
+        through = candidate.where(TaskCandidate.role.in_(delegated))
+        conditions.append(
+            elsewhere & HumanTask.id.in_(through) & HumanTask.id.not_in(direct) & _not_filed_by(user, False)
+        )
+    return conditions
 
 
 def _not_filed_by(user: User, own_role: bool) -> ColumnElement[bool]:
@@ -216,6 +261,8 @@ def _filters(query: InboxQuery) -> list[ColumnElement[bool]]:
         found.append(HumanTask.search_text.contains(query.q.lower(), autoescape=True))
     if query.due_from:
         found.append(HumanTask.due_at >= _company_midnight(query.due_from))
+    if query.priority_min is not None:
+        found.append(HumanTask.priority >= query.priority_min)
     if query.due_to:
         found.append(HumanTask.due_at < _company_midnight(query.due_to + timedelta(days=1)))
     return found
@@ -313,7 +360,8 @@ def list_page(
     conditions = _scope_conditions(user, query)
     ids = _fetch(conditions, _filters(query), query, bound, backward, limit + 1) if conditions else []
     # Only the rows the page shows are loaded whole.
-    loaded = {r.id: r for r in db.session.scalars(db.select(HumanTask).where(HumanTask.id.in_(ids)))} if ids else {}
+    shown = db.select(HumanTask).options(selectinload(HumanTask.candidates)).where(HumanTask.id.in_(ids))
+    loaded = {r.id: r for r in db.session.scalars(shown)} if ids else {}
     rows = [loaded[i] for i in ids]
     more = len(rows) > limit
     if backward:

@@ -29,7 +29,7 @@ from ..instances.projection import (
 )
 from ..modeling.specs import bundle_for_id
 from ..notifications import centre
-from ..people.access import may_act_on, may_claim, own_roles, queue_roles_of
+from ..people.access import in_queue_of, may_act_on, may_claim, own_roles
 from . import delegation, drafts, inbox, opinions, returns
 
 SCOPES = ("mine", "queue", "all")
@@ -61,7 +61,7 @@ def claim(task_id: int, user: User) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
     if task is None:
         raise NotFound(_l("task %(id)s does not exist", id=task_id))
-    if task.role is None or task.role not in queue_roles_of(user):
+    if not in_queue_of(user, task):
         raise Forbidden(_l("only holders of the task's role may claim it"))
     if not may_claim(user, task):
         raise Forbidden(_l("you filed this application, so a step of it cannot be yours as someone's delegate"))
@@ -110,7 +110,12 @@ def unclaim(task_id: int, user: User) -> HumanTask:
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).first()
-    if task.role is None or last is None or last.action != "claim" or last.actor_id != user.id:
+    if (
+        not (task.candidate_roles or task.candidate_user_ids)
+        or last is None
+        or last.action != "claim"
+        or last.actor_id != user.id
+    ):
         raise Forbidden(_l("only a task claimed from a role's queue can be given back"))
     released = db.session.execute(
         update(HumanTask)
@@ -255,7 +260,12 @@ def _details(task: HumanTask, user: User, clean: dict[str, Any], delegated: bool
     details = {k: v for k, v in clean.items() if k != "comment"}
     # Someone acts for another only on a task a delegation handed them, or from a queue of a role
     # that is not their own.
-    if delegated or (task.assignee_id is None and task.role and task.role not in own_roles(user)):
+    if delegated or (
+        task.assignee_id is None
+        and task.candidate_roles
+        and user.id not in task.candidate_user_ids
+        and not any(role in own_roles(user) for role in task.candidate_roles)
+    ):
         absent = delegation.on_behalf_of(task, user)
         if absent is not None:
             details["on_behalf_of"] = absent

@@ -16,6 +16,7 @@ from ...models import AuditEvent, HumanTask, ProcessInstance, TaskEscalation, Us
 from ...taskforms import FormDef, validate_data
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
+from ..modeling import generated_forms
 from ..modeling.specs import bundle_for, latest_version
 from ..people.access import may_view_instance, roles_of
 from . import rules
@@ -46,6 +47,11 @@ def start_form(process_key: str) -> StartForm:
     form_key = ext.get("form_key") or process_key
     if form_key in forms.keys():
         return StartForm(process_key, version.name, role, forms.get(form_key))
+    if ext.get("camunda_form_data"):
+        start_id = bundle.start_event_id()
+        if start_id:
+            generated = forms.get(generated_forms.form_key(version.id, start_id))
+            return StartForm(process_key, version.name, role, generated)
     if ext.get("form_key"):
         return StartForm(process_key, version.name, role, None)
     if ext.get("drawn_for_camunda"):
@@ -150,12 +156,21 @@ def _seed(process_key: str, clean: dict[str, Any], user: User) -> dict[str, Any]
     return seed
 
 
-def start_system_instance(process_key: str, data: dict[str, Any], business_key: str | None = None) -> ProcessInstance:
-    """Start a process the system itself runs (escalations); part of the caller's transaction."""
-    return _start(process_key, data, None, business_key)
+def start_system_instance(
+    process_key: str, data: dict[str, Any], business_key: str | None = None, fired_start: str | None = None
+) -> ProcessInstance:
+    """Start a process the system itself runs (escalations, timer start events, named by `fired_start`);
+    part of the caller's transaction."""
+    return _start(process_key, data, None, business_key, fired_start)
 
 
-def _start(process_key: str, seed: dict[str, Any], user: User | None, business_key: str | None) -> ProcessInstance:
+def _start(
+    process_key: str,
+    seed: dict[str, Any],
+    user: User | None,
+    business_key: str | None,
+    fired_start: str | None = None,
+) -> ProcessInstance:
     version = latest_version(process_key)
     if version is None:
         raise NotFound(_l("process '%(key)s' is not deployed", key=process_key))
@@ -189,7 +204,7 @@ def _start(process_key: str, seed: dict[str, Any], user: User | None, business_k
             details={"version": version.version},
         )
     )
-    runtime = start_runtime(bundle, instance, seed, step)
+    runtime = start_runtime(bundle, instance, seed, step, fired_start)
     project(instance, runtime, step)
     return instance
 

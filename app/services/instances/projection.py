@@ -19,6 +19,7 @@ from ..common.errors import ProcessFailed, ValidationFailed
 from ..deadlines.durations import DeadlineError, resolve_deadline, script_helpers
 from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 from ..desk import delegation
+from ..modeling import generated_forms
 from ..notifications import notices as notify
 from . import events, external_rows, rows, unowned
 from .operations import OPERATIONS, OperationContext
@@ -88,10 +89,17 @@ def _service_handler(instance: ProcessInstance, step: Step):  # noqa: ANN202 - e
     return handle
 
 
-def start_runtime(bundle: SpecBundle, instance: ProcessInstance, data: dict[str, Any], step: Step) -> ProcessRuntime:
+def start_runtime(
+    bundle: SpecBundle, instance: ProcessInstance, data: dict[str, Any], step: Step, fired_start: str | None = None
+) -> ProcessRuntime:
     try:
         return ProcessRuntime.start(
-            bundle, data, _service_handler(instance, step), now=lambda: step.now, helpers=step.helpers()
+            bundle,
+            data,
+            _service_handler(instance, step),
+            now=lambda: step.now,
+            helpers=step.helpers(),
+            fired_start=fired_start,
         )
     except EngineError as err:
         raise ProcessFailed(f"the process could not start: {err}") from err
@@ -137,9 +145,42 @@ def _names(text: str | None, data: dict[str, Any]) -> list[str]:
 
 
 def _role(task: ReadyTask) -> str | None:
-    # The inbox keeps one role per task: the first candidate group reaches that role's queue.
+    # The task row names the first candidate group; the others are kept beside it (_candidates).
     groups = _names(task.extensions.get("candidate_roles"), task.data)
     return groups[0] if groups else task.lane
+
+
+def _candidates(task: ReadyTask) -> tuple[list[str], list[int]]:
+    """The further candidate groups, and the candidate users when there are several, by user id."""
+    groups = _names(task.extensions.get("candidate_roles"), task.data)
+    users = _names(task.extensions.get("candidate_users"), task.data)
+    user_ids: list[int] = []
+    if len(users) > 1:
+        user_ids = list(db.session.scalars(db.select(User.id).where(User.username.in_(users), User.active.is_(True))))
+    return [g[:64] for g in dict.fromkeys(groups[1:])], sorted(user_ids)
+
+
+def _priority(task: ReadyTask) -> int:
+    """Camunda's task priority: a number or an expression giving one; 50 (Camunda's default) otherwise."""
+    text = task.extensions.get("priority")
+    if text is None or str(text).strip() == "":
+        return 50
+    value = _attribute(str(text), task.data)
+    try:
+        return max(-(2**31), min(2**31 - 1, int(value)))
+    except (TypeError, ValueError):
+        return 50
+
+
+def _follow_up(task: ReadyTask, step: Step) -> datetime | None:
+    """Camunda's follow-up date: when the holder means to look at the task again (a date, a duration or `${…}`)."""
+    spec = task.extensions.get("follow_up")
+    if not spec:
+        return None
+    try:
+        return resolve_deadline(str(spec), task.data).due(step.now, step.calendar)
+    except (DeadlineError, CalendarUnknown):
+        return None
 
 
 def _english(task: ReadyTask, prop: str) -> str | None:
@@ -264,11 +305,23 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     status = "completed" if runtime.completed and instance.status == "running" else instance.status
     ended_at = now if status == "completed" and instance.status == "running" else instance.ended_at
     rows.store_state(instance, runtime.dump(), _bounded_data(instance, runtime), status, ended_at)
+    extras = [row.pop("_candidates") for row in new_rows]
     created = rows.insert_tasks(new_rows)
+    rows.insert_candidates(created, extras)
     delegation.route_new_tasks(created)
     unowned.flag_unowned(instance, created, now)
     notify.assignments(created, now)
     return created
+
+
+def _form_key(task: ReadyTask, instance: ProcessInstance) -> str:
+    """The task's own form; else the form its `camunda:formData` generates; else the standard approval
+    (for a task drawn for Camunda, the plain task form)."""
+    if task.form_key:
+        return task.form_key
+    if task.extensions.get("camunda_form_data"):
+        return generated_forms.form_key(instance.process_version_id, task.bpmn_id)
+    return PLAIN_TASK_FORM if task.extensions.get("drawn_for_camunda") else DEFAULT_APPROVAL_FORM
 
 
 def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInstance, step: Step) -> dict[str, Any]:
@@ -288,10 +341,12 @@ def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInst
         "name_en": (_english(task, "nameEn") or "")[:200] or None,
         "title_en": title_en,
         # A user task that names no form gets the standard approval (one drawn for Camunda, the plain task form).
-        "form_key": task.form_key
-        or (PLAIN_TASK_FORM if task.extensions.get("drawn_for_camunda") else DEFAULT_APPROVAL_FORM),
+        "form_key": _form_key(task, instance),
         "role": _role(task),
         "assignee_id": _user_id(_assignee_name(task)),
         "created_at": step.now,
         "due_at": _due(task, timers, instance, step),
+        "priority": _priority(task),
+        "follow_up_at": _follow_up(task, step),
+        "_candidates": _candidates(task),
     }

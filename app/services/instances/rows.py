@@ -23,12 +23,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
-from ...models import AuditEvent, HumanTask, OutboxMail, ProcessInstance
+from ...models import AuditEvent, HumanTask, OutboxMail, ProcessInstance, TaskCandidate
 
 _AUDIT_COLUMNS = ("at", "actor_id", "action", "instance_id", "task_id", "task_name", "subject", "comment", "details")
 _INSERT_AUDIT = insert(AuditEvent)
 _INSERT_TASKS = insert(HumanTask).returning(HumanTask.id)
 _INSERT_MAIL = insert(OutboxMail)
+_INSERT_CANDIDATES = insert(TaskCandidate)
 _OPEN_TASKS = select(HumanTask.id, HumanTask.engine_task_id).where(
     HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "open"
 )
@@ -62,6 +63,8 @@ _TASK_DEFAULTS: dict[str, Any] = {
     "completed_by_id": None,
     "escalation_level": 0,
     "escalated_to_id": None,
+    "priority": 50,
+    "follow_up_at": None,
 }
 
 
@@ -98,6 +101,21 @@ def insert_tasks(values: list[dict[str, Any]]) -> list[HumanTask]:
         db.session.add(task)
         created.append(task)
     return created
+
+
+def insert_candidates(created: list[HumanTask], extras: list[tuple[list[str], list[int]]]) -> None:
+    """The further candidate roles and the candidate people of new task rows (none for most tasks)."""
+    values = [
+        {"task_id": task.id, "role": role, "user_id": None}
+        for task, (roles, _) in zip(created, extras, strict=True)
+        for role in roles
+    ] + [
+        {"task_id": task.id, "role": None, "user_id": user_id}
+        for task, (_, user_ids) in zip(created, extras, strict=True)
+        for user_id in user_ids
+    ]
+    if values:
+        db.session.connection().execute(_INSERT_CANDIDATES, values)
 
 
 def store_state(instance: ProcessInstance, state: str, data: dict[str, Any], status: str, ended_at: Any) -> None:

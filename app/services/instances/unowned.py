@@ -39,16 +39,41 @@ def _roles_with_holders(roles: set[str]) -> set[str]:
     )
 
 
+def _someone_can_take(task: HumanTask, held: set[str]) -> bool:
+    """Whether one of the task's candidate roles has an active holder, or one of its candidate people is active."""
+    if any(role in held for role in task.candidate_roles):
+        return True
+    ids = task.candidate_user_ids
+    return (
+        bool(ids)
+        and db.session.scalar(
+            db.select(db.func.count()).select_from(User).where(User.id.in_(ids), User.active.is_(True))
+        )
+        > 0
+    )
+
+
+def _all_roles(tasks: list[HumanTask]) -> set[str]:
+    return {role for task in tasks for role in task.candidate_roles}
+
+
 def flag_unowned(instance: ProcessInstance, created: list[HumanTask], now: Any) -> None:
     """Make an incident of each new task nobody can take; part of the step's transaction."""
     loose = [task for task in created if task.assignee_id is None]
     if not loose:
         return
-    held = _roles_with_holders({task.role for task in loose if task.role})
+    held = _roles_with_holders(_all_roles(loose))
     for task in loose:
-        if task.role and task.role in held:
+        if _someone_can_take(task, held):
             continue
-        why = f"role '{task.role}' is held by nobody" if task.role else "it names no role and no existing person"
+        roles = ", ".join(f"'{role}'" for role in task.candidate_roles)
+        why = (
+            f"role {roles} is held by nobody"
+            if len(task.candidate_roles) == 1
+            else f"roles {roles} are held by nobody"
+            if roles
+            else "it names no role and no existing person"
+        )
         message = f"{UNOWNED_PREFIX}'{task.name}' ({task.bpmn_id}): {why}"
         rows.mark_incident(instance, message[:2000])
         rows.audit(
@@ -72,9 +97,9 @@ def open_unowned(instance_ids: list[int]) -> dict[int, list[HumanTask]]:
         .where(HumanTask.instance_id.in_(instance_ids), HumanTask.status == "open", HumanTask.assignee_id.is_(None))
         .order_by(HumanTask.id)
     ).all()
-    held = _roles_with_holders({t.role for t in loose if t.role})
+    held = _roles_with_holders(_all_roles(list(loose)))
     for task in loose:
-        if not (task.role and task.role in held):
+        if not _someone_can_take(task, held):
             found.setdefault(task.instance_id, []).append(task)
     return found
 
@@ -90,7 +115,7 @@ def assign(task_id: int, actor: User, assignee_username: object, reason: object)
         raise Forbidden(_l("only an administrator or a supervisor of the filer may assign this task"))
     if task.status != "open" or task.assignee_id is not None:
         raise Conflict(_l("this task already has someone to do it"))
-    if task.role and task.role in _roles_with_holders({task.role}):
+    if _someone_can_take(task, _roles_with_holders(set(task.candidate_roles))):
         raise Conflict(_l("this task waits in its role's queue; someone holding the role takes it there"))
     errors: dict[str, list[Any]] = {}
     name = assignee_username.strip() if isinstance(assignee_username, str) else ""

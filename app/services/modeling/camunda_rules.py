@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ...engine import expression_refusal, web_app_form
+from ...engine import expression_refusal, form_data, web_app_form
+from ...taskforms import FormDefinitionError
+from ...taskforms.generated import generated_form
 from ..common.wording import parsed, say
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -98,16 +100,6 @@ def script_languages(root: etree._Element) -> list[tuple[str | None, str]]:
 def not_yet(root: etree._Element) -> list[tuple[str | None, str]]:
     """Camunda mappings this app does not carry out yet: refused, so no variable silently goes missing."""
     problems = []
-    for node in root.iter(f"{CAMUNDA}inputOutput"):
-        problems.append(
-            (
-                _owner(node),
-                say(
-                    "input and output parameters (camunda:inputOutput) are not supported yet: "
-                    "set the variables in a script task before or after this step instead"
-                ),
-            )
-        )
     for node in root.iter(f"{CAMUNDA}in", f"{CAMUNDA}out"):
         if node.get("variables") == "all":
             continue  # a called process sees and returns every variable here anyway
@@ -120,17 +112,6 @@ def not_yet(root: etree._Element) -> list[tuple[str | None, str]]:
                 ),
             )
         )
-    for node in root.iter(f"{BPMN}businessRuleTask"):
-        if node.get(f"{CAMUNDA}resultVariable"):
-            problems.append(
-                (
-                    node.get("id"),
-                    say(
-                        "camunda:resultVariable is not supported yet: the decision's outputs become process "
-                        "variables by their own names instead; remove the attribute and use those names"
-                    ),
-                )
-            )
     return problems
 
 
@@ -150,37 +131,57 @@ def task_expressions(root: etree._Element) -> list[tuple[str | None, str]]:
     return problems
 
 
+def generated_forms(root: etree._Element) -> list[tuple[str | None, str]]:
+    """A `camunda:formData` this app cannot build into a form (a type or constraint it does not know)."""
+    problems = []
+    for node in root.iter(f"{BPMN}userTask", f"{BPMN}startEvent"):
+        fields = form_data(node)
+        if fields is None:
+            continue
+        try:
+            generated_form(node.get("id") or "form", node.get("name") or "", fields)
+        except FormDefinitionError as err:
+            problems.append(
+                (
+                    node.get("id"),
+                    say(
+                        "the generated form (camunda:formData) cannot be built: %(reason)s; "
+                        "change the field, or name one of this app's forms instead",
+                        reason=err.message,
+                    ),
+                )
+            )
+    return problems
+
+
 def app_form_notes(root: etree._Element) -> list[tuple[str | None, str]]:
     """Form keys that point into Camunda's web applications: this app shows its own form instead."""
     notes = []
     for node in root.iter(f"{BPMN}userTask", f"{BPMN}startEvent"):
-        if next(node.iter(f"{CAMUNDA}formData"), None) is not None:
-            notes.append(
-                (
-                    node.get("id"),
-                    say(
-                        "generated forms (camunda:formData) are not built here yet: this app shows its plain "
-                        "task form, and API callers send the variables themselves"
-                    ),
-                )
-            )
-            continue
         key = node.get(f"{CAMUNDA}formKey") or node.get(f"{CAMUNDA}formRef") or ""
-        if web_app_form(key) or node.get(f"{CAMUNDA}formRef"):
-            notes.append(
-                (
-                    node.get("id"),
-                    say(
-                        "form key '%(key)s' points into a Camunda web application: this app shows its plain "
-                        "task form instead",
-                        key=key[:120],
-                    ),
+        if not (web_app_form(key) or node.get(f"{CAMUNDA}formRef")):
+            continue
+        generated = next(node.iter(f"{CAMUNDA}formData"), None) is not None
+        notes.append(
+            (
+                node.get("id"),
+                say(
+                    "form key '%(key)s' points into a Camunda web application: this app shows the form "
+                    "generated from its camunda:formData instead",
+                    key=key[:120],
                 )
+                if generated
+                else say(
+                    "form key '%(key)s' points into a Camunda web application: this app shows its plain "
+                    "task form instead",
+                    key=key[:120],
+                ),
             )
+        )
     return notes
 
 
-RULES = (java_code, listeners, script_languages, not_yet, task_expressions)
+RULES = (java_code, listeners, script_languages, not_yet, task_expressions, generated_forms)
 
 
 def check_notes(kind: str, filename: str, xml: str) -> list[tuple[str | None, str]]:

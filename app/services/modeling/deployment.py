@@ -29,6 +29,7 @@ from ...models import AuditEvent, ProcessVersion, User
 from ..common.errors import Conflict, Forbidden, NotFound
 from ..common.transactions import transactional
 from ..common.wording import parsed, refusal_words, say
+from ..deadlines import start_timers
 from ..deadlines.durations import check_deadline
 from ..instances.operations import OPERATIONS
 from ..people.directory import role_names
@@ -119,8 +120,12 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
             role = _role_of(task_spec.lane, ext)
             if role is None and not ext.get("assignee") and not ext.get("candidate_users"):
                 problems.append(Problem(element, say("this user task has no lane, candidate role or assignee")))
-            elif role is not None and not role.startswith("${") and role not in role_names():
-                problems.append(Problem(element, say("role '%(role)s' is not a role of this company", role=role)))
+            else:
+                for named in _roles_named(task_spec.lane, ext):
+                    if named not in role_names():
+                        problems.append(
+                            Problem(element, say("role '%(role)s' is not a role of this company", role=named))
+                        )
     for flow in root.iter(f"{BPMN}sequenceFlow"):
         for cond in flow.iter(f"{BPMN}conditionExpression"):
             text = expression_text(cond.text or "")
@@ -168,6 +173,17 @@ def _owner_id(node: etree._Element) -> str | None:
     while node is not None and node.get("id") is None:
         node = node.getparent()
     return None if node is None else node.get("id")
+
+
+def _roles_named(lane: str | None, ext: dict) -> list[str]:
+    """Every role a task names outright (candidate groups written as a list, or its lane); none for `${…}`."""
+    candidates = str(ext.get("candidate_roles") or "")
+    if "${" in candidates or "#{" in candidates:
+        return []
+    named = [c.strip() for c in candidates.split(",") if c.strip()]
+    if named:
+        return named
+    return [lane] if lane and not lane.startswith("${") else []
 
 
 def _role_of(lane: str | None, ext: dict) -> str | None:
@@ -227,6 +243,7 @@ def deploy_diagram(
         db.session.flush()
     except IntegrityError as err:
         raise Conflict(_l("someone deployed %(key)s at the same time; check again", key=bundle.process_key)) from err
+    start_timers.schedule(version, bundle)
     db.session.add(
         AuditEvent(
             at=clock.now(),

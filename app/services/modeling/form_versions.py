@@ -19,6 +19,7 @@ from ...taskforms import FormDef, FormDefinitionError, FormNotFound, FormRegistr
 from ...taskforms.definitions import _NAME
 from ..common.errors import Conflict, Forbidden, ValidationFailed
 from ..common.transactions import transactional
+from . import generated_forms
 
 MAX_FORM_BYTES = 64 * 1024
 
@@ -67,6 +68,11 @@ class VersionedFormRegistry(FormRegistry):
 
     def keys(self) -> list[str]:
         return sorted(set(super().keys()) | set(self._saved_ids()))
+
+    def get(self, key: str) -> FormDef:
+        if generated_forms.is_generated(key):
+            return generated_forms.load(key)
+        return super().get(key)
 
     def _load(self, key: str, chain: tuple[str, ...]) -> tuple[FormDef, tuple]:
         if not isinstance(key, str) or not _NAME.match(key):

@@ -147,8 +147,9 @@ def assignments(tasks: list[HumanTask], now: datetime, kind: str | None = None) 
         messages.append(
             robots.Message(people, line_kind, task.title, task.instance_id, task.id, subject_en=task.title_en)
         )
-        if task.assignee_id is None and task.role:
-            queued_for_roles.setdefault(task.role, []).append((task.title, task.id))
+        if task.assignee_id is None:
+            for role in task.candidate_roles:
+                queued_for_roles.setdefault(role, []).append((task.title, task.id))
     rows.queue_mails(mails)
     centre.many_lines(lines)
     robots.tell_people(messages, now)

@@ -10,7 +10,16 @@ from sqlalchemy import CompoundSelect, Select, and_, bindparam, literal, or_, un
 
 from ... import clock
 from ...extensions import db
-from ...models import Delegation, HumanTask, InstanceWatcher, ProcessInstance, RoleStandIn, User, user_roles
+from ...models import (
+    Delegation,
+    HumanTask,
+    InstanceWatcher,
+    ProcessInstance,
+    RoleStandIn,
+    TaskCandidate,
+    User,
+    user_roles,
+)
 from ...models.users import Role
 from .directory import CREDIT_FILE_ROLES
 
@@ -87,12 +96,23 @@ def may_act_on(user: User, task: HumanTask) -> bool:
     return may_claim(user, task)
 
 
+def in_queue_of(user: User, task: HumanTask) -> bool:
+    """Whether the task waits in one of the user's queues: a candidate person, or a holder (or a
+    delegate of a holder) of any of its candidate roles."""
+    if user.id in task.candidate_user_ids:
+        return True
+    queues = queue_roles_of(user)
+    return any(role in queues for role in task.candidate_roles)
+
+
 def may_claim(user: User, task: HumanTask) -> bool:
-    """A queue task is open to holders of its role and their delegates, but a delegate never takes a
-    step of an application they filed themselves: it stays in the queue for someone else."""
-    if task.role is None or task.role not in queue_roles_of(user):
+    """A queue task is open to holders of its roles, its candidate people and the holders' delegates,
+    but a delegate never takes a step of an application they filed themselves: it stays in the queue
+    for someone else."""
+    if not in_queue_of(user, task):
         return False
-    if task.role in roles_of(user):
+    own = roles_of(user)
+    if user.id in task.candidate_user_ids or any(role in own for role in task.candidate_roles):
         return True
     instance = db.session.get(ProcessInstance, task.instance_id)
     return instance is None or instance.started_by_id != user.id
@@ -125,6 +145,15 @@ def involved_user_ids(instance: ProcessInstance) -> set[int]:
         ids.update(i for i in (assignee_id, completed_by_id) if i)
         if status == "open" and assignee_id is None and role:
             open_roles.add(role)
+    for role, user_id in db.session.execute(
+        db.select(TaskCandidate.role, TaskCandidate.user_id)
+        .join(HumanTask, HumanTask.id == TaskCandidate.task_id)
+        .where(HumanTask.instance_id == instance.id, HumanTask.status == "open", HumanTask.assignee_id.is_(None))
+    ):
+        if role:
+            open_roles.add(role)
+        if user_id:
+            ids.add(user_id)
     if open_roles:
         holders = set(
             db.session.scalars(
@@ -216,7 +245,14 @@ def complaint_instances_of(user: User) -> Select[tuple[int]] | None:
             and_(
                 HumanTask.status == "open",
                 HumanTask.assignee_id.is_(None),
-                HumanTask.role.in_(queue_roles_of(user)),
+                or_(
+                    HumanTask.role.in_(queue_roles_of(user)),
+                    HumanTask.id.in_(
+                        db.select(TaskCandidate.task_id).where(
+                            or_(TaskCandidate.role.in_(queue_roles_of(user)), TaskCandidate.user_id == user.id)
+                        )
+                    ),
+                ),
             ),
         )
     )

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from ... import clock
 from ...extensions import db
-from ...models import AuditEvent, Department, HumanTask, ProcessInstance, ProcessVersion, Role, User
+from ...models import AuditEvent, Department, HumanTask, ProcessInstance, ProcessVersion, Role, TaskCandidate, User
 from ..common.errors import Conflict, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..modeling.specs import bundle_for
@@ -93,7 +93,15 @@ def retire_role(actor: User, key: str) -> None:
     processes = _deployed_uses(key)
     open_tasks = list(
         db.session.scalars(
-            db.select(HumanTask.id).where(HumanTask.role == key, HumanTask.status == "open").order_by(HumanTask.id)
+            db.select(HumanTask.id)
+            .where(
+                db.or_(
+                    HumanTask.role == key,
+                    HumanTask.id.in_(db.select(TaskCandidate.task_id).where(TaskCandidate.role == key)),
+                ),
+                HumanTask.status == "open",
+            )
+            .order_by(HumanTask.id)
         )
     )
     if processes or open_tasks:

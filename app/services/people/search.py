@@ -65,7 +65,12 @@ def _task(task_id: int | None) -> HumanTask:
 def _holder_ids(task: HumanTask, people: list[User]) -> set[int]:
     if task.assignee_id is not None:
         return {task.assignee_id}
-    return {u.id for u in people if task.role and u.has_role(task.role)}
+    return {u.id for u in people if _holds(u, task)}
+
+
+def _holds(user: User, task: HumanTask) -> bool:
+    """Whether the user could hold the task: one of its candidate people, or a holder of one of its roles."""
+    return user.id in task.candidate_user_ids or any(user.has_role(role) for role in task.candidate_roles)
 
 
 def candidates(purpose: str, asker: User, task_id: int | None = None) -> list[User]:
@@ -80,14 +85,14 @@ def candidates(purpose: str, asker: User, task_id: int | None = None) -> list[Us
         task = _task(task_id)
         if task.assignee_id != asker.id:
             raise Forbidden(_l("only the person holding the task may transfer it (claim it first)"))
-        return [u for u in people if task.role and u.has_role(task.role) and u.id != asker.id]
+        return [u for u in people if _holds(u, task) and u.id != asker.id]
     if purpose == "reassign":
         task = _task(task_id)
         team = subordinate_ids(asker)
         if not (_holder_ids(task, people) & team):
             raise Forbidden(_l("only a supervisor of the task's holder may reassign it"))
-        if task.role:
-            return [u for u in people if u.has_role(task.role) and u.id != task.assignee_id]
+        if task.candidate_roles or task.candidate_user_ids:
+            return [u for u in people if _holds(u, task) and u.id != task.assignee_id]
         return [u for u in people if u.id in team and u.id != task.assignee_id]
     return [u for u in people if u.id != asker.id]
 
