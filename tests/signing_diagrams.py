@@ -58,7 +58,8 @@ def signing_diagram(
     <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="sign" />
     <bpmn:userTask id="sign" name="会签审批">
       <bpmn:extensionElements><spiffworkflow:properties>{properties}
-        <spiffworkflow:property name="nameEn" value="Sign together" /></spiffworkflow:properties></bpmn:extensionElements>
+        <spiffworkflow:property name="nameEn" value="Sign together" />
+      </spiffworkflow:properties></bpmn:extensionElements>
       <bpmn:multiInstanceLoopCharacteristics{seq} camunda:collection="signers" camunda:elementVariable="signer">
         {completion}
       </bpmn:multiInstanceLoopCharacteristics>

@@ -48,7 +48,12 @@ def test_all_sign_goes_on_only_when_everyone_approved() -> None:
     data = runtime.ready_tasks()[0].data
     assert data["decision"] == "approve"
     assert data["signing_result"] == {
-        "mode": "all", "signers": 3, "approved": 3, "rejected": 0, "needed": 3, "decision": "approve"
+        "mode": "all",
+        "signers": 3,
+        "approved": 3,
+        "rejected": 0,
+        "needed": 3,
+        "decision": "approve",
     }
     assert "signer" not in data and "signers" not in data
 

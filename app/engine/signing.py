@@ -186,8 +186,10 @@ class SigningSequentialTask(_Signing, SequentialMultiInstanceTask):
 def signing_result(task: Any) -> dict[str, Any] | None:
     """For one signer's engine task: None when it is no signer's; else whether the signing has ended and how."""
     parent = task.parent
-    if parent is None or not isinstance(parent.task_spec, _Signing) or task.task_spec.name != parent.task_spec.task_spec:
+    if parent is None or not isinstance(parent.task_spec, _Signing):
         return None
+    if task.task_spec.name != parent.task_spec.task_spec:
+        return None  # a step after the signing, not a signer's
     if parent.task_spec._rule(parent) is None:
         return None
     result = parent.internal_data.get("signing")
