@@ -30,7 +30,7 @@ def signing_diagram(
     sequential: bool = False,
     condition: str | None = "auto",
 ) -> str:
-    """Start, a signing step 'sign' in the general manager's lane, then the finance director's 'pay'."""
+    """The salesperson files, a signing step 'sign' (general manager's lane), then the finance director's 'pay'."""
     props = [("signing", mode)]
     if share is not None:
         props.append(("signShare", str(share)))
@@ -51,6 +51,7 @@ def signing_diagram(
     seq = ' isSequential="true"' if sequential else ""
     return f"""{HEAD}<bpmn:process id="{process_id}" name="采购申请" isExecutable="true">
     <bpmn:laneSet id="lanes">
+      <bpmn:lane id="lane_sales" name="salesperson"><bpmn:flowNodeRef>start</bpmn:flowNodeRef></bpmn:lane>
       <bpmn:lane id="lane_gm" name="general_manager"><bpmn:flowNodeRef>sign</bpmn:flowNodeRef></bpmn:lane>
       <bpmn:lane id="lane_fd" name="finance_director"><bpmn:flowNodeRef>pay</bpmn:flowNodeRef></bpmn:lane>
     </bpmn:laneSet>

@@ -110,8 +110,13 @@ class AppUserTaskParser(UserTaskParser):
         for name, value in (extensions.get("properties") or {}).items():
             if name in _SPIFF_PROPERTIES and value:
                 extensions[_SPIFF_PROPERTIES[name]] = value
+        if rule_of(_Carrier(extensions)) is None:
+            return extensions
+        # A signing step is this app's own, even in a file that uses Camunda's attributes for its loop:
+        # without a form of its own each signer gets the standard approval.
+        extensions.pop("drawn_for_camunda", None)
         item = node.find(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics/{{{BPMN_NS}}}inputDataItem")
-        if item is not None and not extensions.get("assignee") and rule_of(_Carrier(extensions)) is not None:
+        if item is not None and not extensions.get("assignee"):
             # Each signer's task is that signer's: the loop's element variable names them.
             extensions["assignee"] = item.get("name") or item.get("id")
         return extensions

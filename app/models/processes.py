@@ -104,6 +104,9 @@ class HumanTask(db.Model):
     # Denormalised for the inbox's filters, so a search never joins the instance or reads its JSON.
     customer: Mapped[str | None] = mapped_column(String(200))
     search_text: Mapped[str | None] = mapped_column(String(600))  # lower-cased title and business key
+    # How this row came to be when it is one of several signing one step: a co-signer of the diagram's
+    # 会签 / 或签 (all | share | any), or a signer its holder added (加签: before | after).
+    sign_kind: Mapped[str | None] = mapped_column(String(10))
 
     instance: Mapped[ProcessInstance] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])

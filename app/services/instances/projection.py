@@ -20,7 +20,7 @@ from ..deadlines.durations import DeadlineError, resolve_deadline, script_helper
 from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 from ..desk import delegation
 from ..notifications import notices as notify
-from . import events, external_rows, rows, unowned
+from . import events, external_rows, rows, signing_rows, unowned
 from .operations import OPERATIONS, OperationContext
 
 DEFAULT_APPROVAL_FORM = "default_approval"
@@ -91,7 +91,12 @@ def _service_handler(instance: ProcessInstance, step: Step):  # noqa: ANN202 - e
 def start_runtime(bundle: SpecBundle, instance: ProcessInstance, data: dict[str, Any], step: Step) -> ProcessRuntime:
     try:
         return ProcessRuntime.start(
-            bundle, data, _service_handler(instance, step), now=lambda: step.now, helpers=step.helpers()
+            bundle,
+            data,
+            _service_handler(instance, step),
+            now=lambda: step.now,
+            helpers=step.helpers(),
+            signers=signing_rows.signer_names,
         )
     except EngineError as err:
         raise ProcessFailed(f"the process could not start: {err}") from err
@@ -99,7 +104,12 @@ def start_runtime(bundle: SpecBundle, instance: ProcessInstance, data: dict[str,
 
 def load_runtime(bundle: SpecBundle, instance: ProcessInstance, step: Step) -> ProcessRuntime:
     return ProcessRuntime.load(
-        bundle, instance.state, _service_handler(instance, step), now=lambda: step.now, helpers=step.helpers()
+        bundle,
+        instance.state,
+        _service_handler(instance, step),
+        now=lambda: step.now,
+        helpers=step.helpers(),
+        signers=signing_rows.signer_names,
     )
 
 
@@ -164,6 +174,12 @@ def _title(task: ReadyTask, instance: ProcessInstance, english: bool = False) ->
     if task.data.get("customer_name"):
         parts.append(str(task.data["customer_name"]))
     return " · ".join(parts)[:300]
+
+
+def _sign_kind(task: ReadyTask) -> str | None:
+    """A co-signer's row of a 会签 or 或签 step says so; any other row says nothing."""
+    mode = str((task.extensions.get("properties") or {}).get("signing") or "")
+    return mode if mode in signing_rows.CO_SIGNING else None
 
 
 def _search_text(title: str, title_en: str | None, business_key: str | None) -> str:
@@ -253,10 +269,19 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     if db.session.new or db.session.dirty:
         db.session.flush()
     open_rows = rows.open_tasks(instance.id)
-    new_rows = [_task_row(task, timers, instance, step) for task in ready if task.id not in open_rows]
+    # An added signer's row (加签) stands for its holder's engine task, as does a holder's answer that
+    # waits for the signer after them: neither lets a second row open for that task.
+    added = [row_id for engine_id, row_id in open_rows.items() if engine_id.startswith(signing_rows.ADDED_PREFIX)]
+    anchors = signing_rows.anchors(added)
+    covered = set(open_rows) | set(anchors.values())
+    if added:
+        covered |= signing_rows.held_engine_ids(instance.id)
+    new_rows = [_task_row(task, timers, instance, step) for task in ready if task.id not in covered]
     ready_ids = {t.id for t in ready}
-    gone = [row_id for engine_id, row_id in open_rows.items() if engine_id not in ready_ids]
+    gone = [row_id for engine_id, row_id in open_rows.items() if anchors.get(row_id, engine_id) not in ready_ids]
     rows.cancel_tasks(gone, now)
+    if added and gone:
+        signing_rows.cancel_with(gone, now)
     if gone:
         events.tasks_ended.send(step, task_ids=gone)
     _sync_timers(instance, runtime, timers, now)
@@ -291,6 +316,7 @@ def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInst
         "form_key": task.form_key
         or (PLAIN_TASK_FORM if task.extensions.get("drawn_for_camunda") else DEFAULT_APPROVAL_FORM),
         "role": _role(task),
+        "sign_kind": _sign_kind(task),
         "assignee_id": _user_id(_assignee_name(task)),
         "created_at": step.now,
         "due_at": _due(task, timers, instance, step),
