@@ -28,6 +28,7 @@ from ..instances.projection import DEFAULT_APPROVAL_FORM, Step
 from ..instances.signing_rows import ADDED, ADDED_PREFIX
 from ..notifications import notices
 from ..people.accounts import user_named
+from ..people.search import added_signer_candidates
 from . import delegation, opinions
 from .returns import RESUBMIT_STEP
 
@@ -81,21 +82,6 @@ def _anchor(row: HumanTask) -> str:
     return record.engine_task_id if record is not None else row.engine_task_id
 
 
-def candidates(task: HumanTask, asker: User, people: list[User]) -> list[User]:
-    """Who may be added as a signer: any other active colleague, never the filer of an approval, nor
-    someone already added to this task."""
-    instance = db.session.get(ProcessInstance, task.instance_id)
-    filer = instance.started_by_id if instance is not None and opinions.is_approval(task) else None
-    taken = set(
-        db.session.scalars(
-            db.select(AddedSigner.user_id).where(
-                AddedSigner.for_task_id == task.id, AddedSigner.status.in_(("waiting", "open"))
-            )
-        )
-    )
-    return [u for u in people if u.id not in {asker.id, filer, *taken}]
-
-
 @transactional
 def add_signer(task_id: int, actor: User, username: object, position: object, reason: object) -> AddedSigner:
     """The holder of an open task adds a signer before or after themselves, with a reason."""
@@ -119,7 +105,7 @@ def add_signer(task_id: int, actor: User, username: object, position: object, re
         raise ValidationFailed({"user": [_l("no active user '%(name)s'", name=str(username or "")[:64])]})
     if signer.id == actor.id:
         raise ValidationFailed({"user": [_l("the task is yours already")]})
-    if signer not in candidates(task, actor, [signer]):
+    if signer not in added_signer_candidates(task, actor, [signer]):
         raise ValidationFailed({"user": [_l("%(name)s cannot sign this step", name=signer.display_name)]})
     step = Step(actor=actor)
     _bump(instance)
