@@ -108,6 +108,18 @@ def add_signer(task_id: int, actor: User, username: object, position: object, re
     if signer not in added_signer_candidates(task, actor, [signer]):
         raise ValidationFailed({"user": [_l("%(name)s cannot sign this step", name=signer.display_name)]})
     step = Step(actor=actor)
+    # The task row first, then the instance, in the order a completion takes them: of the two at once,
+    # one waits for the other instead of both waiting for each other. The conditional update is the
+    # claim: a completion of the same task at once finds it held (before) or the instance changed (after).
+    taken = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.status == "open", HumanTask.assignee_id == actor.id)
+        .values(status="held" if position == "before" else "open")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        raise Conflict(_l("this task has already been handled"))
+    db.session.expire(task, ["status"])
     _bump(instance)
     record = AddedSigner(
         instance_id=instance.id,
@@ -122,16 +134,6 @@ def add_signer(task_id: int, actor: User, username: object, position: object, re
     )
     db.session.add(record)
     if position == "before":
-        # The conditional update is the claim: a completion of the same task at once finds it held.
-        held = db.session.execute(
-            update(HumanTask)
-            .where(HumanTask.id == task.id, HumanTask.status == "open", HumanTask.assignee_id == actor.id)
-            .values(status="held")
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if held != 1:
-            raise Conflict(_l("this task has already been handled"))
-        db.session.expire(task, ["status"])
         _open(record, task, step)
     db.session.add(
         AuditEvent(
