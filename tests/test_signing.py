@@ -162,3 +162,64 @@ def test_the_chain_shows_each_co_signers_decision(app: Flask, client: FlaskClien
     assert "finance_director: reject" in html and "sales_manager: reject" in html
     for word in words:
         assert word in html
+
+
+def check(client: FlaskClient, xml: str, locale: str = "en") -> dict:
+    owner = ApiUser(client, "process_owner", PASSWORD)
+    owner.headers["Accept-Language"] = locale
+    return client.post(
+        f"/api/v1/process-models?filename={KEY}.bpmn",
+        data=xml.encode(),
+        headers={**owner.headers, "Content-Type": "application/xml"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("xml", "locale", "said"),
+    [
+        (
+            signing_diagram("all", users=BOARD, reject_ends=True),
+            "en",
+            "co-signing (会签): every one of sales_manager, finance_director, general_manager must approve; "
+            "one rejection ends it at once",
+        ),
+        (
+            signing_diagram("share", share=2, users=BOARD),
+            "zh",
+            "会签：sales_manager, finance_director, general_manager 中至少 2 人同意",
+        ),
+        (
+            signing_diagram("any", role="salesperson"),
+            "zh",
+            "或签：角色“业务员”（目前 2 人） 中第一位审批的人（同意或驳回）即决定此步骤",
+        ),
+        (
+            signing_diagram("any", role="salesperson"),
+            "en",
+            "any one signs (或签): the first of the role Salesperson (2 people today) to decide, approve or reject, "
+            "decides the step",
+        ),
+    ],
+)
+def test_the_deploy_says_each_signing_rule_in_plain_words(app: Flask, xml: str, locale: str, said: str) -> None:
+    answer = check(app.test_client(), xml, locale)
+    assert answer.status_code == 201, answer.json
+    assert {"element_id": "sign", "message": said} in [
+        {"element_id": n["element_id"], "message": n["message"]} for n in answer.json["notes"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("xml", "words"),
+    [
+        (signing_diagram("share", share=2, users=BOARD, condition="nrOfApproved &gt;= 3"), "completion condition"),
+        (signing_diagram("all", users="sales_manager,nobody_here"), "nobody_here"),
+        (signing_diagram("share", share=4, users=BOARD), "only 3 people"),
+        (signing_diagram("all", role="no_such_role"), "no_such_role"),
+        (signing_diagram("share", users=BOARD), "how many signers"),
+    ],
+)
+def test_the_check_refuses_a_signing_rule_that_cannot_run_as_drawn(app: Flask, xml: str, words: str) -> None:
+    answer = check(app.test_client(), xml)
+    assert answer.status_code == 422
+    assert any(e["element_id"] == "sign" and words in e["message"] for e in answer.json["errors"]), answer.json

@@ -7,6 +7,7 @@ from .limits import configure as configure_limits
 from .parsing import DiagramError, SpecBundle, XmlRefused, build_bundle, decision_ids, decision_refs, parse_xml
 from .runtime import EngineError, PendingTimer, ProcessRuntime, ReadyTask, TaskNotReady
 from .scripting import ExpressionError, check_expression, check_script, evaluate
+from .signing import SigningRule
 
 __all__ = [
     "DiagramError",
@@ -15,6 +16,7 @@ __all__ = [
     "PendingTimer",
     "ProcessRuntime",
     "ReadyTask",
+    "SigningRule",
     "SpecBundle",
     "TaskNotReady",
     "XmlRefused",
