@@ -276,3 +276,21 @@ def test_adding_a_signer_and_deciding_at_once_never_loses_or_doubles_either(app:
             else:
                 expected = "finance_director" if position == "before" else "sales_manager"
                 assert only_open(instance_id).assignee.username == expected
+
+
+@pytest.mark.parametrize("position", ["before", "after"])
+def test_a_signer_added_to_a_credit_review_leaves_the_credit_policy_to_the_holder(app: Flask, position: str) -> None:
+    client = app.test_client()
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    instance_id = sales.start_credit(customer_code=f"ADD{position}").json["id"]
+    task_id = only_open(instance_id).id
+    manager = holder(client, task_id)
+    assert add(manager, task_id, "finance_director", position, "请财务先看应收").status_code == 201
+    finance = ApiUser(client, "finance_director", PASSWORD)
+    if position == "before":
+        assert finance.decide(only_open(instance_id).id, "approve", "应收正常").status_code == 200
+        assert manager.decide(task_id, "approve", "同意").status_code == 200
+    else:
+        assert manager.decide(task_id, "approve", "同意").status_code == 200
+        assert finance.decide(only_open(instance_id).id, "approve", "应收正常").status_code == 200
+    assert [t.role for t in open_rows(instance_id)] == ["sales_vp"]

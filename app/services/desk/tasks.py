@@ -314,7 +314,9 @@ def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any],
         variables = process_variables({k: v for k, v in data.items() if k not in fields})
         data = {k: v for k, v in data.items() if k in fields}
     clean, errors = validate_data(form_def, data, context=instance.data)
-    policy = rules.for_process(instance.process_key)
+    # An added signer (加签) approves or rejects with an opinion; the company policy applies to the
+    # holder's own answer, which is what reaches the process.
+    policy = rules.for_process(instance.process_key) if task.sign_kind not in ADDED else None
     refused = policy.refused_fields(data) if policy else {}
     if errors or refused:
         raise ValidationFailed({**errors, **refused})
