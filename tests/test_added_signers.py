@@ -4,8 +4,10 @@ in the chain and the history in both languages; two people acting at once never 
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -294,3 +296,24 @@ def test_a_signer_added_to_a_credit_review_leaves_the_credit_policy_to_the_holde
         assert manager.decide(task_id, "approve", "同意").status_code == 200
         assert finance.decide(only_open(instance_id).id, "approve", "应收正常").status_code == 200
     assert [t.role for t in open_rows(instance_id)] == ["sales_vp"]
+
+
+def test_the_printed_record_lists_the_added_signer_and_their_opinion(app: Flask, tmp_path: Path) -> None:
+    client = app.test_client()
+    instance_id, task_id = start(client)
+    manager = holder(client, task_id)
+    add(manager, task_id, "finance_director", "before", "请财务把关")
+    finance = ApiUser(client, "finance_director", PASSWORD)
+    finance.decide(only_open(instance_id).id, "approve", "财务无异议")
+    manager.decide(task_id, "approve", "同意采购")
+    browser = app.test_client()
+    login(browser, "salesperson")
+    response = browser.get(f"/instances/{instance_id}/record.pdf")
+    assert response.status_code == 200
+    pdf = tmp_path / "record.pdf"
+    pdf.write_bytes(response.data)
+    text = "".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True).stdout.split()
+    )
+    for words in ("加签了一位审批人", "在办理人之前", "请财务把关", "财务无异议", "同意采购"):
+        assert words in text, text
