@@ -223,3 +223,24 @@ def test_the_check_refuses_a_signing_rule_that_cannot_run_as_drawn(app: Flask, x
     answer = check(app.test_client(), xml)
     assert answer.status_code == 422
     assert any(e["element_id"] == "sign" and words in e["message"] for e in answer.json["errors"]), answer.json
+
+
+def test_a_co_signer_may_add_a_signer_after_themselves(app: Flask) -> None:
+    client = app.test_client()
+    deploy(client, signing_diagram("share", share=2, users=BOARD))
+    instance_id = file_request(client)
+    manager = ApiUser(client, "sales_manager", PASSWORD)
+    mine = signer_task(instance_id, "sales_manager")
+    body = {"user": "sales_vp", "position": "after", "reason": "请销售副总确认"}
+    assert manager.post(f"/api/v1/tasks/{mine.id}/add-signer", body).status_code == 201
+    decide(client, instance_id, "sales_manager", "approve")
+    assert sorted(t.assignee.username for t in open_rows(instance_id)) == [
+        "finance_director",
+        "general_manager",
+        "sales_vp",
+    ]
+    decide(client, instance_id, "sales_vp", "approve")
+    decide(client, instance_id, "general_manager", "approve")
+    assert [t.bpmn_id for t in open_rows(instance_id)] == ["pay"]
+    result = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "signing_result")).one()
+    assert (result.details["approved"], result.details["decision"]) == (2, "approve")
