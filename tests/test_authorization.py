@@ -58,6 +58,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "inbox.task": ("GET", 302, allowed(TASK_HOLDER, 200)),
     "inbox.claim": ("POST", 302, allowed(TASK_HOLDER, 302)),
     "inbox.transfer": ("POST", 302, allowed(TASK_HOLDER, 302)),
+    "inbox.add_signer": ("POST", 302, allowed(TASK_HOLDER, 302)),  # nobody named: refused on the page
     "inbox.urge": ("POST", 302, allowed({"salesperson"} | TASK_SUPERVISORS, 302)),
     "inbox.unclaim": ("POST", 302, allowed(TASK_HOLDER, 302)),  # gives back what inbox.claim took
     "auth.login": ("GET", 200, everyone(302)),
@@ -106,6 +107,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.complete": ("POST", 401, allowed(TASK_HOLDER, 422)),
     "api.reassign": ("POST", 401, allowed(TASK_SUPERVISORS, 422)),
     "api.transfer": ("POST", 401, allowed(TASK_HOLDER, 422)),  # the claimer holds it by then
+    "api.add_signer": ("POST", 401, allowed(TASK_HOLDER, 422)),  # nobody named
     "api.urge": ("POST", 401, allowed({"salesperson"} | TASK_SUPERVISORS, 422)),
     "api.incidents": ("GET", 401, everyone(200)),
     "api.assign_unowned": ("POST", 401, allowed(FILER_SUPERVISORS | {"admin"}, 409)),

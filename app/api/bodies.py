@@ -165,6 +165,12 @@ class ReturnTo(Body):
     comment = Text()
 
 
+class NewSigner(Body):
+    user = Text()
+    position = Text(metadata={"enum": ["before", "after"]})
+    reason = Text()
+
+
 class NewDelegation(Body):
     delegate = Text()
     starts_at = Text(metadata={"description": "company time, e.g. 2026-10-09T09:00"})

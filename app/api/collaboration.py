@@ -14,13 +14,14 @@ from ..services.desk import comments as comment_service
 from ..services.desk import delegation as delegation_service
 from ..services.desk import drafts as draft_service
 from ..services.desk import returns as return_service
+from ..services.desk import signers as signer_service
 from .auth import api_user, token_required
 from .blueprint import bp
-from .bodies import Body, NewComment, NewDelegation, Reason, ReturnTo, WithData, body, refusals
+from .bodies import Body, NewComment, NewDelegation, NewSigner, Reason, ReturnTo, WithData, body, refusals
 from .fields import Upload
 from .serializers import task_json
 from .shapes import Task
-from .shapes_collab import Attachment, Attachments, Comment, Comments, Delegations, Draft
+from .shapes_collab import AddedSigner, Attachment, Attachments, Comment, Comments, Delegations, Draft
 from .shapes_collab import Delegation as DelegationAnswer
 
 
@@ -67,6 +68,26 @@ def draft_json(d: TaskDraft | None) -> dict[str, Any]:
 def return_task(task_id: int, sent: dict[str, Any]) -> dict[str, Any]:
     """Return a task (退回) to the previous step or to the filer, with an opinion."""
     return task_json(return_service.return_task(task_id, api_user(), sent.get("target"), sent.get("comment")))
+
+
+@bp.post("/tasks/<id:task_id>/add-signer")
+@bp.output(AddedSigner, status_code=201)
+@refusals(403, 404, 409, 422)
+@token_required
+@body(NewSigner)
+def add_signer(task_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    """The holder adds a signer (加签) before themselves (the task goes to them first and comes back) or
+    after themselves (they approve next), with a reason."""
+    added = signer_service.add_signer(task_id, api_user(), sent.get("user"), sent.get("position"), sent.get("reason"))
+    return {
+        "id": added.id,
+        "task_id": added.for_task_id,
+        "signer_task_id": added.signer_task_id,
+        "user": added.user.username,
+        "position": added.position,
+        "reason": added.reason,
+        "status": added.status,
+    }
 
 
 @bp.get("/delegations")

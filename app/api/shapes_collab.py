@@ -90,3 +90,14 @@ class ProcessModel(Answer):
     deployed_by = Text()
     running_by_version = Object(keys=Text(), values=Whole())
     versions = ListOf(fields.Nested(ModelVersion))
+
+
+class AddedSigner(Answer):
+    NULLABLE = frozenset({"signer_task_id"})
+    id = Whole()
+    task_id = Whole()
+    signer_task_id = Whole()
+    user = Text()
+    position = Text()
+    reason = Text()
+    status = Text()

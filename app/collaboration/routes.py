@@ -182,6 +182,8 @@ def collaboration_may_contribute(instance: ProcessInstance) -> bool:
 def collaboration_may_return(task: object) -> bool:
     if getattr(task, "status", None) != "open" or getattr(task, "bpmn_id", None) == return_service.RESUBMIT_STEP:
         return False
+    if getattr(task, "sign_kind", None):
+        return False  # a signer among several approves or rejects; the step goes back from its holder
     return may_act_on(current_user, task)  # type: ignore[arg-type]
 
 

@@ -7,6 +7,7 @@ from .limits import configure as configure_limits
 from .parsing import DiagramError, SpecBundle, XmlRefused, build_bundle, decision_ids, decision_refs, parse_xml
 from .runtime import EngineError, PendingTimer, ProcessRuntime, ReadyTask, TaskNotReady
 from .scripting import ExpressionError, check_expression, check_script, evaluate
+from .signing import SigningRule
 from .start_timers import TimerStart, next_firing, timer_starts
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "PendingTimer",
     "ProcessRuntime",
     "ReadyTask",
+    "SigningRule",
     "SpecBundle",
     "TaskNotReady",
     "TimerStart",

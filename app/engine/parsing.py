@@ -30,6 +30,7 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, UserTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, NoneTask, UserTask
 
 from . import camunda, decisions
+from .signing import SigningParallelTask, SigningSequentialTask, rule_of
 from .timers import CronCycleTimerEventDefinition
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -98,6 +99,10 @@ def parse_xml(content: bytes | str, filename: str = "upload") -> etree._Element:
 
 
 class AppUserTaskParser(UserTaskParser):
+    # A multi-instance user task may carry a signing rule (会签, 或签): see signing.py.
+    PARALLEL_MI_CLASS = SigningParallelTask
+    SEQUENTIAL_MI_CLASS = SigningSequentialTask
+
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         node = self.node if node is None else node
         extensions: dict[str, Any] = dict(super().parse_extensions(node))
@@ -105,7 +110,23 @@ class AppUserTaskParser(UserTaskParser):
         for name, value in (extensions.get("properties") or {}).items():
             if name in _SPIFF_PROPERTIES and value:
                 extensions[_SPIFF_PROPERTIES[name]] = value
+        if rule_of(_Carrier(extensions)) is None:
+            return extensions
+        # A signing step is this app's own, even in a file that uses Camunda's attributes for its loop:
+        # without a form of its own each signer gets the standard approval.
+        extensions.pop("drawn_for_camunda", None)
+        item = node.find(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics/{{{BPMN_NS}}}inputDataItem")
+        if item is not None and not extensions.get("assignee"):
+            # Each signer's task is that signer's: the loop's element variable names them.
+            extensions["assignee"] = item.get("name") or item.get("id")
         return extensions
+
+
+class _Carrier:
+    """Something with extensions, as a task spec has them."""
+
+    def __init__(self, extensions: dict[str, Any]) -> None:
+        self.extensions = extensions
 
 
 class _CamundaTimers:

@@ -30,6 +30,7 @@ from .errors import EngineError, TaskNotReady, element_of, wrap
 from .events import EventDelivery
 from .parsing import SpecBundle
 from .scripting import ExpressionError, RestrictedScriptEngine
+from .signing import SignerLookup, SigningParallelTask, SigningSequentialTask, signing_result
 from .start_timers import prime_fired_start
 from .timers import CronCycleTimerEventDefinition
 
@@ -61,6 +62,8 @@ class _StateOnlyConverter(BpmnWorkflowConverter):
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = _StateOnlyConverter
 _config[CronCycleTimerEventDefinition] = SPIFF_CONFIG[CycleTimerEventDefinition]
+for _signing in (SigningParallelTask, SigningSequentialTask):
+    _config[_signing] = SPIFF_CONFIG[_signing.__mro__[2]]
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 
@@ -111,14 +114,19 @@ class ProcessRuntime(EventDelivery):
         self.timer_ids_at_load: frozenset[str] = frozenset()
 
     @staticmethod
-    def _engine(service_handler: ServiceHandler | None, helpers: dict[str, Any] | None) -> RestrictedScriptEngine:
+    def _engine(
+        service_handler: ServiceHandler | None, helpers: dict[str, Any] | None, signers: SignerLookup | None = None
+    ) -> RestrictedScriptEngine:
         def call(context: dict[str, Any], operation_name: str, operation_params: dict[str, Any]) -> str:
             if service_handler is None:
                 raise ExpressionError(operation_name, "no service handler is configured")
             params = {name: p["value"] for name, p in operation_params.items()}
             return json.dumps(service_handler(operation_name, params, context), default=str)
 
-        return RestrictedScriptEngine(service_handler=call, helpers=helpers)
+        engine = RestrictedScriptEngine(service_handler=call, helpers=helpers)
+        # Who signs a 会签 or 或签 step is the host's to say (roles live in its database).
+        engine.signer_lookup = signers  # type: ignore[attr-defined]
+        return engine
 
     @classmethod
     def start(
@@ -130,9 +138,10 @@ class ProcessRuntime(EventDelivery):
         now: Now | None = None,
         helpers: dict[str, Any] | None = None,
         fired_start: str | None = None,
+        signers: SignerLookup | None = None,
     ) -> ProcessRuntime:
         """A new instance; `fired_start` names the timer start event that started it, if one did."""
-        engine = cls._engine(service_handler, helpers)
+        engine = cls._engine(service_handler, helpers, signers)
         workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine)
         workflow.task_tree.data.update(data)
         if fired_start is not None:
@@ -152,11 +161,12 @@ class ProcessRuntime(EventDelivery):
         *,
         now: Now | None = None,
         helpers: dict[str, Any] | None = None,
+        signers: SignerLookup | None = None,
     ) -> ProcessRuntime:
         dct = json.loads(state)
         _SERIALIZER.migrate(dct)
         workflow = _SERIALIZER.from_dict(dct, bundle=bundle)
-        workflow.script_engine = cls._engine(service_handler, helpers)
+        workflow.script_engine = cls._engine(service_handler, helpers, signers)
         runtime = cls(workflow, now)
         runtime.timer_ids_at_load = frozenset(timer.task_id for timer in runtime.pending_timers())
         return runtime
@@ -297,6 +307,14 @@ class ProcessRuntime(EventDelivery):
         except (SpiffWorkflowException, ExpressionError) as err:
             raise wrap(err) from err
         self.run()
+
+    def signing(self, task_id: str) -> dict[str, Any] | None:
+        """For a signer's task of a 会签 or 或签 step: whether the signing has ended (`finished`) and, if so,
+        its `decision` and counts; None for any other task."""
+        try:
+            return signing_result(self._task(task_id))
+        except TaskNotReady:
+            return None
 
     def data(self) -> dict[str, Any]:
         """The process data as it stands now."""

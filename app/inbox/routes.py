@@ -12,6 +12,7 @@ from ..models import ProcessInstance
 from ..services.common.errors import Conflict, ValidationFailed
 from ..services.desk import actions as action_service
 from ..services.desk import drafts as draft_service
+from ..services.desk import signers as signer_service
 from ..services.desk import tasks as task_service
 from ..services.instances import chain as chain_service
 from ..services.instances import lifecycle as instance_service
@@ -90,6 +91,7 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
         action_form=ActionForm(),
         escalations=instance_service.escalations_of(row),
         colleagues=[u for u in notices.role_holders(row.role) if u.id != current_user.id] if row.role else [],
+        added_signers=signer_service.waiting_for(row) if row.status in ("open", "held") else [],
     ), status
 
 
@@ -108,6 +110,28 @@ def transfer(task_id: int) -> Response:
         _("Transferred"),
     )
     return redirect(url_for("inbox.tasks"))
+
+
+class SignerForm(FlaskForm):
+    user = StringField(validators=[Optional(), Length(max=64)])
+    position = StringField(validators=[Optional(), Length(max=10)])
+    reason = StringField(validators=[Optional(), Length(max=2000)])
+
+
+@bp.route("/tasks/<id:task_id>/add-signer", methods=["POST"])
+@login_required
+def add_signer(task_id: int) -> Response:
+    form = SignerForm()
+    form.validate_on_submit()  # the service checks who may act first, then what was given
+    run_action(
+        lambda: signer_service.add_signer(
+            task_id, current_user, form.user.data or "", form.position.data or "", form.reason.data or ""
+        ),
+        _("Signer added"),
+    )
+    # Back to the task: a signer added after waits for the holder's own decision, one added before
+    # leaves the page saying whom the task waits for.
+    return redirect(url_for("inbox.task", task_id=task_id))
 
 
 @bp.route("/tasks/<id:task_id>/urge", methods=["POST"])

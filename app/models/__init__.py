@@ -1,7 +1,7 @@
 """Models are plain data; behaviour lives in app.services."""
 
 from .calendar import CalendarDay, CalendarYear
-from .collaboration import Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
+from .collaboration import AddedSigner, Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer, ReceivablesRecord
@@ -14,6 +14,7 @@ from .scheduling import OutboxMail, StartTimer, TaskEscalation, Timer
 from .users import ApiToken, Department, Role, User, user_roles
 
 __all__ = [
+    "AddedSigner",
     "TaskReturn",
     "TaskDraft",
     "InstanceComment",

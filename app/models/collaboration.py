@@ -89,3 +89,30 @@ class TaskReturn(db.Model):
     target: Mapped[str] = mapped_column(String(20))  # previous | filer
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AddedSigner(db.Model):
+    """A signer the holder of a task added (加签): before themselves (the task goes to them first and
+    comes back) or after (they approve next, before the process goes on)."""
+
+    __tablename__ = "added_signers"
+    __table_args__ = (Index("ix_added_signers_for_task", "for_task_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    # The row the signer was added to, and the engine task the whole step stands for.
+    for_task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"))
+    engine_task_id: Mapped[str] = mapped_column(String(36))
+    # The added person's own row, once it is their turn.
+    signer_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    position: Mapped[str] = mapped_column(String(10))  # before | after
+    reason: Mapped[str] = mapped_column(Text)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20))  # waiting | open | approve | reject | cancelled
+    # What the holder answered, kept while an added signer after them decides.
+    held_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    added_by: Mapped[User] = relationship(foreign_keys=[added_by_id])

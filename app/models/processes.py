@@ -109,6 +109,9 @@ class HumanTask(db.Model):
     # Camunda's task priority (0..100 by convention, 50 when the diagram gives none) and follow-up date.
     priority: Mapped[int] = mapped_column(Integer, default=50)
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How this row came to be when it is one of several signing one step: a co-signer of the diagram's
+    # 会签 / 或签 (all | share | any), or a signer its holder added (加签: before | after).
+    sign_kind: Mapped[str | None] = mapped_column(String(10))
 
     instance: Mapped[ProcessInstance] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])

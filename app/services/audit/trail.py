@@ -85,6 +85,8 @@ ACTION_NAMES = {
     "delegation_ended": _l("delegation ended"),
     "supersede": _l("earlier approvals superseded"),
     "publish_penalties": _l("penalties published"),
+    "add_signer": _l("signer added"),
+    "signing_result": _l("signing decided"),
 }
 
 

@@ -94,6 +94,9 @@ def return_task(task_id: int, actor: User, target: object, comment: object) -> H
         raise Conflict(_l("this process has already ended"))
     if task.bpmn_id == RESUBMIT_STEP:
         raise Conflict(_l("the application is already back with its filer"))
+    if task.sign_kind:
+        # One of several signing a step approves or rejects; sending the whole step back is for its holder.
+        raise Conflict(_l("a signer approves or rejects; this step cannot be returned from here"))
     step = Step(actor=actor)
     runtime = load_runtime(bundle_for_id(instance.process_version_id), instance, step)
     filer_id = instance.started_by_id

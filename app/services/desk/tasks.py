@@ -27,10 +27,11 @@ from ..instances.projection import (
     process_variables,
     project,
 )
+from ..instances.signing_rows import ADDED, CO_SIGNING
 from ..modeling.specs import bundle_for_id
 from ..notifications import centre
 from ..people.access import in_queue_of, may_act_on, may_claim, own_roles
-from . import delegation, drafts, inbox, opinions, returns
+from . import delegation, drafts, inbox, opinions, returns, signers
 
 SCOPES = ("mine", "queue", "all")
 DECISION_ACTIONS = {"approve", "reject", "return"}
@@ -164,6 +165,7 @@ def _task_to_complete() -> Any:
             returns.pending_exists(HumanTask.instance_id),
             drafts.exists_for(HumanTask.id),
             delegation.was_delegated(HumanTask.instance_id, HumanTask.id),
+            signers.pending_exists(HumanTask.id),
         )
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
@@ -190,7 +192,7 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     found = db.session.execute(_task_to_complete(), {"task_id": task_id}).first()
     if found is None:
         raise NotFound(_l("task %(id)s does not exist", id=task_id))
-    task, instance, content_hash, return_pending, has_draft, delegated = found
+    task, instance, content_hash, return_pending, has_draft, delegated, signers_pending = found
     if task.status != "open":
         raise Conflict(_l("this task has already been handled"))
     if not may_act_on(user, task):
@@ -216,29 +218,68 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         details=_details(task, user, clean, delegated),
     )
     _tell_filer(instance, task, user, _action_of(task, clean), now)
+    # The row that stands for the engine step, and what it is completed with: the task itself, unless
+    # signers were added to it (加签) or it is an added signer's own.
+    proceed = signers.Proceed(row=task, data=clean, rejected=clean.get("decision") == "reject")
+    if signers_pending or task.sign_kind in ADDED:
+        found_step = signers.answered(task, clean, instance, step)
+        if found_step is None:
+            _after_step(task, has_draft, step)
+            return task
+        proceed = found_step
     runtime = load_runtime(bundle_for_id(instance.process_version_id, content_hash), instance, step)
+    row = proceed.row
     try:
-        if task.bpmn_id == returns.RESUBMIT_STEP:
-            returns.resubmit(runtime, clean, instance, step)
+        if row.bpmn_id == returns.RESUBMIT_STEP:
+            returns.resubmit(runtime, proceed.data, instance, step)
+        elif proceed.row is not task and signers.ends_rejected(proceed):
+            runtime.cancel()  # a signer after the holder rejected what the step's form cannot reject
+            instance.status, instance.ended_at = "rejected", now
         else:
-            runtime.complete(task.engine_task_id, {k: v for k, v in clean.items() if v is not None})
+            runtime.complete(row.engine_task_id, {k: v for k, v in proceed.data.items() if v is not None})
     except TaskNotReady as err:
         raise Conflict(_l("this task has already been handled")) from err
     except EngineError as err:
         raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
-    if task.form_key == DEFAULT_APPROVAL_FORM and clean.get("decision") == "reject":
+    if row.sign_kind in CO_SIGNING:
+        _signing_outcome(runtime, row, instance, step)
+    elif row.form_key == DEFAULT_APPROVAL_FORM and proceed.data.get("decision") == "reject":
         # The standard approval has no path for a rejection in the diagram: it ends the request, as
         # a rejection does in every approval chain.
         runtime.cancel()
         instance.status, instance.ended_at = "rejected", now
     pending_return = returns.fast_forward(instance, runtime, step) if return_pending else None
     returns.land(pending_return, instance, project(instance, runtime, step), step)
+    _after_step(task, has_draft, step)
+    # No refresh: the commit that follows expires the row, and the caller reads it fresh.
+    return task
+
+
+def _after_step(task: HumanTask, has_draft: bool, step: Step) -> None:
     if has_draft:
         drafts.discard_for_task(task.id)
     if task.escalation_level > 0:
         close_escalations([task.id], step)
-    # No refresh: the commit that follows expires the row, and the caller reads it fresh.
-    return task
+
+
+def _signing_outcome(runtime: Any, row: HumanTask, instance: ProcessInstance, step: Step) -> None:
+    """When the last needed signature of a 会签 or 或签 step is in, its outcome goes into the history;
+    with the standard approval, a step that ends rejected ends the request."""
+    result = runtime.signing(row.engine_task_id)
+    if not result or not result.get("finished"):
+        return
+    rows.audit(
+        at=step.now,
+        actor_id=None,
+        action="signing_result",
+        instance_id=instance.id,
+        task_id=row.id,
+        task_name=row.name,
+        details={k: result[k] for k in ("mode", "signers", "approved", "rejected", "needed", "decision")},
+    )
+    if row.form_key == DEFAULT_APPROVAL_FORM and result["decision"] == "reject" and instance.status == "running":
+        runtime.cancel()
+        instance.status, instance.ended_at = "rejected", step.now
 
 
 def _tell_filer(instance: ProcessInstance, task: HumanTask, user: User, action: str, now: Any) -> None:
@@ -285,7 +326,9 @@ def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any],
         variables = process_variables({k: v for k, v in data.items() if k not in fields})
         data = {k: v for k, v in data.items() if k in fields}
     clean, errors = validate_data(form_def, data, context=instance.data)
-    policy = rules.for_process(instance.process_key)
+    # An added signer (加签) approves or rejects with an opinion; the company policy applies to the
+    # holder's own answer, which is what reaches the process.
+    policy = rules.for_process(instance.process_key) if task.sign_kind not in ADDED else None
     refused = policy.refused_fields(data) if policy else {}
     if errors or refused:
         raise ValidationFailed({**errors, **refused})

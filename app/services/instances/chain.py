@@ -26,6 +26,8 @@ from ..deadlines.workdays import load_calendar
 
 # The audit actions that finish a step.
 FINISHING = ("approve", "reject", "return", "complete", "skip")
+# Lines of the chain that finish no step: a signer added (加签), a signing step's outcome (会签, 或签).
+SIGNING = ("add_signer", "signing_result")
 # Entered values the chain shows on their own line (the decision and the opinion), not among the facts.
 OWN_LINES = {"decision", "comment", "on_behalf_of"}
 
@@ -55,6 +57,8 @@ class Chain:
     done: list[DoneStep]
     current: list[OpenStep]
     ahead: list[StepAhead]
+    # Open steps waiting while a signer added before their holder decides (加签).
+    held: list[HumanTask] = field(default_factory=list)
 
 
 def _form(form_key: str | None) -> FormDef | None:
@@ -94,7 +98,7 @@ def chain(instance: ProcessInstance) -> Chain:
             .where(
                 AuditEvent.instance_id == instance.id,
                 AuditEvent.task_id.is_not(None),
-                AuditEvent.action.in_(FINISHING),
+                AuditEvent.action.in_(FINISHING + SIGNING),
             )
             .order_by(AuditEvent.at, AuditEvent.id)
         )
@@ -112,7 +116,13 @@ def chain(instance: ProcessInstance) -> Chain:
         if task is None:
             continue
         # A file belongs to the step when its actor attached it while the step was theirs to do.
-        own = [f for f in files if f.uploaded_by_id == event.actor_id and task.created_at <= f.created_at <= event.at]
+        own = [
+            f
+            for f in files
+            if event.action not in SIGNING
+            and f.uploaded_by_id == event.actor_id
+            and task.created_at <= f.created_at <= event.at
+        ]
         done.append(
             DoneStep(
                 task=task,
@@ -132,10 +142,12 @@ def chain(instance: ProcessInstance) -> Chain:
         for t in sorted(tasks.values(), key=lambda t: (t.created_at, t.id))
         if t.status == "open"
     ]
+    held = [t for t in sorted(tasks.values(), key=lambda t: (t.created_at, t.id)) if t.status == "held"]
     return Chain(
         filed_by=instance.started_by,
         filed_at=instance.started_at,
         done=done,
         current=current,
         ahead=_ahead(instance, [s.task.bpmn_id for s in current]),
+        held=held,
     )

@@ -21,7 +21,7 @@ from ..deadlines.workdays import CalendarUnknown, WorkCalendar, load_calendar
 from ..desk import delegation
 from ..modeling import generated_forms
 from ..notifications import notices as notify
-from . import events, external_rows, rows, unowned
+from . import events, external_rows, rows, signing_rows, unowned
 from .operations import OPERATIONS, OperationContext
 
 DEFAULT_APPROVAL_FORM = "default_approval"
@@ -100,6 +100,7 @@ def start_runtime(
             now=lambda: step.now,
             helpers=step.helpers(),
             fired_start=fired_start,
+            signers=signing_rows.signer_names,
         )
     except EngineError as err:
         raise ProcessFailed(f"the process could not start: {err}") from err
@@ -107,7 +108,12 @@ def start_runtime(
 
 def load_runtime(bundle: SpecBundle, instance: ProcessInstance, step: Step) -> ProcessRuntime:
     return ProcessRuntime.load(
-        bundle, instance.state, _service_handler(instance, step), now=lambda: step.now, helpers=step.helpers()
+        bundle,
+        instance.state,
+        _service_handler(instance, step),
+        now=lambda: step.now,
+        helpers=step.helpers(),
+        signers=signing_rows.signer_names,
     )
 
 
@@ -207,6 +213,12 @@ def _title(task: ReadyTask, instance: ProcessInstance, english: bool = False) ->
     return " · ".join(parts)[:300]
 
 
+def _sign_kind(task: ReadyTask) -> str | None:
+    """A co-signer's row of a 会签 or 或签 step says so; any other row says nothing."""
+    mode = str((task.extensions.get("properties") or {}).get("signing") or "")
+    return mode if mode in signing_rows.CO_SIGNING else None
+
+
 def _search_text(title: str, title_en: str | None, business_key: str | None) -> str:
     """What the inbox's free-text search matches: both titles and the business key, lower-cased."""
     return " ".join(p for p in (title, title_en, business_key) if p).lower()[:600]
@@ -294,10 +306,19 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     if db.session.new or db.session.dirty:
         db.session.flush()
     open_rows = rows.open_tasks(instance.id)
-    new_rows = [_task_row(task, timers, instance, step) for task in ready if task.id not in open_rows]
+    # An added signer's row (加签) stands for its holder's engine task, as does a holder's answer that
+    # waits for the signer after them: neither lets a second row open for that task.
+    added = [row_id for engine_id, row_id in open_rows.items() if engine_id.startswith(signing_rows.ADDED_PREFIX)]
+    anchors = signing_rows.anchors(added)
+    covered = set(open_rows) | set(anchors.values())
+    if added:
+        covered |= signing_rows.held_engine_ids(instance.id)
+    new_rows = [_task_row(task, timers, instance, step) for task in ready if task.id not in covered]
     ready_ids = {t.id for t in ready}
-    gone = [row_id for engine_id, row_id in open_rows.items() if engine_id not in ready_ids]
+    gone = [row_id for engine_id, row_id in open_rows.items() if anchors.get(row_id, engine_id) not in ready_ids]
     rows.cancel_tasks(gone, now)
+    if added and gone:
+        signing_rows.cancel_with(gone, now)
     if gone:
         events.tasks_ended.send(step, task_ids=gone)
     _sync_timers(instance, runtime, timers, now)
@@ -343,6 +364,7 @@ def _task_row(task: ReadyTask, timers: list[PendingTimer], instance: ProcessInst
         # A user task that names no form gets the standard approval (one drawn for Camunda, the plain task form).
         "form_key": _form_key(task, instance),
         "role": _role(task),
+        "sign_kind": _sign_kind(task),
         "assignee_id": _user_id(_assignee_name(task)),
         "created_at": step.now,
         "due_at": _due(task, timers, instance, step),

@@ -25,6 +25,8 @@ CHAIN_ACTIONS = (
     "withdraw",
     "copy_to",
     "escalate",
+    "add_signer",
+    "signing_result",
 )
 
 

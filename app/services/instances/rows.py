@@ -30,12 +30,15 @@ _INSERT_AUDIT = insert(AuditEvent)
 _INSERT_TASKS = insert(HumanTask).returning(HumanTask.id)
 _INSERT_MAIL = insert(OutboxMail)
 _INSERT_CANDIDATES = insert(TaskCandidate)
+# A row "held" waits while a signer its holder added before them decides (加签): it still stands for
+# its engine task, and ends with it.
+LIVE = ("open", "held")
 _OPEN_TASKS = select(HumanTask.id, HumanTask.engine_task_id).where(
-    HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "open"
+    HumanTask.instance_id == bindparam("instance_id"), HumanTask.status.in_(LIVE)
 )
 _CANCEL_TASKS = (
     update(HumanTask)
-    .where(HumanTask.id.in_(bindparam("ids", expanding=True)), HumanTask.status == "open")
+    .where(HumanTask.id.in_(bindparam("ids", expanding=True)), HumanTask.status.in_(LIVE))
     .values(status="cancelled", completed_at=bindparam("at"))
 )
 _STORE_STATE = (
@@ -76,7 +79,7 @@ def audit(**values: Any) -> None:
 
 
 def open_tasks(instance_id: int) -> dict[str, int]:
-    """The instance's open task rows: engine task id to row id."""
+    """The instance's open (or held) task rows: engine task id to row id."""
     rows = db.session.connection().execute(_OPEN_TASKS, {"instance_id": instance_id})
     return {engine_task_id: row_id for row_id, engine_task_id in rows}
 

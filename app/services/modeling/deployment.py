@@ -33,7 +33,7 @@ from ..deadlines import start_timers
 from ..deadlines.durations import check_deadline
 from ..instances.operations import OPERATIONS
 from ..people.directory import role_names
-from . import camunda_rules, diagram_rules
+from . import camunda_rules, diagram_rules, signing_rules
 from .diagram_diff import diff_versions
 from .specs import latest_version
 
@@ -70,7 +70,12 @@ def _dmn_cell_problem(text: str) -> str | None:
     return check_expression(f"value {text}")
 
 
-_RULES = (diagram_rules.unconditional_gateway_flows, diagram_rules.lanes_without_people, *camunda_rules.RULES)
+_RULES = (
+    diagram_rules.unconditional_gateway_flows,
+    diagram_rules.lanes_without_people,
+    signing_rules.problems,
+    *camunda_rules.RULES,
+)
 
 
 def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
@@ -393,7 +398,7 @@ def deploy_notes(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[
         bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
     except (DiagramError, XmlRefused):
         return []
-    notes = []
+    notes = [Problem(el, msg) for el, msg in signing_rules.notes(parsed(bpmn_xml, filename))]
     _lane, start = bundle.start_event()
     if (
         bundle.has_plain_start()

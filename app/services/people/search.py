@@ -11,12 +11,13 @@ from pypinyin import Style, lazy_pinyin
 
 from ...extensions import db
 from ...i18n import current_locale
-from ...models import HumanTask, User
+from ...models import AddedSigner, HumanTask, ProcessInstance, User
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..deadlines.supervision import subordinate_ids
+from ..desk.opinions import is_approval
 from .directory import DEPARTMENTS
 
-PURPOSES = ("copy", "delegate", "transfer", "reassign")
+PURPOSES = ("copy", "delegate", "transfer", "reassign", "add_signer")
 LIMIT = 20
 
 
@@ -73,6 +74,21 @@ def _holds(user: User, task: HumanTask) -> bool:
     return user.id in task.candidate_user_ids or any(user.has_role(role) for role in task.candidate_roles)
 
 
+def added_signer_candidates(task: HumanTask, asker: User, people: list[User]) -> list[User]:
+    """Who may sign a task beside its holder (加签): any other active colleague, never the filer of an
+    application being approved, nor someone already added to the task and not yet done."""
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    filer = instance.started_by_id if instance is not None and is_approval(task) else None
+    taken = set(
+        db.session.scalars(
+            db.select(AddedSigner.user_id).where(
+                AddedSigner.for_task_id == task.id, AddedSigner.status.in_(("waiting", "open"))
+            )
+        )
+    )
+    return [u for u in people if u.id not in {asker.id, filer, *taken}]
+
+
 def candidates(purpose: str, asker: User, task_id: int | None = None) -> list[User]:
     """Everyone who may be chosen for the purpose, before what was typed narrows it.
 
@@ -94,13 +110,18 @@ def candidates(purpose: str, asker: User, task_id: int | None = None) -> list[Us
         if task.candidate_roles or task.candidate_user_ids:
             return [u for u in people if _holds(u, task) and u.id != task.assignee_id]
         return [u for u in people if u.id in team and u.id != task.assignee_id]
+    if purpose == "add_signer":
+        task = _task(task_id)
+        if task.assignee_id != asker.id:
+            raise Forbidden(_l("only the person holding the task may add a signer (claim it first)"))
+        return added_signer_candidates(task, asker, people)
     return [u for u in people if u.id != asker.id]
 
 
 def search(query: str, purpose: str, asker: User, task_id: int | None = None, limit: int = LIMIT) -> list[Found]:
     """Who qualifies for the purpose and matches what was typed, best matches (name begins with it) first."""
     if purpose not in PURPOSES:
-        raise ValidationFailed({"for": [_l("must be one of: copy, delegate, transfer, reassign")]})
+        raise ValidationFailed({"for": [_l("must be one of: copy, delegate, transfer, reassign, add_signer")]})
     needle = query.strip().lower()[:50]
     found = [u for u in candidates(purpose, asker, task_id) if matches(u, needle)]
     found.sort(
