@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ... import clock
 from ...extensions import db
 from ...models import AuditEvent, FormVersion, User
-from ...taskforms import FormDef, FormDefinitionError, FormNotFound, FormRegistry, parse_definition
+from ...taskforms import FormDef, FormDefinitionError, FormNotFound, FormRegistry, parse_form
 from ...taskforms.definitions import _NAME
 from ..common.errors import Conflict, Forbidden, ValidationFailed
 from ..common.transactions import transactional
@@ -80,7 +80,7 @@ class VersionedFormRegistry(FormRegistry):
         if key in chain:
             raise FormDefinitionError(chain[0], f"extends itself: {' -> '.join((*chain, key))}")
         row = db.session.get(FormVersion, row_id)
-        form = parse_definition(key, row.definition, lambda parent: self._load(parent, (*chain, key))[0])
+        form = parse_form(key, row.definition, lambda parent: self._load(parent, (*chain, key))[0])
         self._saved[key] = (row_id, form)
         return form, ()
 
@@ -130,7 +130,7 @@ def check_definition(key: str, text: str) -> tuple[dict[str, Any], FormDef]:
         raise ValidationFailed({"definition": [_l("the form must be a JSON object")]})
     registry = current_app.extensions["forms"]
     try:
-        form = parse_definition(key, raw, registry.get)
+        form = parse_form(key, raw, registry.get)
     except FormDefinitionError as err:
         raise ValidationFailed({"definition": [str(err)]}) from err
     return raw, form
