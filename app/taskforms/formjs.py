@@ -19,13 +19,15 @@ import re
 from typing import Any
 
 from .conditions import ConditionError, fields_of, parse_condition
-from .definitions import _NAME, _RESERVED, FieldDef, FormDef, FormDefinitionError, _check_default, parse_definition
+from .definitions import _RESERVED, FieldDef, FormDef, FormDefinitionError, _check_default, parse_definition
 
 DISPLAY_ONLY = {"text", "spacer", "separator", "button", "image", "html", "expression", "table", "iframe"}
 GROUPS = {"group"}
 MAX_PATTERN_LENGTH = 300
 MAX_ROWS_COLUMNS = 20
 MONEY_MARKS = ("¥", "￥", "CNY", "元", "RMB")
+# Camunda forms name fields in camelCase (loanAmount), as their diagrams name variables.
+_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 
 def is_designed(raw: Any) -> bool:
@@ -53,10 +55,10 @@ def _properties(key: str, component: dict[str, Any], where: str) -> dict[str, st
 
 def _name(key: str, component: dict[str, Any], attr: str = "key") -> str:
     name = component.get(attr)
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _KEY.match(name):
         raise FormDefinitionError(
             key,
-            f"field key {name!r} ({component.get('label') or component.get('type')}) must be lower-case letters, "
+            f"field key {name!r} ({component.get('label') or component.get('type')}) must be letters, "
             "digits and _, starting with a letter",
         )
     if keyword.iskeyword(name) or name in _RESERVED:
@@ -253,7 +255,7 @@ def compile_designed(key: str, raw: dict[str, Any]) -> FormDef:
             unknown = sorted(fields_of(field.hide_if) - set(names))
             if field.name in fields_of(field.hide_if):
                 raise FormDefinitionError(key, f"field '{field.name}' is hidden by a condition on itself")
-            if unknown and not all(_NAME.match(u) for u in unknown):
+            if unknown and not all(_KEY.match(u) for u in unknown):
                 raise FormDefinitionError(key, f"field '{field.name}': its condition names {', '.join(unknown)}")
     title = raw.get("title")
     if isinstance(title, dict):

@@ -165,8 +165,8 @@ def app_form_notes(root: etree._Element) -> list[tuple[str | None, str]]:
                 )
             )
             continue
-        key = node.get(f"{CAMUNDA}formKey") or node.get(f"{CAMUNDA}formRef") or ""
-        if web_app_form(key) or node.get(f"{CAMUNDA}formRef"):
+        key = node.get(f"{CAMUNDA}formKey") or ""
+        if web_app_form(key):
             notes.append(
                 (
                     node.get("id"),

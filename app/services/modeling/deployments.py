@@ -9,6 +9,7 @@ uploaded table. One problem anywhere refuses the whole deployment, with each pro
 
 from __future__ import annotations
 
+import json
 from pathlib import PurePosixPath
 
 from flask_babel import lazy_gettext as _l
@@ -37,8 +38,30 @@ class DeploymentRefused(DomainError):
         self.problems = problems
 
 
-def _form_key(filename: str) -> str:
-    return PurePosixPath(filename).stem
+def _form_key(filename: str, text: str) -> str:
+    """A Camunda form (.form) is known by its id, as `camunda:formRef` names it; a JSON form by its file name."""
+    if filename.lower().endswith(".form"):
+        try:
+            declared = json.loads(text).get("id")
+        except (json.JSONDecodeError, AttributeError):
+            declared = None
+        if isinstance(declared, str) and declared.strip():
+            return declared.strip().lower()
+    return PurePosixPath(filename).stem.lower()
+
+
+def _lower_id(filename: str, text: str) -> str:
+    """The .form's id as the key it is saved under (form keys are lower case)."""
+    if not filename.lower().endswith(".form"):
+        return text
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        raw["id"] = raw["id"].strip().lower()
+        return json.dumps(raw, ensure_ascii=False)
+    return text
 
 
 @transactional
@@ -55,7 +78,7 @@ def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult
             forms.append((name, text))
             continue
         if name.lower().endswith(".form"):
-            problems.append((name, None, say("Camunda form files (.form) cannot be deployed here yet")))
+            forms.append((name, text))
             continue
         try:
             kind = document_kind(text, name)
@@ -71,7 +94,7 @@ def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult
 
     for name, text in forms:
         try:
-            form_versions.save_version(_form_key(name), text, actor)
+            form_versions.save_version(_form_key(name, text), _lower_id(name, text), actor)
         except ValidationFailed as err:
             problems.extend((name, None, msg) for messages in err.errors.values() for msg in messages)
 
