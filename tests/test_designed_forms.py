@@ -97,7 +97,9 @@ def check(data: dict[str, Any], locale: str = "zh_CN") -> tuple[dict[str, Any], 
 
 def test_a_good_submission_is_cleaned_in_the_shapes_the_process_reads(app: Flask) -> None:
     with app.test_request_context():
-        clean, errors = check({**GOOD, "quantity": 3, "needed_by": "2026-11-02", "urgent": True, "delivery": ["deliver"]})
+        clean, errors = check(
+            {**GOOD, "quantity": 3, "needed_by": "2026-11-02", "urgent": True, "delivery": ["deliver"]}
+        )
     assert errors == {}
     assert clean["amount"] == 1200.0 and clean["quantity"] == 3 and clean["urgent"] is True
     assert clean["items"] == [{"item": "椅子", "price": 600.0}]
@@ -123,7 +125,12 @@ def test_a_good_submission_is_cleaned_in_the_shapes_the_process_reads(app: Flask
         ({"delivery": ["fly"]}, "delivery", "无效选项：fly", "Not a valid choice: fly."),
         ({"category": "it"}, "it_reason", "此项必填", "This field is required."),
         ({"items": [{"price": 5}]}, "items", "第 1 行 物品：此项必填", "Row 1, 物品: This field is required."),
-        ({"items": [{"item": "笔", "price": -1}]}, "items", "第 1 行 单价：不能小于 0.00", "Row 1, 单价: Must be at least 0.00."),
+        (
+            {"items": [{"item": "笔", "price": -1}]},
+            "items",
+            "第 1 行 单价：不能小于 0.00",
+            "Row 1, 单价: Must be at least 0.00.",
+        ),
         ({"items": "笔"}, "items", "应为行的列表，每行是一个对象", "Must be a list of rows, each an object."),
         ({"quote": ["a.pdf"]}, "quote", "应为已上传附件的编号列表", "Must be a list of numbers of attached files."),
         ({"sneaky": 1}, "sneaky", "未知字段", "Unknown field."),
@@ -248,4 +255,6 @@ def test_a_form_key_names_a_designed_form_and_a_new_version_is_used_at_once(app:
     assert owner.put("/api/v1/forms/purchase_request", {"definition": stricter, "version": 1}).status_code == 200
     refused = sales.post(f"/api/v1/tasks/{task.id}/complete", {"data": GOOD})
     assert refused.status_code == 422 and "budget_code" in refused.json["errors"]
-    assert sales.post(f"/api/v1/tasks/{task.id}/complete", {"data": {**GOOD, "budget_code": "XZ-2026"}}).status_code == 200
+    assert (
+        sales.post(f"/api/v1/tasks/{task.id}/complete", {"data": {**GOOD, "budget_code": "XZ-2026"}}).status_code == 200
+    )

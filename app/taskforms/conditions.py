@@ -39,7 +39,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise ConditionError(f"cannot read the condition at '{text[pos:pos + 20].strip()}'")
+            raise ConditionError(f"cannot read the condition at '{text[pos : pos + 20].strip()}'")
         kind = match.lastgroup or ""
         found.append((kind, match.group(kind)))
         pos = match.end()
