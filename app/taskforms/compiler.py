@@ -4,7 +4,7 @@ API (plain Form, no request needed), so a value refused on one is refused on the
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -325,11 +325,19 @@ def _json_to_formdata(
 
 
 def validate_data(
-    form_def: FormDef, data: Mapping[str, Any], context: Mapping[str, Any] | None = None, locale: str | None = None
+    form_def: FormDef,
+    data: Mapping[str, Any],
+    context: Mapping[str, Any] | None = None,
+    locale: str | None = None,
+    files: Collection[int] | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Check a JSON object with the HTML form's rules; returns (clean data, errors by field).
     Omitted or null values take the definition's default; readonly fields are ignored.
-    Messages speak `locale`, by default the caller's language (English outside a request)."""
+    Messages speak `locale`, by default the caller's language (English outside a request).
+    With `files`, a file field may only name those attachments (the instance's own).
+
+    This is the one entry point for checking a submission against any form definition (a JSON form,
+    a designed one, or any other format compiled to a FormDef)."""
     locale = normalize_locale(locale or reader_locale())
     known = {f.name for f in form_def.fields}
     errors = {str(name): [message("unknown", locale)] for name in data if name not in known}
@@ -339,6 +347,12 @@ def validate_data(
     form.validate()
     for name, messages in form.errors.items():
         errors.setdefault(str(name), [str(m) for m in messages])
+    clean = form_to_data(form, form_def, context) if not errors else {}
+    if files is not None:
+        for fdef in (f for f in form_def.fields if f.type == "file"):
+            stray = [str(v) for v in clean.get(fdef.name) or [] if v not in files]
+            if stray:
+                errors[fdef.name] = [message("file_unknown", locale, value=", ".join(stray))]
     if errors:
         return {}, errors
-    return form_to_data(form, form_def, context), {}
+    return clean, {}
