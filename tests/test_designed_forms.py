@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import FormVersion, HumanTask
 from app.taskforms import parse_form, validate_data
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser
 
 SCHEMA: dict[str, Any] = {
@@ -258,3 +258,50 @@ def test_a_form_key_names_a_designed_form_and_a_new_version_is_used_at_once(app:
     assert (
         sales.post(f"/api/v1/tasks/{task.id}/complete", {"data": {**GOOD, "budget_code": "XZ-2026"}}).status_code == 200
     )
+
+
+def test_the_task_page_renders_a_designed_form_and_takes_rows_and_files(app: Flask) -> None:
+    client = app.test_client()
+    owner = ApiUser(client, "process_owner", PASSWORD)
+    assert owner.post("/api/v1/forms", {"key": "purchase_request", "definition": SCHEMA}).status_code == 201
+    key = "purchase_page"
+    assert post_files(owner, [(f"{key}.bpmn", diagram(key, 'camunda:formKey="purchase_request"'))]).status_code == 201
+    sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
+    task = _fill_task(sales.post(f"/api/v1/processes/{key}/instances", {"data": {}}).json["id"])
+
+    browser = app.test_client()
+    login(browser, "salesperson")
+    page = browser.get(f"/tasks/{task.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'enctype="multipart/form-data"' in html and 'name="items-0-item"' in html and 'name="items-2-item"' in html
+    assert 'data-hide-if="=category != &#34;it&#34;"' in html and 'type="file"' in html
+
+    form = {
+        "csrf_token": csrf_token(page.data),
+        "subject": "显示器",
+        "amount": "2400",
+        "category": "it",
+        "items-0-item": "显示器",
+        "items-0-price": "1200",
+        "items-1-item": "",
+        "items-1-price": "",
+        "quote": (io.BytesIO(b"%PDF-1.4 quote"), "quote.pdf"),
+    }
+    refused = browser.post(f"/tasks/{task.id}", data=dict(form), content_type="multipart/form-data")
+    assert refused.status_code == 422  # category "it" shows the reason, and it is required
+    assert "此项必填" in refused.get_data(as_text=True)
+
+    form["it_reason"] = "旧显示器损坏"
+    form["quote"] = (io.BytesIO(b"%PDF-1.4 quote"), "quote.pdf")
+    done = browser.post(f"/tasks/{task.id}", data=form, content_type="multipart/form-data")
+    assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    data = db.session.get(type(task.instance), task.instance_id).data
+    assert data["items"] == [{"item": "显示器", "price": 1200.0}]
+    assert data["it_reason"] == "旧显示器损坏" and len(data["quote"]) == 1
+
+    stray = {**GOOD, "quote": [999999]}  # a file of no instance, or of another one
+    other = sales.post(f"/api/v1/processes/{key}/instances", {"data": {}}).json["id"]
+    refused_api = sales.post(f"/api/v1/tasks/{_fill_task(other).id}/complete", {"data": stray})
+    assert refused_api.status_code == 422 and "999999" in refused_api.json["errors"]["quote"][0]
