@@ -18,7 +18,8 @@ function translateDrawnTexts(root, dictionary) {
   function visit(node) {
     if (node.nodeType === Node.TEXT_NODE) {
       const text = node.nodeValue.trim();
-      if (text && Object.prototype.hasOwnProperty.call(dictionary, text)) {
+      // Set only when it changes: every change is itself observed.
+      if (text && Object.prototype.hasOwnProperty.call(dictionary, text) && dictionary[text] !== text) {
         node.nodeValue = node.nodeValue.replace(text, dictionary[text]);
       }
       return;
@@ -28,7 +29,7 @@ function translateDrawnTexts(root, dictionary) {
     if (node.closest && node.closest(".fjs-form") && !node.closest(".fjs-palette-container")) { return; }
     attributes.forEach(function (name) {
       const value = node.getAttribute(name);
-      if (value && Object.prototype.hasOwnProperty.call(dictionary, value)) {
+      if (value && Object.prototype.hasOwnProperty.call(dictionary, value) && dictionary[value] !== value) {
         node.setAttribute(name, dictionary[value]);
       }
     });

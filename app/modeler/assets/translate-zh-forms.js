@@ -35,7 +35,6 @@ export default {
   "General": "常规",
   "Label": "标签",
   "Key": "字段键",
-  "ID": "ID",
   "Path": "路径",
   "Field description": "字段说明",
   "Default value": "默认值",

@@ -9,7 +9,13 @@
     container: canvas,
     panelParent: document.getElementById("form-properties")
   });
-  editor.importSchema(schema).catch(function (err) { show([String(err && err.message || err)], "error"); });
+  window.approvalsFormEditor = editor;  // tests and the browser's console reach the editor here
+  editor.importSchema(schema).then(function () {
+    canvas.dataset.importState = "ok";
+  }).catch(function (err) {
+    canvas.dataset.importState = "error";
+    show([String(err && err.message || err)], "error");
+  });
 
   function show(messages, state) {
     problems.innerHTML = "";
