@@ -4,7 +4,8 @@ A new process usually arrives as a diagram, a decision table and a form or two, 
 refers to the others; deployed one by one, each would be refused for want of the others. Here they
 are checked and deployed together in one transaction: forms first, then the diagrams with the
 uploaded tables in place of the deployed ones, then the already deployed processes that use an
-uploaded table. One problem anywhere refuses the whole deployment, with each problem's file named.
+uploaded table. A call activity may call a process uploaded with it. One problem anywhere refuses
+the whole deployment, with each problem's file named.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ...models import User
 from ..common.errors import DomainError, Forbidden, ValidationFailed
 from ..common.transactions import transactional
 from ..common.wording import parsed, say
-from . import form_versions
+from . import calls, form_versions
 from .deployment import DeployResult, deploy_diagram, dmn_for, redeploy_users_of
 from .uploads import document_kind
 
@@ -99,6 +100,7 @@ def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult
             problems.extend((name, None, msg) for messages in err.errors.values() for msg in messages)
 
     decisions = {name: set(decision_ids(parsed(xml, name))) for name, xml in tables.items()}
+    pending = calls.pending_processes(diagrams)
     results: list[DeployResult] = []
     deployed_keys: set[str] = set()
     used_tables: set[str] = set()
@@ -112,7 +114,7 @@ def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult
                 dmn[table] = tables[table]
                 used_tables.add(table)
         try:
-            result = deploy_diagram(name, xml, dmn, actor)
+            result = deploy_diagram(name, xml, dmn, actor, pending=pending)
         except DiagramError as err:
             problems.extend((name, el, msg) for el, msg in err.problems)
             continue
