@@ -300,6 +300,8 @@ def test_the_task_page_renders_a_designed_form_and_takes_rows_and_files(app: Fla
     data = db.session.get(type(task.instance), task.instance_id).data
     assert data["items"] == [{"item": "显示器", "price": 1200.0}]
     assert data["it_reason"] == "旧显示器损坏" and len(data["quote"]) == 1
+    record = browser.get(f"/instances/{task.instance_id}").get_data(as_text=True)
+    assert "物品：显示器，单价：" in record and "已附 1 个文件" in record  # rows read as labelled cells
 
     stray = {**GOOD, "quote": [999999]}  # a file of no instance, or of another one
     other = sales.post(f"/api/v1/processes/{key}/instances", {"data": {}}).json["id"]
