@@ -86,6 +86,21 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
 
 
 def _field_value(field: FieldDef, value: Any) -> str | Markup:
+    if field.type == "rows" and isinstance(value, list):
+        # Each row as its labelled cells, never as the data's own keys.
+        colon, comma, semicolon = ("：", "，", "；") if current_locale() == "zh_CN" else (": ", ", ", "; ")
+        rows = [
+            comma.join(
+                f"{_label(c.label, c.name)}{colon}{_field_value(c, row[c.name])}"
+                for c in field.columns
+                if row.get(c.name) not in (None, "", [])
+            )
+            for row in value
+            if isinstance(row, dict)
+        ]
+        return semicolon.join(r for r in rows if r) or "—"
+    if field.type == "file" and isinstance(value, list):
+        return str(_l("%(count)s files attached", count=len(value))) if value else "—"
     if field.name == "department" and isinstance(value, str) and value:
         return department_label(value)  # a department is written by its key, read by its name
     choices = {v: _label(label, v) for v, label in field.choices}

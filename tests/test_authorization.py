@@ -156,6 +156,9 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "modeler.form": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.save_form": ("POST", 302, allowed({"process_owner"}, 422)),
     "modeler.preview_form": ("POST", 302, allowed({"process_owner"}, 422)),
+    "modeler.new_form": ("GET", 302, allowed({"process_owner"}, 200)),
+    "modeler.design_form": ("GET", 302, allowed({"process_owner"}, 302)),  # a JSON form opens in the JSON editor
+    "modeler.save_designed_form": ("POST", 302, allowed({"process_owner"}, 422)),
     "modeler.deploy_files": ("POST", 302, allowed({"process_owner"}, 302)),
     "modeler.migrate_page": ("GET", 302, allowed({"process_owner"}, 200)),
     "modeler.migrate_instances": ("POST", 302, allowed({"process_owner"}, 302)),
@@ -219,6 +222,10 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.admin_import": ("POST", 401, allowed({"admin"}, 422)),  # no file
     "api.audit": ("GET", 401, allowed(AUDITORS, 200)),
     "auth.revoke_token": ("POST", 302, everyone(302)),  # no token chosen: told so on the account page
+    "api.list_forms": ("GET", 401, allowed({"process_owner"}, 200)),
+    "api.read_form": ("GET", 401, allowed({"process_owner"}, 200)),
+    "api.create_form": ("POST", 401, allowed({"process_owner"}, 422)),
+    "api.update_form": ("PUT", 401, allowed({"process_owner"}, 422)),
     # Last: it revokes the token the walk uses for every other API route.
     "api.revoke_token": ("DELETE", 401, everyone(200)),
 }

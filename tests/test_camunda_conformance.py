@@ -72,8 +72,11 @@ ROWS: dict[str, str] = {
     "textAnnotation, association, group": user_task()
     + '<bpmn:textAnnotation id="memo"><bpmn:text>note</bpmn:text></bpmn:textAnnotation>'
     '<bpmn:association id="a" sourceRef="work" targetRef="memo" /><bpmn:group id="g" />',
-    "camunda:formKey into a Camunda web app (embedded:app:…), camunda:formRef": user_task(
+    "camunda:formKey into a Camunda web app (embedded:app:…)": user_task(
         'camunda:formKey="embedded:app:forms/approve.html"'
+    ),
+    "camunda:formRef naming a form deployed here (a .form file or a designed form)": user_task(
+        'camunda:formRef="escalation_ack" camunda:formRefBinding="latest"'
     ),
     "camunda:formData with another type or constraint (a custom type, validator)": user_task(
         inside='<bpmn:extensionElements><camunda:formData><camunda:formField id="loanAmount" type="money" />'

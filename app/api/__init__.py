@@ -5,6 +5,7 @@ from . import (  # noqa: F401 - their routes attach themselves to bp
     collaboration,
     complaints,
     customers,
+    forms,
     inbox_routes,
     lists,
     migration,

@@ -4,7 +4,17 @@ from .camunda import expression_text, form_data, timer_text, web_app_form
 from .clock import configure_expression_clock
 from .juel import refusal as expression_refusal
 from .limits import configure as configure_limits
-from .parsing import DiagramError, SpecBundle, XmlRefused, build_bundle, decision_ids, decision_refs, parse_xml
+from .parsing import (
+    DiagramError,
+    SpecBundle,
+    XmlRefused,
+    build_bundle,
+    called_elements,
+    decision_ids,
+    decision_refs,
+    parse_xml,
+    process_ids,
+)
 from .runtime import EngineError, PendingTimer, ProcessRuntime, ReadyTask, TaskNotReady
 from .scripting import ExpressionError, check_expression, check_script, evaluate
 from .signing import SigningRule
@@ -23,6 +33,7 @@ __all__ = [
     "TimerStart",
     "XmlRefused",
     "build_bundle",
+    "called_elements",
     "configure_expression_clock",
     "configure_limits",
     "check_expression",
@@ -38,4 +49,5 @@ __all__ = [
     "timer_text",
     "web_app_form",
     "parse_xml",
+    "process_ids",
 ]

@@ -97,9 +97,12 @@ def task_attributes(node: etree._Element) -> dict[str, Any]:
     generic form. A form key into Camunda's web applications is kept apart (`camunda_form`).
     """
     found = {key: value for attr, key in TASK_ATTRIBUTES.items() if (value := node.get(f"{CAMUNDA}{attr}"))}
-    form_ref = node.get(f"{CAMUNDA}formRef")
-    if web_app_form(found.get("form_key")) or form_ref:
-        found["camunda_form"] = found.pop("form_key", None) or form_ref
+    form_ref = (node.get(f"{CAMUNDA}formRef") or "").strip()
+    if web_app_form(found.get("form_key")):
+        found["camunda_form"] = found.pop("form_key")
+    elif form_ref and not found.get("form_key"):
+        # A Camunda form (a .form file) deployed here under its id, read in lower case like every form key.
+        found["form_key"] = form_ref.lower()
     if {CAMUNDA[1:-1], LEGACY[1:-1]} & set((node.nsmap or {}).values()):
         found["drawn_for_camunda"] = True
     generated = form_data(node)

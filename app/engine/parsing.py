@@ -283,10 +283,36 @@ def _refuse_id_clashes(root: etree._Element) -> None:
         raise DiagramError(clashes)
 
 
+def process_ids(root: etree._Element) -> list[str]:
+    return [p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id")]
+
+
+def called_elements(root: etree._Element) -> list[tuple[str | None, str, int | None]]:
+    """(call activity id, called process id, pinned version or None for the latest) of each call activity.
+
+    A version is pinned Camunda's way: `camunda:calledElementBinding="version"` with
+    `camunda:calledElementVersion`."""
+    found = []
+    for node in root.iter(f"{{{BPMN_NS}}}callActivity"):
+        called = (node.get("calledElement") or "").strip()
+        if not called:
+            continue
+        pinned = None
+        if node.get(f"{{{CAMUNDA_NS}}}calledElementBinding") == "version":
+            text = (node.get(f"{{{CAMUNDA_NS}}}calledElementVersion") or "").strip()
+            pinned = int(text) if text.isdigit() else -1
+        found.append((node.get("id"), called, pinned))
+    return found
+
+
 def build_bundle(
-    bpmn_xml: bytes | str, dmn_xml: Mapping[str, bytes | str], filename: str = "diagram.bpmn"
+    bpmn_xml: bytes | str,
+    dmn_xml: Mapping[str, bytes | str],
+    filename: str = "diagram.bpmn",
+    called: Mapping[str, bytes | str] | None = None,
 ) -> SpecBundle:
-    """Parse one BPMN document (and the DMN tables it uses) into an executable bundle."""
+    """Parse one BPMN document (and the DMN tables it uses, and the diagrams of the processes it
+    calls from other files) into an executable bundle."""
     root = parse_xml(bpmn_xml, filename)
     _refuse_id_clashes(root)
     processes = executable_process_ids(root)
@@ -299,6 +325,9 @@ def build_bundle(
     parser = AppBpmnParser()
     try:
         parser.add_bpmn_xml(etree.ElementTree(prepared), filename=filename)
+        for called_name, called_xml in (called or {}).items():
+            called_root = camunda.for_engine(parse_xml(called_xml, called_name))
+            parser.add_bpmn_xml(etree.ElementTree(called_root), filename=called_name)
         for dmn_name, xml in dmn_xml.items():
             for document in decisions.split(parse_xml(xml, dmn_name)):
                 parser.add_dmn_xml(document, filename=dmn_name)

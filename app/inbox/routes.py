@@ -11,6 +11,7 @@ from wtforms.validators import Length, Optional
 from ..models import ProcessInstance
 from ..services.common.errors import Conflict, ValidationFailed
 from ..services.desk import actions as action_service
+from ..services.desk import attachments as attachment_service
 from ..services.desk import drafts as draft_service
 from ..services.desk import signers as signer_service
 from ..services.desk import tasks as task_service
@@ -18,7 +19,7 @@ from ..services.instances import chain as chain_service
 from ..services.instances import lifecycle as instance_service
 from ..services.notifications import notices
 from ..system_facts import has_system_facts
-from ..taskforms import build_form_class, form_to_data
+from ..taskforms import FormDef, build_form_class, form_to_data
 from ..views import data_rows, run_action
 from .blueprint import bp
 
@@ -67,6 +68,7 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
             return redirect(url_for("inbox.tasks"))
         if form is not None and form.validate_on_submit():
             try:
+                _attach_uploads(form, form_def, instance.id)
                 task_service.complete(task_id, current_user, form_to_data(form, form_def))
                 flash(_("Submitted: %(name)s", name=row.display_name), "info")
                 return redirect(url_for("inbox.tasks"))
@@ -93,6 +95,20 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
         colleagues=[u for u in notices.role_holders(row.role) if u.id != current_user.id] if row.role else [],
         added_signers=signer_service.waiting_for(row) if row.status in ("open", "held") else [],
     ), status
+
+
+def _attach_uploads(form: FlaskForm, form_def: FormDef, instance_id: int) -> None:
+    """Files chosen in a file field become the instance's attachments; the field keeps their numbers."""
+    for fdef in form_def.fields:
+        field = form[fdef.name] if fdef.type == "file" else None
+        for upload in getattr(field, "uploads", None) or []:
+            try:
+                stored = attachment_service.upload(instance_id, current_user, upload.filename, upload.stream)
+            except ValidationFailed as err:
+                raise ValidationFailed({fdef.name: [m for ms in err.errors.values() for m in ms]}) from err
+            field.data = [*(field.data or []), stored.id]
+        if field is not None:
+            field.uploads = []
 
 
 class OpinionForm(FlaskForm):

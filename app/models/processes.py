@@ -26,6 +26,8 @@ class ProcessVersion(db.Model):
     # Deferred: only a cache miss of the parsed spec needs the XML.
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     dmn_xml: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, deferred=True)
+    # The diagrams of the processes its call activities call from other files, frozen as deployed.
+    called_bpmn: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -3,7 +3,8 @@ API (plain Form, no request needed), so a value refused on one is refused on the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import Select
 
+from .conditions import fields_of, holds
 from .definitions import NUMERIC, FieldDef, FormDef, condition_key
 from .fields import (
     CENT,
@@ -38,6 +40,7 @@ from .fields import (
     readonly_class,
     show_number,
 )
+from .rows import MAX_FILES, MAX_ROWS, FileRefsField, RowsField
 
 # Another machine's clock (the browser's, an API client's) may run a little ahead of ours.
 CLOCK_SLACK = timedelta(minutes=5)
@@ -65,6 +68,15 @@ class _Rules:
                 return True
         return False
 
+    def _hidden(self, form: Form) -> bool:
+        """A field a condition hides is not asked: nothing is required of it and nothing of it is kept."""
+        condition = self.field_def.hide_if
+        if condition is None:
+            return False
+        values = dict(self.context)
+        values.update({name: form[name].data for name in fields_of(condition) if name in form})
+        return holds(condition, values)
+
     def _fail(self, key: str, **values: Any) -> ValidationError:
         return ValidationError(message(key, self.locale, **values))
 
@@ -72,6 +84,10 @@ class _Rules:
         if field.process_errors:
             raise StopValidation()  # the parse error already says what is wrong
         fdef, value = self.field_def, field.data
+        if self._hidden(form):
+            raise StopValidation()
+        if fdef.type == "file" and getattr(field, "uploads", None):
+            value = [*value, *field.uploads]
         if _is_blank(value):
             raise StopValidation(message("required", self.locale) if self._needed(form) else None)
         if fdef.type in NUMERIC:
@@ -80,7 +96,11 @@ class _Rules:
             if fdef.max_length is not None and len(value) > fdef.max_length:
                 raise self._fail("length", limit=fdef.max_length)
             if fdef.min_length is not None and len(value) < fdef.min_length:
-                raise self._fail("min_length", limit=fdef.min_length)
+                raise self._fail("short", limit=fdef.min_length)
+            if fdef.pattern is not None and re.fullmatch(fdef.pattern, value) is None:
+                if fdef.pattern_message:
+                    raise ValidationError(localized(fdef.pattern_message, self.locale, ""))
+                raise self._fail("pattern")
             if has_hidden_characters(value, multiline=fdef.type == "text"):
                 raise self._fail("control")
         elif fdef.type in ("choice", "multichoice"):
@@ -145,7 +165,13 @@ def _field(fdef: FieldDef, context: Mapping[str, Any], locale: str) -> Field:
     kwargs["render_kw"] = render_kw or None
     choices = [SelectChoice(value, localized(label, locale, value)) for value, label in fdef.choices]
     cls: type[Field]
-    if fdef.type == "string":
+    if fdef.type == "rows":
+        row_def = FormDef(key=fdef.name, title=fdef.label, fields=fdef.columns)
+        cls, kwargs["row_form"] = RowsField, _form_class(Form, row_def, context, locale)
+        kwargs["columns"], kwargs["locale"] = fdef.columns, locale
+    elif fdef.type == "file":
+        cls, kwargs["locale"], kwargs["max_files"] = FileRefsField, locale, fdef.max_files
+    elif fdef.type == "string":
         cls = TrimmedStringField
     elif fdef.type == "text":
         cls = TrimmedTextAreaField
@@ -191,6 +217,10 @@ def build_form_class(
 
 def clean_value(field_def: FieldDef, value: Any) -> Any:
     kind = field_def.type
+    if kind == "rows":
+        return [_clean_row(field_def.columns, row) for row in value or []]
+    if kind == "file":
+        return list(dict.fromkeys(int(v) for v in value or []))
     if kind == "boolean":
         return bool(value)
     if kind == "multichoice":
@@ -209,16 +239,77 @@ def clean_value(field_def: FieldDef, value: Any) -> Any:
     return str(value).strip()
 
 
-def form_to_data(form: Form, form_def: FormDef) -> dict[str, Any]:
-    """Clean data from a validated form, in the same shapes as `validate_data` returns."""
-    return {f.name: clean_value(f, form[f.name].data) for f in form_def.fields if not f.readonly}
+def _clean_row(columns: tuple[FieldDef, ...], row: Form) -> dict[str, Any]:
+    values = {c.name: clean_value(c, row[c.name].data) for c in columns if not c.readonly}
+    return _without_hidden(columns, values, {})
+
+
+def _without_hidden(fields: tuple[FieldDef, ...], values: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+    hidden = {f.name for f in fields if f.hide_if is not None and holds(f.hide_if, {**context, **values})}
+    return {name: value for name, value in values.items() if name not in hidden}
+
+
+def form_to_data(form: Form, form_def: FormDef, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Clean data from a validated form, in the same shapes as `validate_data` returns; a field its
+    condition hides is left out."""
+    values = {f.name: clean_value(f, form[f.name].data) for f in form_def.fields if not f.readonly}
+    return _without_hidden(form_def.fields, values, context or {})
+
+
+def _pairs(fdef: FieldDef, value: Any, name: str, locale: str, pairs: list[tuple[str, str]]) -> str | None:
+    """One JSON value as the browser would post it under `name`; the problem's message key if the JSON
+    type is one the field cannot hold (a browser cannot send `3` for a checkbox, so the form alone
+    would not catch it)."""
+    if fdef.type == "boolean":
+        if not isinstance(value, bool):
+            return "boolean"
+        if value:
+            pairs.append((name, "y"))
+    elif fdef.type == "multichoice":
+        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            return "list"
+        pairs.extend((name, v) for v in value)
+    elif fdef.type == "file":
+        if not (isinstance(value, list) and len(value) <= MAX_FILES and all(_whole(v) for v in value)):
+            return "file_ref"
+        pairs.extend((name, str(v)) for v in value)
+    elif fdef.type == "rows":
+        if not (isinstance(value, list) and all(isinstance(row, dict) for row in value)):
+            return "rows"
+        if len(value) > MAX_ROWS:
+            return "rows_max"
+        for index, row in enumerate(value):
+            known = {c.name: c for c in fdef.columns}
+            for cell, cell_value in row.items():
+                column = known.get(cell)
+                if column is None or column.readonly or cell_value is None:
+                    continue
+                problem = _pairs(column, cell_value, f"{name}-{index}-{cell}", locale, pairs)
+                if problem:
+                    return problem
+    elif fdef.type in NUMERIC:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            return "number"
+        if fdef.type == "integer" and isinstance(value, float):
+            if not value.is_integer():
+                return "integer"
+            value = int(value)
+        pairs.append((name, str(value)))
+    elif isinstance(value, str):
+        pairs.append((name, value))
+    else:
+        return "text"
+    return None
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**12
 
 
 def _json_to_formdata(
     form_def: FormDef, data: Mapping[str, Any], locale: str
 ) -> tuple[MultiDict[str, str], dict[str, list[str]]]:
-    """JSON values as the browser would post them, refusing JSON types a field cannot hold
-    (a browser cannot send `3` for a checkbox, so the form alone would not catch it)."""
+    """JSON values as the browser would post them, refusing JSON types a field cannot hold."""
     pairs: list[tuple[str, str]] = []
     errors: dict[str, list[str]] = {}
     for fdef in form_def.fields:
@@ -229,42 +320,26 @@ def _json_to_formdata(
             value = fdef.default
         if value is None:
             continue
-        problem = None
-        if fdef.type == "boolean":
-            if not isinstance(value, bool):
-                problem = "boolean"
-            elif value:
-                pairs.append((fdef.name, "y"))
-        elif fdef.type == "multichoice":
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                pairs.extend((fdef.name, v) for v in value)
-            else:
-                problem = "list"
-        elif fdef.type in NUMERIC:
-            if isinstance(value, bool) or not isinstance(value, int | float | str):
-                problem = "number"
-            elif fdef.type == "integer" and isinstance(value, float):
-                if value.is_integer():
-                    pairs.append((fdef.name, str(int(value))))
-                else:
-                    problem = "integer"
-            else:
-                pairs.append((fdef.name, str(value)))
-        elif isinstance(value, str):
-            pairs.append((fdef.name, value))
-        else:
-            problem = "text"
+        problem = _pairs(fdef, value, fdef.name, locale, pairs)
         if problem:
-            errors[fdef.name] = [message(problem, locale)]
+            errors[fdef.name] = [message(problem, locale, limit=MAX_ROWS)]
     return MultiDict(pairs), errors
 
 
 def validate_data(
-    form_def: FormDef, data: Mapping[str, Any], context: Mapping[str, Any] | None = None, locale: str | None = None
+    form_def: FormDef,
+    data: Mapping[str, Any],
+    context: Mapping[str, Any] | None = None,
+    locale: str | None = None,
+    files: Collection[int] | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Check a JSON object with the HTML form's rules; returns (clean data, errors by field).
     Omitted or null values take the definition's default; readonly fields are ignored.
-    Messages speak `locale`, by default the caller's language (English outside a request)."""
+    Messages speak `locale`, by default the caller's language (English outside a request).
+    With `files`, a file field may only name those attachments (the instance's own).
+
+    This is the one entry point for checking a submission against any form definition (a JSON form,
+    a designed one, or any other format compiled to a FormDef)."""
     locale = normalize_locale(locale or reader_locale())
     known = {f.name for f in form_def.fields}
     errors = {str(name): [message("unknown", locale)] for name in data if name not in known}
@@ -274,6 +349,12 @@ def validate_data(
     form.validate()
     for name, messages in form.errors.items():
         errors.setdefault(str(name), [str(m) for m in messages])
+    clean = form_to_data(form, form_def, context) if not errors else {}
+    if files is not None:
+        for fdef in (f for f in form_def.fields if f.type == "file"):
+            stray = [str(v) for v in clean.get(fdef.name) or [] if v not in files]
+            if stray:
+                errors[fdef.name] = [message("file_unknown", locale, value=", ".join(stray))]
     if errors:
         return {}, errors
-    return form_to_data(form, form_def), {}
+    return clean, {}

@@ -87,6 +87,14 @@ class FieldDef:
     not_after_now: bool = False
     money: bool = False  # an amount in yuan: pages write it as the reader's currency format
     section: dict[str, str] | None = None  # this field opens a group of the form, under this heading
+    # Designed forms (the form designer's schema) add these:
+    min_length: int | None = None
+    pattern: str | None = None  # the whole text must match this regular expression
+    pattern_message: dict[str, str] | None = None
+    hide_if: tuple | None = None  # a parsed condition (taskforms.conditions): when it holds, the field is not asked
+    hide_text: str | None = None  # the same condition as written, for the page's script
+    columns: tuple[FieldDef, ...] = ()  # a "rows" field: the fields of each row
+    max_files: int | None = None  # a "file" field: at most this many files
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ MESSAGES = {
     "cap_unusable": {"zh_CN": "上限 {name} 不是有效数字，无法核对", "en": "The cap {name} is not a number."},
     "choice": {"zh_CN": "无效选项：{value}", "en": "Not a valid choice: {value}."},
     "length": {"zh_CN": "最多 {limit} 个字符", "en": "At most {limit} characters."},
-    "min_length": {"zh_CN": "至少 {limit} 个字符", "en": "At least {limit} characters."},
     "unknown": {"zh_CN": "未知字段", "en": "Unknown field."},
     "date": {"zh_CN": "日期格式应为 YYYY-MM-DD", "en": "Not a valid date (YYYY-MM-DD)."},
     "datetime": {"zh_CN": "时间格式应为 YYYY-MM-DD HH:MM", "en": "Not a valid date and time (YYYY-MM-DD HH:MM)."},
@@ -49,6 +48,14 @@ MESSAGES = {
     "boolean": {"zh_CN": "应为 true 或 false", "en": "Must be true or false."},
     "list": {"zh_CN": "应为选项值的列表", "en": "Must be a list of choice values."},
     "text": {"zh_CN": "应为文本", "en": "Must be text."},
+    "short": {"zh_CN": "至少 {limit} 个字符", "en": "At least {limit} characters."},
+    "pattern": {"zh_CN": "格式不正确", "en": "Not in the required format."},
+    "row": {"zh_CN": "第 {row} 行 {label}：{problem}", "en": "Row {row}, {label}: {problem}"},
+    "rows": {"zh_CN": "应为行的列表，每行是一个对象", "en": "Must be a list of rows, each an object."},
+    "rows_max": {"zh_CN": "最多 {limit} 行", "en": "At most {limit} rows."},
+    "file_ref": {"zh_CN": "应为已上传附件的编号列表", "en": "Must be a list of numbers of attached files."},
+    "file_unknown": {"zh_CN": "附件 {value} 不属于此申请", "en": "File {value} is not attached to this request."},
+    "files_max": {"zh_CN": "最多 {limit} 个文件", "en": "At most {limit} files."},
 }
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, update
 from ... import clock
 from ...engine import EngineError, TaskNotReady
 from ...extensions import db
-from ...models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion, User
-from ...taskforms import validate_data
+from ...models import AuditEvent, HumanTask, InstanceAttachment, ProcessInstance, ProcessVersion, User
+from ...taskforms import FormDef, validate_data
 from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from ..common.transactions import transactional
 from ..deadlines.escalation import close_escalations
@@ -313,6 +313,15 @@ def _details(task: HumanTask, user: User, clean: dict[str, Any], delegated: bool
     return details
 
 
+def _attachment_ids(instance: ProcessInstance, form_def: FormDef) -> set[int] | None:
+    """The files a file field may name: those attached to this instance (read only when the form asks for files)."""
+    if not any(f.type == "file" for f in form_def.fields):
+        return None
+    return set(
+        db.session.scalars(db.select(InstanceAttachment.id).where(InstanceAttachment.instance_id == instance.id))
+    )
+
+
 def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any], user: User) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationFailed({"data": [_l("must be an object")]})
@@ -325,7 +334,7 @@ def _validated(task: HumanTask, instance: ProcessInstance, data: dict[str, Any],
         fields = {f.name for f in form_def.fields}
         variables = process_variables({k: v for k, v in data.items() if k not in fields})
         data = {k: v for k, v in data.items() if k in fields}
-    clean, errors = validate_data(form_def, data, context=instance.data)
+    clean, errors = validate_data(form_def, data, context=instance.data, files=_attachment_ids(instance, form_def))
     # An added signer (加签) approves or rejects with an opinion; the company policy applies to the
     # holder's own answer, which is what reaches the process.
     policy = rules.for_process(instance.process_key) if task.sign_kind not in ADDED else None

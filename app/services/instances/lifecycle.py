@@ -114,7 +114,8 @@ def start(process_key: str, user: User, data: Any) -> ProcessInstance:
     if info.form is None:
         raise NotFound(_l("process '%(key)s' has no start form", key=process_key))
     policy = rules.for_process(process_key)
-    clean, errors = validate_data(info.form, data)
+    # Nothing is attached before the instance exists: a start form's file fields name no file yet.
+    clean, errors = validate_data(info.form, data, files=())
     refused = policy.refused_fields(data) if policy else {}
     if errors or refused:
         raise ValidationFailed({**errors, **refused})
@@ -135,7 +136,7 @@ def start_with_variables(
         raise Forbidden(_l("only the role '%(role)s' may start this process", role=info.starter_role))
     policy = rules.for_process(process_key)
     if info.form is not None and info.form.key != PLAIN_TASK_FORM:
-        clean, errors = validate_data(info.form, variables)
+        clean, errors = validate_data(info.form, variables, files=())
         refused = policy.refused_fields(variables) if policy else {}
         if errors or refused:
             raise ValidationFailed({**errors, **refused})

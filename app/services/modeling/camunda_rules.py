@@ -158,8 +158,8 @@ def app_form_notes(root: etree._Element) -> list[tuple[str | None, str]]:
     """Form keys that point into Camunda's web applications: this app shows its own form instead."""
     notes = []
     for node in root.iter(f"{BPMN}userTask", f"{BPMN}startEvent"):
-        key = node.get(f"{CAMUNDA}formKey") or node.get(f"{CAMUNDA}formRef") or ""
-        if not (web_app_form(key) or node.get(f"{CAMUNDA}formRef")):
+        key = node.get(f"{CAMUNDA}formKey") or ""
+        if not web_app_form(key):
             continue
         generated = next(node.iter(f"{CAMUNDA}formData"), None) is not None
         notes.append(

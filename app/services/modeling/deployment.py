@@ -33,7 +33,7 @@ from ..deadlines import start_timers
 from ..deadlines.durations import check_deadline
 from ..instances.operations import OPERATIONS
 from ..people.directory import role_names
-from . import camunda_rules, diagram_rules, signing_rules
+from . import calls, camunda_rules, diagram_rules, signing_rules
 from .diagram_diff import diff_versions
 from .specs import latest_version
 
@@ -54,11 +54,14 @@ class DeployResult:
     created: bool
 
 
-def _content_hash(bpmn_xml: str, dmn_xml: dict[str, str]) -> str:
+def _content_hash(bpmn_xml: str, dmn_xml: dict[str, str], called: dict[str, str] | None = None) -> str:
     digest = hashlib.sha256(bpmn_xml.encode())
     for name in sorted(dmn_xml):
         digest.update(name.encode())
         digest.update(dmn_xml[name].encode())
+    for name in sorted(called or {}):
+        digest.update(f"called:{name}".encode())
+        digest.update((called or {})[name].encode())
     return digest.hexdigest()
 
 
@@ -78,8 +81,11 @@ _RULES = (
 )
 
 
-def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[Problem]:
-    """Every reason this diagram cannot run here, in words a process owner understands."""
+def check_diagram(
+    bpmn_xml: str, dmn_xml: dict[str, str], filename: str, pending: calls.Pending | None = None
+) -> list[Problem]:
+    """Every reason this diagram cannot run here, in words a process owner understands; `pending`
+    holds the diagrams deployed together with it, which its call activities may call."""
     try:
         root = parsed(bpmn_xml, filename)
     except DiagramError as err:
@@ -89,8 +95,11 @@ def check_diagram(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list
         return [Problem(el, msg) for el, msg in drawing_only]
     problems = [Problem(el, msg) for rule in _RULES for el, msg in rule(root)]
     explained = {p.element_id for p in problems}
+    called, unfound = calls.called_documents(bpmn_xml, filename, pending)
+    if unfound:
+        return problems + [Problem(el, msg) for el, msg in unfound]
     try:
-        bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
+        bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename, called=called)
     except XmlRefused as err:
         return problems + [Problem(None, refusal_words(err))]
     except DiagramError as err:
@@ -218,14 +227,21 @@ def bundle_sources(directory: Path) -> list[tuple[str, str, dict[str, str]]]:
 
 
 def deploy_diagram(
-    filename: str, bpmn_xml: str, dmn_xml: dict[str, str], actor: User | None, extra: dict | None = None
+    filename: str,
+    bpmn_xml: str,
+    dmn_xml: dict[str, str],
+    actor: User | None,
+    extra: dict | None = None,
+    pending: calls.Pending | None = None,
 ) -> DeployResult:
-    """A diagram with its decision tables as a new version, if anything changed; part of the caller's transaction."""
-    problems = check_diagram(bpmn_xml, dmn_xml, filename)
+    """A diagram with its decision tables (and the diagrams its call activities call) as a new version,
+    if anything changed; part of the caller's transaction."""
+    problems = check_diagram(bpmn_xml, dmn_xml, filename, pending)
     if problems:
         raise DiagramError([(p.element_id, p.message) for p in problems])
-    bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
-    content_hash = _content_hash(bpmn_xml, dmn_xml)
+    called, _unfound = calls.called_documents(bpmn_xml, filename, pending)
+    bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename, called=called)
+    content_hash = _content_hash(bpmn_xml, dmn_xml, called)
     latest = latest_version(bundle.process_key)
     if latest is not None and latest.content_hash == content_hash:
         return DeployResult(bundle.process_key, latest.version, created=False)
@@ -239,6 +255,7 @@ def deploy_diagram(
         source_name=filename,
         bpmn_xml=bpmn_xml,
         dmn_xml=dmn_xml,
+        called_bpmn=called or None,
         content_hash=content_hash,
         deployed_at=clock.now(),
         deployed_by_id=actor.id if actor else None,
@@ -395,7 +412,9 @@ def deploy_notes(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[
     """What a process owner should know that does not stop a deployment: the standard forms a diagram
     gets where it names none, and assignees that name nobody today."""
     try:
-        bundle = build_bundle(bpmn_xml, dmn_xml, filename=filename)
+        bundle = build_bundle(
+            bpmn_xml, dmn_xml, filename=filename, called=calls.called_documents(bpmn_xml, filename)[0]
+        )
     except (DiagramError, XmlRefused):
         return []
     notes = [Problem(el, msg) for el, msg in signing_rules.notes(parsed(bpmn_xml, filename))]

@@ -4,11 +4,13 @@ A new process usually arrives as a diagram, a decision table and a form or two, 
 refers to the others; deployed one by one, each would be refused for want of the others. Here they
 are checked and deployed together in one transaction: forms first, then the diagrams with the
 uploaded tables in place of the deployed ones, then the already deployed processes that use an
-uploaded table. One problem anywhere refuses the whole deployment, with each problem's file named.
+uploaded table. A call activity may call a process uploaded with it. One problem anywhere refuses
+the whole deployment, with each problem's file named.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import PurePosixPath
 
 from flask_babel import lazy_gettext as _l
@@ -18,7 +20,7 @@ from ...models import User
 from ..common.errors import DomainError, Forbidden, ValidationFailed
 from ..common.transactions import transactional
 from ..common.wording import parsed, say
-from . import form_versions
+from . import calls, form_versions
 from .deployment import DeployResult, deploy_diagram, dmn_for, redeploy_users_of
 from .uploads import document_kind
 
@@ -37,8 +39,30 @@ class DeploymentRefused(DomainError):
         self.problems = problems
 
 
-def _form_key(filename: str) -> str:
-    return PurePosixPath(filename).stem
+def _form_key(filename: str, text: str) -> str:
+    """A Camunda form (.form) is known by its id, as `camunda:formRef` names it; a JSON form by its file name."""
+    if filename.lower().endswith(".form"):
+        try:
+            declared = json.loads(text).get("id")
+        except (json.JSONDecodeError, AttributeError):
+            declared = None
+        if isinstance(declared, str) and declared.strip():
+            return declared.strip().lower()
+    return PurePosixPath(filename).stem.lower()
+
+
+def _lower_id(filename: str, text: str) -> str:
+    """The .form's id as the key it is saved under (form keys are lower case)."""
+    if not filename.lower().endswith(".form"):
+        return text
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        raw["id"] = raw["id"].strip().lower()
+        return json.dumps(raw, ensure_ascii=False)
+    return text
 
 
 @transactional
@@ -55,7 +79,7 @@ def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult
             forms.append((name, text))
             continue
         if name.lower().endswith(".form"):
-            problems.append((name, None, say("Camunda form files (.form) cannot be deployed here yet")))
+            forms.append((name, text))
             continue
         try:
             kind = document_kind(text, name)
@@ -71,11 +95,12 @@ def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult
 
     for name, text in forms:
         try:
-            form_versions.save_version(_form_key(name), text, actor)
+            form_versions.save_version(_form_key(name, text), _lower_id(name, text), actor)
         except ValidationFailed as err:
             problems.extend((name, None, msg) for messages in err.errors.values() for msg in messages)
 
     decisions = {name: set(decision_ids(parsed(xml, name))) for name, xml in tables.items()}
+    pending = calls.pending_processes(diagrams)
     results: list[DeployResult] = []
     deployed_keys: set[str] = set()
     used_tables: set[str] = set()
@@ -89,7 +114,7 @@ def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult
                 dmn[table] = tables[table]
                 used_tables.add(table)
         try:
-            result = deploy_diagram(name, xml, dmn, actor)
+            result = deploy_diagram(name, xml, dmn, actor, pending=pending)
         except DiagramError as err:
             problems.extend((name, el, msg) for el, msg in err.problems)
             continue

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from ... import clock
 from ...extensions import db
 from ...models import AuditEvent, FormVersion, User
-from ...taskforms import FormDef, FormDefinitionError, FormNotFound, FormRegistry, parse_definition
+from ...taskforms import FormDef, FormDefinitionError, FormNotFound, FormRegistry, parse_form
 from ...taskforms.definitions import _NAME
-from ..common.errors import Conflict, Forbidden, ValidationFailed
+from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from . import generated_forms
 
@@ -86,7 +86,7 @@ class VersionedFormRegistry(FormRegistry):
         if key in chain:
             raise FormDefinitionError(chain[0], f"extends itself: {' -> '.join((*chain, key))}")
         row = db.session.get(FormVersion, row_id)
-        form = parse_definition(key, row.definition, lambda parent: self._load(parent, (*chain, key))[0])
+        form = parse_form(key, row.definition, lambda parent: self._load(parent, (*chain, key))[0])
         self._saved[key] = (row_id, form)
         return form, ()
 
@@ -136,7 +136,7 @@ def check_definition(key: str, text: str) -> tuple[dict[str, Any], FormDef]:
         raise ValidationFailed({"definition": [_l("the form must be a JSON object")]})
     registry = current_app.extensions["forms"]
     try:
-        form = parse_definition(key, raw, registry.get)
+        form = parse_form(key, raw, registry.get)
     except FormDefinitionError as err:
         raise ValidationFailed({"definition": [str(err)]}) from err
     return raw, form
@@ -194,3 +194,69 @@ def save_version(key: str, text: str, actor: User) -> FormVersion:
         )
     )
     return row
+
+
+def exists(key: str) -> bool:
+    return bool(_NAME.match(key or "")) and key in current_app.extensions["forms"].keys()
+
+
+def current_version(key: str) -> int:
+    """The newest saved version's number; 0 for a form only in the forms/ folder."""
+    row = _latest_row(key)
+    return row.version if row is not None else 0
+
+
+def current_definition(key: str) -> dict[str, Any]:
+    """The definition as saved (a designer schema or a JSON form), FormNotFound if there is none."""
+    return json.loads(current_text(key))
+
+
+def summaries() -> list[dict[str, Any]]:
+    """Every form with its newest version, its format and its title in both languages."""
+    registry = current_app.extensions["forms"]
+    latest = dict(
+        db.session.execute(
+            db.select(FormVersion.form_key, func.max(FormVersion.version)).group_by(FormVersion.form_key)
+        ).all()
+    )
+    found = []
+    for key in registry.keys():
+        try:
+            form = registry.get(key)
+        except FormDefinitionError:
+            continue  # a broken file in the folder is reported where it is used, not here
+        found.append({"key": key, "version": latest.get(key, 0), "title": form.title, "form": form})
+    return found
+
+
+def _as_text(definition: Any) -> str:
+    if isinstance(definition, str):
+        return definition
+    return json.dumps(definition, ensure_ascii=False)
+
+
+def _require_owner(actor: User) -> None:
+    if not actor.has_role("process_owner"):
+        raise Forbidden(_l("only a process owner may change forms"))
+
+
+@transactional
+def create(key: str, definition: Any, actor: User) -> FormVersion:
+    """A new form (version 1); Conflict if the key is taken."""
+    _require_owner(actor)
+    if exists(key):
+        raise Conflict(_l("a form with the key %(key)s already exists", key=key))
+    return save_version(key, _as_text(definition), actor)
+
+
+@transactional
+def update(key: str, definition: Any, based_on: int | None, actor: User) -> FormVersion:
+    """The next version of an existing form; Conflict if someone saved one since `based_on`."""
+    _require_owner(actor)
+    if not exists(key):
+        raise NotFound(_l("there is no form %(key)s", key=key))
+    if based_on is not None and based_on != current_version(key):
+        raise Conflict(
+            _l("version %(version)s of this form was saved meanwhile; reload it", version=current_version(key))
+        )
+    return save_version(key, _as_text(definition), actor)

@@ -28,7 +28,7 @@ def bundle_for(version: ProcessVersion) -> SpecBundle:
     bundle = _cached(key)
     if bundle is not None:
         return bundle
-    bundle = build_bundle(version.bpmn_xml, version.dmn_xml, filename=version.source_name)
+    bundle = build_bundle(version.bpmn_xml, version.dmn_xml, filename=version.source_name, called=version.called_bpmn)
     with _lock:
         _cache[key] = bundle
         while len(_cache) > _CACHE_SIZE:
