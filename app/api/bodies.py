@@ -199,3 +199,8 @@ class TaskQuery(Query):
     after = Text(metadata={"description": "the `next` cursor of the previous page"})
     before = Text(metadata={"description": "the `prev` cursor of the next page"})
     limit = Text(metadata={"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})
+
+
+class ProposalDecision(Body):
+    decision = Text(required=True, metadata={"enum": ["approve", "reject"]})
+    comment = Text(metadata={"description": "the opinion (required, as for every approval), at most 2000 characters"})

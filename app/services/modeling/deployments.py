@@ -43,9 +43,14 @@ def _form_key(filename: str) -> str:
 
 @transactional
 def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult]:
-    """Deploy (file name, text) pairs together, all or nothing."""
+    """Deploy (file name, text) pairs together, all or nothing, current at once (no approval)."""
     if not actor.has_role("process_owner"):
         raise Forbidden(_l("only a process owner may deploy diagrams"))
+    return deploy_files_now(files, actor)
+
+
+def deploy_files_now(files: list[tuple[str, str]], actor: User, extra: dict | None = None) -> list[DeployResult]:
+    """Deploy (file name, text) pairs together; part of the caller's transaction."""
     problems: list[FileProblem] = []
     forms: list[tuple[str, str]] = []
     diagrams: list[tuple[str, str]] = []
@@ -89,7 +94,7 @@ def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult
                 dmn[table] = tables[table]
                 used_tables.add(table)
         try:
-            result = deploy_diagram(name, xml, dmn, actor)
+            result = deploy_diagram(name, xml, dmn, actor, extra)
         except DiagramError as err:
             problems.extend((name, el, msg) for el, msg in err.problems)
             continue
@@ -97,7 +102,7 @@ def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult
         deployed_keys.add(result.process_key)
     for table, xml in tables.items():
         try:
-            again = redeploy_users_of(table, xml, actor, skip=deployed_keys)
+            again = redeploy_users_of(table, xml, actor, skip=deployed_keys, extra=extra)
         except DiagramError as err:
             problems.extend((table, el, msg) for el, msg in err.problems)
             continue

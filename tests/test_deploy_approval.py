@@ -1,0 +1,247 @@
+"""Four eyes on every change: a process owner's deployment is current only after a second process
+owner or the general manager approves it; the proposer cannot approve it; a rejected one never is."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from app.extensions import db
+from app.models import AuditEvent, DeploymentProposal, FormVersion, HumanTask, ProcessInstance, ProcessVersion
+from app.services.modeling import deployment
+from app.services.modeling.specs import latest_version
+
+from .conftest import PASSWORD, ROOT, csrf_token, login
+from .support import ApiUser
+from .test_deploy_together import FORM, KEY, TABLE, diagram
+
+POLICY = (ROOT / "bpmn" / "credit_policy.dmn").read_text(encoding="utf-8")
+CHANGED_POLICY = POLICY.replace("<text>30</text>", "<text>20</text>", 1)
+
+
+@pytest.fixture
+def approval(app: Flask) -> Flask:
+    app.config["DEPLOY_APPROVAL"] = True
+    return app
+
+
+def upload(user: ApiUser, name: str, text: str) -> object:
+    return user.client.post(
+        f"/api/v1/process-models?filename={name}",
+        data=text.encode(),
+        headers={**user.headers, "Content-Type": "application/xml"},
+    )
+
+
+def current(key: str = "credit_application") -> int:
+    db.session.expire_all()
+    return latest_version(key).version
+
+
+def review_tasks(proposal_id: int) -> list[HumanTask]:
+    db.session.expire_all()
+    proposal = db.session.get(DeploymentProposal, proposal_id)
+    return list(
+        db.session.scalars(
+            db.select(HumanTask).where(HumanTask.instance_id == proposal.instance_id).order_by(HumanTask.id)
+        )
+    )
+
+
+def propose_policy(client: object) -> tuple[ApiUser, int]:
+    owner = ApiUser(client, "process_owner", PASSWORD)
+    response = upload(owner, "credit_policy.dmn", CHANGED_POLICY)
+    assert response.status_code == 202, response.json
+    assert response.json["state"] == "pending" and response.json["proposed_by"] == "process_owner"
+    assert [p["process_key"] for p in response.json["processes"]] == ["credit_application"]
+    return owner, response.json["proposal_id"]
+
+
+def test_a_change_is_not_current_until_a_second_process_owner_approves_it(approval: Flask) -> None:
+    client = approval.test_client()
+    before = current()
+    _owner, proposal_id = propose_policy(client)
+    assert current() == before  # refused as current: still the old version
+
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    waiting = sales.start_credit().json["id"]
+    assert db.session.get(ProcessInstance, waiting).data["term_cap_days"] == 30  # new starts use the old table
+
+    # The review goes to every other process owner and the general manager, never to the proposer.
+    holders = {t.assignee.username for t in review_tasks(proposal_id) if t.status == "open"}
+    assert holders == {"process_owner2", "general_manager"}
+
+    second = ApiUser(client, "process_owner2", PASSWORD)
+    answer = second.post(f"/api/v1/deployment-proposals/{proposal_id}/decision", {"decision": "approve", "comment": "ok"})
+    assert answer.status_code == 200, answer.json
+    assert (answer.json["state"], answer.json["decided_by"]) == ("approved", "process_owner2")
+    assert current() == before + 1
+    new = sales.start_credit().json["id"]
+    assert db.session.get(ProcessInstance, new).data["term_cap_days"] == 20
+    # The first decision ends the review: the general manager's task is gone.
+    assert {t.status for t in review_tasks(proposal_id)} == {"completed", "cancelled"}
+    instance = db.session.get(ProcessInstance, db.session.get(DeploymentProposal, proposal_id).instance_id)
+    assert instance.status == "completed"
+
+
+def test_the_proposer_cannot_approve_their_own_change(approval: Flask) -> None:
+    client = approval.test_client()
+    owner, proposal_id = propose_policy(client)
+    owner.headers["Accept-Language"] = "en"
+    refused = owner.post(f"/api/v1/deployment-proposals/{proposal_id}/decision", {"decision": "approve", "comment": "同意"})
+    assert refused.status_code == 403
+    assert "you proposed this change" in refused.json["error"]
+    assert not [t for t in review_tasks(proposal_id) if t.assignee.username == "process_owner"]
+    # Nor in the browser: the page offers no decision, and posting one is refused.
+    login(client, "process_owner")
+    page = client.get(f"/modeler/proposals/{proposal_id}")
+    assert page.status_code == 200 and b'id="own-proposal"' in page.data and b'id="approve-button"' not in page.data
+    posted = client.post(
+        f"/modeler/proposals/{proposal_id}/decision",
+        data={"decision": "approve", "csrf_token": csrf_token(page.data)},
+    )
+    assert posted.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(DeploymentProposal, proposal_id).state == "pending"
+    assert current() == 1
+    # Someone who is neither a process owner nor the general manager may not even look.
+    sales = ApiUser(client, "salesperson", PASSWORD)
+    assert sales.get(f"/api/v1/deployment-proposals/{proposal_id}").status_code == 403
+
+
+def test_a_rejected_change_never_becomes_current(approval: Flask) -> None:
+    client = approval.test_client()
+    _owner, proposal_id = propose_policy(client)
+    login(client, "general_manager")
+    page = client.get(f"/modeler/proposals/{proposal_id}")
+    assert page.status_code == 200 and b'id="reject-button"' in page.data
+    response = client.post(
+        f"/modeler/proposals/{proposal_id}/decision",
+        data={"decision": "reject", "comment": "期限不变", "csrf_token": csrf_token(page.data)},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    proposal = db.session.get(DeploymentProposal, proposal_id)
+    assert (proposal.state, proposal.decided_by.username, proposal.comment) == ("rejected", "general_manager", "期限不变")
+    assert current() == 1
+    assert db.session.scalars(db.select(ProcessVersion).where(ProcessVersion.version > 1)).all() == []
+    second = ApiUser(client, "process_owner2", PASSWORD)
+    late = second.post(f"/api/v1/deployment-proposals/{proposal_id}/decision", {"decision": "approve", "comment": "同意"})
+    assert late.status_code == 409
+
+
+def test_the_audit_shows_who_proposed_and_who_approved(approval: Flask) -> None:
+    client = approval.test_client()
+    _owner, proposal_id = propose_policy(client)
+    decided = ApiUser(client, "general_manager", PASSWORD).post(
+        f"/api/v1/deployment-proposals/{proposal_id}/decision", {"decision": "approve", "comment": "同意"}
+    )
+    assert decided.status_code == 200, decided.json
+    events = {
+        e.action: e
+        for e in db.session.scalars(db.select(AuditEvent).where(AuditEvent.action.like("deploy%")).order_by(AuditEvent.id))
+    }
+    assert events["deploy_proposed"].actor.username == "process_owner"
+    assert events["deploy_approved"].actor.username == "general_manager"
+    assert events["deploy_approved"].details["proposed_by"] == "process_owner"
+    deployed = events["deploy"]
+    assert deployed.actor.username == "process_owner"
+    assert (deployed.details["approved_by"], deployed.details["proposal"]) == ("general_manager", proposal_id)
+    assert latest_version("credit_application").deployed_by.username == "process_owner"
+    # The administrator's audit page names both actions.
+    admin = app_client_as(approval, "admin", "en")
+    page = admin.get("/admin/audit").data.decode()
+    assert "change proposed for approval" in page and "proposed change approved" in page
+
+
+def app_client_as(app: Flask, username: str, locale: str) -> object:
+    from app.models import User
+
+    db.session.scalars(db.select(User).where(User.username == username)).one().locale = locale
+    db.session.commit()
+    client = app.test_client()
+    login(client, username)
+    return client
+
+
+def test_the_reviewer_may_decide_from_their_inbox_task_too(approval: Flask) -> None:
+    client = approval.test_client()
+    _owner, proposal_id = propose_policy(client)
+    second = ApiUser(client, "process_owner2", PASSWORD)
+    task = next(t for t in second.tasks() if t["process_key"] == "deployment_approval")
+    assert second.decide(task["id"], "approve", "可以").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(DeploymentProposal, proposal_id).state == "approved"
+    assert current() == 2
+    page = app_client_as(approval, "process_owner2", "zh_CN").get(f"/tasks/{task['id']}")
+    assert page.status_code in (200, 302)
+
+
+def test_a_proposal_overtaken_by_another_change_can_only_be_rejected(approval: Flask) -> None:
+    client = approval.test_client()
+    _owner, first = propose_policy(client)
+    other = ApiUser(client, "process_owner2", PASSWORD)
+    again = upload(other, "credit_policy.dmn", POLICY.replace("<text>30</text>", "<text>25</text>", 1))
+    assert again.status_code == 202
+    second = again.json["proposal_id"]
+    assert other.post(f"/api/v1/deployment-proposals/{first}/decision", {"decision": "approve", "comment": "同意"}).status_code == 200
+    owner = ApiUser(client, "process_owner", PASSWORD)
+    stale = owner.post(f"/api/v1/deployment-proposals/{second}/decision", {"decision": "approve", "comment": "同意"})
+    assert stale.status_code == 409
+    assert current() == 2
+    assert owner.post(f"/api/v1/deployment-proposals/{second}/decision", {"decision": "reject", "comment": "驳回"}).status_code == 200
+
+
+def test_several_files_wait_together_and_go_live_together(approval: Flask) -> None:
+    client = approval.test_client()
+    owner = ApiUser(client, "process_owner", PASSWORD)
+    files = [(f"{KEY}.bpmn", diagram()), ("expense_approver.dmn", TABLE), ("expense_claim.json", json.dumps(FORM))]
+    data = {"file": [(io.BytesIO(text.encode()), name) for name, text in files]}
+    response = client.post("/api/v1/process-models", data=data, headers=owner.headers)
+    assert response.status_code == 202, response.json
+    assert [(p["process_key"], p["base_version"]) for p in response.json["processes"]] == [(KEY, None)]
+    assert latest_version(KEY) is None
+    assert db.session.scalars(db.select(FormVersion).where(FormVersion.form_key == KEY)).all() == []
+    gm = ApiUser(client, "general_manager", PASSWORD)
+    decided = gm.post(f"/api/v1/deployment-proposals/{response.json['proposal_id']}/decision", {"decision": "approve", "comment": "同意"})
+    assert decided.status_code == 200, decided.json
+    assert current(KEY) == 1
+    assert db.session.scalars(db.select(FormVersion.form_key).where(FormVersion.form_key == KEY)).all() == [KEY]
+
+
+def test_with_approval_off_a_deployment_is_current_at_once(app: Flask) -> None:
+    app.config["DEPLOY_APPROVAL"] = "off"
+    owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    response = upload(owner, "credit_policy.dmn", CHANGED_POLICY)
+    assert response.status_code == 201 and response.json["deployed"][0]["version"] == 2
+    assert db.session.scalars(db.select(DeploymentProposal)).all() == []
+
+
+def test_the_system_deploys_bpmn_without_approval(approval: Flask, tmp_path: Path) -> None:
+    folder = tmp_path / "bpmn"
+    folder.mkdir()
+    for path in (ROOT / "bpmn").iterdir():
+        (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "credit_policy.dmn").write_text(CHANGED_POLICY, encoding="utf-8")
+    results = deployment.sync_directory(folder)
+    assert any(r.process_key == "credit_application" and r.created for r in results)
+    assert current() == 2 and db.session.scalars(db.select(DeploymentProposal)).all() == []
+
+
+def test_restoring_an_old_version_is_a_change_too(approval: Flask) -> None:
+    approval.config["DEPLOY_APPROVAL"] = False
+    owner = ApiUser(approval.test_client(), "process_owner", PASSWORD)
+    assert upload(owner, "credit_policy.dmn", CHANGED_POLICY).status_code == 201
+    approval.config["DEPLOY_APPROVAL"] = True
+    client = approval.test_client()
+    login(client, "process_owner")
+    page = client.get("/modeler/processes/credit_application?version=1")
+    response = client.post(
+        "/modeler/processes/credit_application/versions/1/restore", data={"csrf_token": csrf_token(page.data)}
+    )
+    assert response.status_code == 302 and "/modeler/proposals/" in response.headers["Location"]
+    assert current() == 2
