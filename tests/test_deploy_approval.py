@@ -245,3 +245,104 @@ def test_restoring_an_old_version_is_a_change_too(approval: Flask) -> None:
     )
     assert response.status_code == 302 and "/modeler/proposals/" in response.headers["Location"]
     assert current() == 2
+
+
+def claim_diagram(version: int) -> str:
+    """The expense claim drawn twice: version 2 renames the approval, drops the notice, adds a check."""
+    approve_name = "审批报销" if version == 1 else "审批报销单"
+    middle = (
+        '<bpmn:intermediateThrowEvent id="notice" name="通知财务" />'
+        if version == 1
+        else '<bpmn:userTask id="recheck" name="财务复核"><bpmn:extensionElements><spiffworkflow:properties>'
+        '<spiffworkflow:property name="candidateRoles" value="finance_director" />'
+        "</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>"
+    )
+    middle_id = "notice" if version == 1 else "recheck"
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="defs" targetNamespace="x">
+  <bpmn:process id="{KEY}" name="费用报销" isExecutable="true">
+    <bpmn:laneSet id="lanes">
+      <bpmn:lane id="lane_sales" name="salesperson"><bpmn:flowNodeRef>start</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>pick</bpmn:flowNodeRef><bpmn:flowNodeRef>approve</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>{middle_id}</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start" />
+    <bpmn:businessRuleTask id="pick" name="确定审批人">
+      <bpmn:extensionElements><spiffworkflow:calledDecisionId>expense_approver</spiffworkflow:calledDecisionId>
+      </bpmn:extensionElements></bpmn:businessRuleTask>
+    <bpmn:userTask id="approve" name="{approve_name}"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="candidateRoles" value="${{approver_role}}" />
+      </spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>
+    {middle}
+    <bpmn:endEvent id="end" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="pick" />
+    <bpmn:sequenceFlow id="f2" sourceRef="pick" targetRef="approve" />
+    <bpmn:sequenceFlow id="f3_{middle_id}" sourceRef="approve" targetRef="{middle_id}" />
+    <bpmn:sequenceFlow id="f4_{middle_id}" sourceRef="{middle_id}" targetRef="end" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="p" bpmnElement="{KEY}">
+    <bpmndi:BPMNShape id="lane_di" bpmnElement="lane_sales" isHorizontal="true"><dc:Bounds x="100" y="50" width="800" height="200" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="150" y="132" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="pick_di" bpmnElement="pick"><dc:Bounds x="230" y="110" width="100" height="80" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="approve_di" bpmnElement="approve"><dc:Bounds x="380" y="110" width="100" height="80" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="{middle_id}_di" bpmnElement="{middle_id}"><dc:Bounds x="530" y="110" width="100" height="80" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="end_di" bpmnElement="end"><dc:Bounds x="700" y="132" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="186" y="150" /><di:waypoint x="230" y="150" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="330" y="150" /><di:waypoint x="380" y="150" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3_{middle_id}"><di:waypoint x="480" y="150" /><di:waypoint x="530" y="150" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f4_di" bpmnElement="f4_{middle_id}"><di:waypoint x="630" y="150" /><di:waypoint x="700" y="150" /></bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>"""
+
+
+def post_files(user: ApiUser, files: list[tuple[str, str]]) -> object:
+    data = {"file": [(io.BytesIO(text.encode()), name) for name, text in files]}
+    return user.client.post("/api/v1/process-models", data=data, headers=user.headers)
+
+
+def propose_claim_change(app: Flask) -> int:
+    """Version 1 of the expense claim deployed at once, then version 2 with a new threshold proposed."""
+    app.config["DEPLOY_APPROVAL"] = False
+    owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
+    first = [(f"{KEY}.bpmn", claim_diagram(1)), ("expense_approver.dmn", TABLE), ("expense_claim.json", json.dumps(FORM))]
+    deployed = post_files(owner, first)
+    assert deployed.status_code == 201, deployed.json
+    app.config["DEPLOY_APPROVAL"] = True
+    table = TABLE.replace("&lt;= 5000", "&lt;= 8000").replace("&gt; 5000", "&gt; 8000")
+    response = post_files(owner, [(f"{KEY}.bpmn", claim_diagram(2)), ("expense_approver.dmn", table)])
+    assert response.status_code == 202, response.json
+    changes = response.json["processes"][0]["changes"]
+    assert "recheck" in changes["added"] and "notice" in changes["removed"] and "approve" in changes["changed"]
+    return response.json["proposal_id"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [
+        ("en", ("Added", "Removed", "Changed", "Decision tables", "Approve: make it current")),
+        ("zh_CN", ("新增", "删除", "修改", "决策表", "同意并生效")),
+    ],
+)
+def test_the_review_page_shows_what_the_change_adds_removes_and_changes(
+    approval: Flask, locale: str, words: tuple[str, ...]
+) -> None:
+    proposal_id = propose_claim_change(approval)
+    reviewer = app_client_as(approval, "process_owner2", locale)
+    page = reviewer.get(f"/modeler/proposals/{proposal_id}").data.decode()
+    for word in words:
+        assert word in page, word
+    added = page.split('data-kind="added"')[1].split("</ul>")[0]
+    removed = page.split('data-kind="removed"')[1].split("</ul>")[0]
+    changed = page.split('data-kind="changed"')[1].split("</ul>")[0]
+    assert "财务复核" in added and "通知财务" in removed and "审批报销单" in changed
+    # The decision table's cells: the threshold, before and after, in both rules.
+    assert page.count('data-kind="changed"') >= 3  # the list of changed elements, and two changed cells
+    assert "&lt;= 5000" in page and "&lt;= 8000" in page and "&gt; 8000" in page
+    pair = reviewer.get(f"/modeler/proposals/{proposal_id}/diagrams/0").json
+    assert "recheck" in pair["added"] and "notice" in pair["removed"] and "approve" in pair["changed"]
+    assert 'id="notice"' in pair["old_xml"] and 'id="recheck"' in pair["xml"]
+    listing = reviewer.get("/modeler/proposals").data.decode()
+    assert f'data-id="{proposal_id}"' in listing
