@@ -76,7 +76,9 @@ def test_a_change_is_not_current_until_a_second_process_owner_approves_it(approv
     assert holders == {"process_owner2", "general_manager"}
 
     second = ApiUser(client, "process_owner2", PASSWORD)
-    answer = second.post(f"/api/v1/deployment-proposals/{proposal_id}/decision", {"decision": "approve", "comment": "ok"})
+    answer = second.post(
+        f"/api/v1/deployment-proposals/{proposal_id}/decision", {"decision": "approve", "comment": "ok"}
+    )
     assert answer.status_code == 200, answer.json
     assert (answer.json["state"], answer.json["decided_by"]) == ("approved", "process_owner2")
     assert current() == before + 1
@@ -92,7 +94,9 @@ def test_the_proposer_cannot_approve_their_own_change(approval: Flask) -> None:
     client = approval.test_client()
     owner, proposal_id = propose_policy(client)
     owner.headers["Accept-Language"] = "en"
-    refused = owner.post(f"/api/v1/deployment-proposals/{proposal_id}/decision", {"decision": "approve", "comment": "同意"})
+    refused = owner.post(
+        f"/api/v1/deployment-proposals/{proposal_id}/decision", {"decision": "approve", "comment": "同意"}
+    )
     assert refused.status_code == 403
     assert "you proposed this change" in refused.json["error"]
     assert not [t for t in review_tasks(proposal_id) if t.assignee.username == "process_owner"]
@@ -126,11 +130,17 @@ def test_a_rejected_change_never_becomes_current(approval: Flask) -> None:
     assert response.status_code == 302
     db.session.expire_all()
     proposal = db.session.get(DeploymentProposal, proposal_id)
-    assert (proposal.state, proposal.decided_by.username, proposal.comment) == ("rejected", "general_manager", "期限不变")
+    assert (proposal.state, proposal.decided_by.username, proposal.comment) == (
+        "rejected",
+        "general_manager",
+        "期限不变",
+    )
     assert current() == 1
     assert db.session.scalars(db.select(ProcessVersion).where(ProcessVersion.version > 1)).all() == []
     second = ApiUser(client, "process_owner2", PASSWORD)
-    late = second.post(f"/api/v1/deployment-proposals/{proposal_id}/decision", {"decision": "approve", "comment": "同意"})
+    late = second.post(
+        f"/api/v1/deployment-proposals/{proposal_id}/decision", {"decision": "approve", "comment": "同意"}
+    )
     assert late.status_code == 409
 
 
@@ -143,7 +153,9 @@ def test_the_audit_shows_who_proposed_and_who_approved(approval: Flask) -> None:
     assert decided.status_code == 200, decided.json
     events = {
         e.action: e
-        for e in db.session.scalars(db.select(AuditEvent).where(AuditEvent.action.like("deploy%")).order_by(AuditEvent.id))
+        for e in db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.action.like("deploy%")).order_by(AuditEvent.id)
+        )
     }
     assert events["deploy_proposed"].actor.username == "process_owner"
     assert events["deploy_approved"].actor.username == "general_manager"
@@ -188,12 +200,22 @@ def test_a_proposal_overtaken_by_another_change_can_only_be_rejected(approval: F
     again = upload(other, "credit_policy.dmn", POLICY.replace("<text>30</text>", "<text>25</text>", 1))
     assert again.status_code == 202
     second = again.json["proposal_id"]
-    assert other.post(f"/api/v1/deployment-proposals/{first}/decision", {"decision": "approve", "comment": "同意"}).status_code == 200
+    assert (
+        other.post(
+            f"/api/v1/deployment-proposals/{first}/decision", {"decision": "approve", "comment": "同意"}
+        ).status_code
+        == 200
+    )
     owner = ApiUser(client, "process_owner", PASSWORD)
     stale = owner.post(f"/api/v1/deployment-proposals/{second}/decision", {"decision": "approve", "comment": "同意"})
     assert stale.status_code == 409
     assert current() == 2
-    assert owner.post(f"/api/v1/deployment-proposals/{second}/decision", {"decision": "reject", "comment": "驳回"}).status_code == 200
+    assert (
+        owner.post(
+            f"/api/v1/deployment-proposals/{second}/decision", {"decision": "reject", "comment": "驳回"}
+        ).status_code
+        == 200
+    )
 
 
 def test_several_files_wait_together_and_go_live_together(approval: Flask) -> None:
@@ -207,7 +229,10 @@ def test_several_files_wait_together_and_go_live_together(approval: Flask) -> No
     assert latest_version(KEY) is None
     assert db.session.scalars(db.select(FormVersion).where(FormVersion.form_key == KEY)).all() == []
     gm = ApiUser(client, "general_manager", PASSWORD)
-    decided = gm.post(f"/api/v1/deployment-proposals/{response.json['proposal_id']}/decision", {"decision": "approve", "comment": "同意"})
+    decided = gm.post(
+        f"/api/v1/deployment-proposals/{response.json['proposal_id']}/decision",
+        {"decision": "approve", "comment": "同意"},
+    )
     assert decided.status_code == 200, decided.json
     assert current(KEY) == 1
     assert db.session.scalars(db.select(FormVersion.form_key).where(FormVersion.form_key == KEY)).all() == [KEY]
@@ -247,6 +272,25 @@ def test_restoring_an_old_version_is_a_change_too(approval: Flask) -> None:
     assert current() == 2
 
 
+def layout(middle_id: str) -> str:
+    """Shapes and edges for the expense claim, so the review page can draw both versions."""
+    boxes = {"start": (150, 132, 36, 36), "pick": (230, 110, 100, 80), "approve": (380, 110, 100, 80)}
+    boxes |= {middle_id: (530, 110, 100, 80), "end": (700, 132, 36, 36)}
+    shapes = "".join(
+        f'<bpmndi:BPMNShape id="{el}_di" bpmnElement="{el}"><dc:Bounds x="{x}" y="{y}" width="{w}" height="{h}" />'
+        "</bpmndi:BPMNShape>"
+        for el, (x, y, w, h) in boxes.items()
+    )
+    flows = {"f1": (186, 230), "f2": (330, 380), f"f3_{middle_id}": (480, 530), f"f4_{middle_id}": (630, 700)}
+    edges = "".join(
+        f'<bpmndi:BPMNEdge id="{flow}_di" bpmnElement="{flow}"><di:waypoint x="{a}" y="150" />'
+        f'<di:waypoint x="{b}" y="150" /></bpmndi:BPMNEdge>'
+        for flow, (a, b) in flows.items()
+    )
+    plane = f'<bpmndi:BPMNPlane id="p" bpmnElement="{KEY}">{shapes}{edges}</bpmndi:BPMNPlane>'
+    return f'<bpmndi:BPMNDiagram id="d">{plane}</bpmndi:BPMNDiagram>'
+
+
 def claim_diagram(version: int) -> str:
     """The expense claim drawn twice: version 2 renames the approval, drops the notice, adds a check."""
     approve_name = "审批报销" if version == 1 else "审批报销单"
@@ -283,18 +327,7 @@ def claim_diagram(version: int) -> str:
     <bpmn:sequenceFlow id="f3_{middle_id}" sourceRef="approve" targetRef="{middle_id}" />
     <bpmn:sequenceFlow id="f4_{middle_id}" sourceRef="{middle_id}" targetRef="end" />
   </bpmn:process>
-  <bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="p" bpmnElement="{KEY}">
-    <bpmndi:BPMNShape id="lane_di" bpmnElement="lane_sales" isHorizontal="true"><dc:Bounds x="100" y="50" width="800" height="200" /></bpmndi:BPMNShape>
-    <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="150" y="132" width="36" height="36" /></bpmndi:BPMNShape>
-    <bpmndi:BPMNShape id="pick_di" bpmnElement="pick"><dc:Bounds x="230" y="110" width="100" height="80" /></bpmndi:BPMNShape>
-    <bpmndi:BPMNShape id="approve_di" bpmnElement="approve"><dc:Bounds x="380" y="110" width="100" height="80" /></bpmndi:BPMNShape>
-    <bpmndi:BPMNShape id="{middle_id}_di" bpmnElement="{middle_id}"><dc:Bounds x="530" y="110" width="100" height="80" /></bpmndi:BPMNShape>
-    <bpmndi:BPMNShape id="end_di" bpmnElement="end"><dc:Bounds x="700" y="132" width="36" height="36" /></bpmndi:BPMNShape>
-    <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="186" y="150" /><di:waypoint x="230" y="150" /></bpmndi:BPMNEdge>
-    <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="330" y="150" /><di:waypoint x="380" y="150" /></bpmndi:BPMNEdge>
-    <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3_{middle_id}"><di:waypoint x="480" y="150" /><di:waypoint x="530" y="150" /></bpmndi:BPMNEdge>
-    <bpmndi:BPMNEdge id="f4_di" bpmnElement="f4_{middle_id}"><di:waypoint x="630" y="150" /><di:waypoint x="700" y="150" /></bpmndi:BPMNEdge>
-  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+  {layout(middle_id)}
 </bpmn:definitions>"""
 
 
@@ -307,7 +340,11 @@ def propose_claim_change(app: Flask) -> int:
     """Version 1 of the expense claim deployed at once, then version 2 with a new threshold proposed."""
     app.config["DEPLOY_APPROVAL"] = False
     owner = ApiUser(app.test_client(), "process_owner", PASSWORD)
-    first = [(f"{KEY}.bpmn", claim_diagram(1)), ("expense_approver.dmn", TABLE), ("expense_claim.json", json.dumps(FORM))]
+    first = [
+        (f"{KEY}.bpmn", claim_diagram(1)),
+        ("expense_approver.dmn", TABLE),
+        ("expense_claim.json", json.dumps(FORM)),
+    ]
     deployed = post_files(owner, first)
     assert deployed.status_code == 201, deployed.json
     app.config["DEPLOY_APPROVAL"] = True

@@ -202,5 +202,6 @@ class TaskQuery(Query):
 
 
 class ProposalDecision(Body):
-    decision = Text(required=True, metadata={"enum": ["approve", "reject"]})
+    # Checked by the service, after who may decide: the proposer is refused whatever they send.
+    decision = Text(metadata={"enum": ["approve", "reject"]})
     comment = Text(metadata={"description": "the opinion (required, as for every approval), at most 2000 characters"})
