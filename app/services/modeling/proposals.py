@@ -22,7 +22,7 @@ from ...models import AuditEvent, DeploymentProposal, HumanTask, User
 from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..desk import tasks as task_service
-from ..instances.lifecycle import start_system_instance
+from ..instances.lifecycle import bilingual, process_name, start_system_instance
 from ..instances.operations import OperationContext, register
 from ..notifications.notices import role_holders
 from ..people.access import may_act_on
@@ -131,10 +131,10 @@ def submit(kind: str, payload: dict[str, Any], actor: User) -> Submitted:
     db.session.add(proposal)
     db.session.flush()
     keys = [p["process_key"] for p in plan]
-    instance = start_system_instance(
-        APPROVAL_PROCESS,
-        {"proposal_id": proposal.id, "proposed_by": actor.username, "proposer_id": actor.id, "processes": keys},
-    )
+    data = {"proposal_id": proposal.id, "proposed_by": actor.username, "proposer_id": actor.id, "processes": keys}
+    # The review task's title names the processes in each reader's language.
+    data["names_zh"], data["names_en"] = _names(plan, "zh_CN"), _names(plan, "en")
+    instance = start_system_instance(APPROVAL_PROCESS, data)
     proposal.instance_id = instance.id
     db.session.add(
         AuditEvent(
@@ -146,6 +146,17 @@ def submit(kind: str, payload: dict[str, Any], actor: User) -> Submitted:
         )
     )
     return Submitted([], proposal)
+
+
+def _names(plan: list[dict[str, Any]], locale: str) -> list[str]:
+    names = []
+    for item in plan:
+        if item["base_version"] is None:
+            chinese, english = bilingual(item["name"])
+            names.append(english if locale == "en" else chinese)
+        else:
+            names.append(process_name(item["process_key"], locale))
+    return names
 
 
 def summary(proposal: DeploymentProposal) -> dict[str, Any]:
