@@ -383,3 +383,19 @@ def test_the_review_page_shows_what_the_change_adds_removes_and_changes(
     assert 'id="notice"' in pair["old_xml"] and 'id="recheck"' in pair["xml"]
     listing = reviewer.get("/modeler/proposals").data.decode()
     assert f'data-id="{proposal_id}"' in listing
+
+
+def test_a_review_task_handed_to_the_proposer_still_cannot_approve(approval: Flask) -> None:
+    """Even if the general manager's review task reaches the proposer (a delegation, a reassignment)."""
+    from app.models import User
+
+    client = approval.test_client()
+    owner, proposal_id = propose_policy(client)
+    task = next(t for t in review_tasks(proposal_id) if t.assignee.username == "general_manager")
+    task.assignee_id = db.session.scalars(db.select(User.id).where(User.username == "process_owner")).one()
+    db.session.commit()
+    answer = owner.decide(task.id, "approve", "我自己批")
+    assert answer.status_code == 403, answer.json
+    db.session.expire_all()
+    assert db.session.get(DeploymentProposal, proposal_id).state == "pending"
+    assert current() == 1
