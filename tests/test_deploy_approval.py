@@ -399,3 +399,10 @@ def test_a_review_task_handed_to_the_proposer_still_cannot_approve(approval: Fla
     db.session.expire_all()
     assert db.session.get(DeploymentProposal, proposal_id).state == "pending"
     assert current() == 1
+
+
+def test_the_process_models_page_lists_changes_waiting_for_approval(approval: Flask) -> None:
+    client = approval.test_client()
+    _owner, proposal_id = propose_policy(client)
+    page = app_client_as(approval, "process_owner2", "en").get("/modeler").data.decode()
+    assert "Changes waiting for approval" in page and f"/modeler/proposals/{proposal_id}" in page

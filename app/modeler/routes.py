@@ -42,6 +42,7 @@ def index() -> str:
         models=process_models.overview(),
         decisions=_decision_files(),
         forms=current_app.extensions["forms"].keys(),
+        pending=[p for p in proposals.listing() if p.state == "pending"],
     )
 
 
