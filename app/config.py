@@ -46,6 +46,9 @@ class Config:
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "30"))
     COMPLAINT_SETTLEMENT_MANAGER_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_MANAGER_LIMIT", "5000"))
     COMPLAINT_SETTLEMENT_VP_LIMIT = float(os.environ.get("COMPLAINT_SETTLEMENT_VP_LIMIT", "50000"))
+    # Four eyes on every change: a process owner's deployment becomes current only after another
+    # process owner (or the general manager) approves it. `off` for a one-person company.
+    DEPLOY_APPROVAL = os.environ.get("DEPLOY_APPROVAL", "on").strip().lower() not in ("off", "0", "false", "no")
     # The standing quality committee (roles whose holders 会签) when the production manager names none.
     QUALITY_COMMITTEE_ROLES = os.environ.get("QUALITY_COMMITTEE_ROLES", "production_manager,sales_manager")
     # Calendar days before a complaint's own deadline when it counts as at risk.

@@ -101,6 +101,18 @@ def _report_link(data: dict[str, Any]) -> list[Row]:
     return [(str(_l("Report")), link)]
 
 
+def _proposal_link(data: dict[str, Any]) -> list[Row]:
+    proposal_id = int(data.get("proposal_id") or 0)
+    link = Markup('<a href="{0}" id="proposal-link">{1}</a>').format(
+        url_for("modeler.proposal", proposal_id=proposal_id), _("Change proposal %(id)s", id=proposal_id)
+    )
+    rows: list[Row] = [(str(_l("Proposed change")), link)]
+    if data.get("processes"):
+        names = [instances.process_name(str(k), current_locale()) for k in data["processes"]]
+        rows.append((str(_l("Processes")), ", ".join(names)))
+    return rows
+
+
 def _plain(label: Any, shown: Callable[[Any], Shown]) -> Callable[[dict[str, Any], str], list[Row]]:
     def rows(data: dict[str, Any], key: str) -> list[Row]:
         return [(str(label), shown(data[key]))] if data.get(key) not in (None, "") else []
@@ -118,6 +130,10 @@ _FACTS: dict[str, list[tuple[str, Callable[[dict[str, Any], str], list[Row]]]]] 
         ("original_task_id", lambda data, _key: _late_task(data)),
         ("target", lambda data, _key: _level(data)),
         ("escalation_due", _plain(_l("Time to act"), _span)),
+    ],
+    "deployment_approval": [
+        ("proposal_id", lambda data, _key: _proposal_link(data)),
+        ("proposed_by", _plain(_l("Proposed by"), lambda v: display_name_of(str(v)))),
     ],
     "complaint_monthly_report": [
         ("report_month", lambda data, _key: _report_link(data)),

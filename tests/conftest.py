@@ -43,6 +43,8 @@ def _config(url: str, clock: FixedClock | None = None) -> dict[str, Any]:
         "API_TOKEN_TTL_HOURS": 24 * 400,  # tests move the clock by days and months
         "BPMN_DIR": ROOT / "bpmn",
         "FORMS_DIR": ROOT / "forms",
+        # Most tests deploy and expect the new version current at once; the approval tests turn it on.
+        "DEPLOY_APPROVAL": False,
     }
 
 

@@ -15,10 +15,11 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import HumanTask, Notification, User
 from app.services.desk import saved_filters
+from app.services.modeling import proposals
 from app.services.people import organisation
 from app.services.people.directory import DEMO_SUPERVISORS
 
-from .conftest import PASSWORD, csrf_token, login
+from .conftest import PASSWORD, ROOT, csrf_token, login
 from .support import ApiUser
 
 USERS = [u for u in DEMO_SUPERVISORS if u != "sales_manager"] + ["sales_manager"]  # the claimer acts last
@@ -38,7 +39,9 @@ TASK_HOLDER = {"sales_manager"}
 TASK_SUPERVISORS = {"sales_vp", "general_manager"}
 FILER_SUPERVISORS = {"sales_manager", "sales_vp", "general_manager"}
 FILTER_OWNER = {"sales_manager"}
-WORKERS = {"process_owner", "admin"}  # who may work external tasks, send messages and signals
+OWNERS = {"process_owner", "process_owner2"}
+REVIEWERS = OWNERS | {"general_manager"}
+WORKERS = {"process_owner", "process_owner2", "admin"}  # who may work external tasks, send messages and signals
 AUDITORS = {"admin", "finance_director", "credit_controller"}
 DELEGATOR = "credit_controller"  # a delegation far in the future, so it changes nobody's work meanwhile
 
@@ -89,7 +92,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "supervision.index": ("GET", 302, everyone(200)),
     "processes.incidents": ("GET", 302, everyone(200)),
     "processes.assign_unowned": ("POST", 302, allowed(FILER_SUPERVISORS | {"admin"}, 302)),
-    "processes.retry": ("POST", 302, allowed({"process_owner"}, 302)),
+    "processes.retry": ("POST", 302, allowed(OWNERS, 302)),
     "supervision.reassign": ("POST", 302, allowed(TASK_SUPERVISORS, 302)),
     "_healthz": ("GET", 200, everyone(200)),
     "_favicon": ("GET", 200, everyone(200)),
@@ -113,7 +116,7 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.assign_unowned": ("POST", 401, allowed(FILER_SUPERVISORS | {"admin"}, 409)),
     "api.withdraw": ("POST", 401, allowed({"salesperson"}, 422)),
     "api.copy_to": ("POST", 401, allowed(INSTANCE_VIEWERS, 422)),
-    "api.retry": ("POST", 401, allowed({"process_owner"}, 409)),
+    "api.retry": ("POST", 401, allowed(OWNERS, 409)),
     "inbox.save_filter": ("POST", 302, everyone(302)),
     "inbox.apply_filter": ("GET", 302, allowed(FILTER_OWNER, 302)),
     "inbox.delete_filter": ("POST", 302, allowed(FILTER_OWNER, 302)),
@@ -143,31 +146,38 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "collaboration.create_delegation": ("POST", 302, everyone(422)),  # nothing filled in
     "collaboration.cancel_delegation": ("POST", 302, allowed({DELEGATOR}, 422)),  # no reason given
     "modeler.vendor": ("GET", 302, everyone(200)),
-    "modeler.index": ("GET", 302, allowed({"process_owner"}, 200)),
-    "modeler.model": ("GET", 302, allowed({"process_owner"}, 200)),
-    "modeler.version_xml": ("GET", 302, allowed({"process_owner"}, 200)),
-    "modeler.version_view": ("GET", 302, allowed({"process_owner"}, 200)),
-    "modeler.version_diagram": ("GET", 302, allowed({"process_owner"}, 200)),
-    "modeler.restore": ("POST", 302, allowed({"process_owner"}, 302)),
-    "modeler.decision": ("GET", 302, allowed({"process_owner"}, 200)),
-    "modeler.decision_xml": ("GET", 302, allowed({"process_owner"}, 200)),
-    "modeler.check": ("POST", 302, allowed({"process_owner"}, 422)),
-    "modeler.deploy": ("POST", 302, allowed({"process_owner"}, 422)),
-    "modeler.form": ("GET", 302, allowed({"process_owner"}, 200)),
-    "modeler.save_form": ("POST", 302, allowed({"process_owner"}, 422)),
-    "modeler.preview_form": ("POST", 302, allowed({"process_owner"}, 422)),
-    "modeler.new_form": ("GET", 302, allowed({"process_owner"}, 200)),
-    "modeler.design_form": ("GET", 302, allowed({"process_owner"}, 302)),  # a JSON form opens in the JSON editor
-    "modeler.save_designed_form": ("POST", 302, allowed({"process_owner"}, 422)),
-    "modeler.deploy_files": ("POST", 302, allowed({"process_owner"}, 302)),
-    "modeler.migrate_page": ("GET", 302, allowed({"process_owner"}, 200)),
-    "modeler.migrate_instances": ("POST", 302, allowed({"process_owner"}, 302)),
-    "api.migration_plan": ("GET", 401, allowed({"process_owner"}, 200)),
-    "api.migrate_instances": ("POST", 401, allowed({"process_owner"}, 422)),
+    "modeler.index": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.model": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.version_xml": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.version_view": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.version_diagram": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.restore": ("POST", 302, allowed(OWNERS, 302)),
+    "modeler.decision": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.decision_xml": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.check": ("POST", 302, allowed(OWNERS, 422)),
+    "modeler.deploy": ("POST", 302, allowed(OWNERS, 422)),
+    "modeler.form": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.save_form": ("POST", 302, allowed(OWNERS, 422)),
+    "modeler.preview_form": ("POST", 302, allowed(OWNERS, 422)),
+    "modeler.new_form": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.design_form": ("GET", 302, allowed(OWNERS, 302)),  # a JSON form opens in the JSON editor
+    "modeler.save_designed_form": ("POST", 302, allowed(OWNERS, 422)),
+    "modeler.deploy_files": ("POST", 302, allowed(OWNERS, 302)),
+    "modeler.migrate_page": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.migrate_instances": ("POST", 302, allowed(OWNERS, 302)),
+    "api.migration_plan": ("GET", 401, allowed(OWNERS, 200)),
+    "api.migrate_instances": ("POST", 401, allowed(OWNERS, 422)),
     "modeler.instance_state": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
-    "api.upload_model": ("POST", 401, allowed({"process_owner"}, 422)),
-    "api.list_models": ("GET", 401, allowed({"process_owner"}, 200)),
-    "api.model_xml": ("GET", 401, allowed({"process_owner"}, 200)),
+    "api.upload_model": ("POST", 401, allowed(OWNERS, 422)),
+    "api.get_proposal": ("GET", 401, allowed(REVIEWERS, 200)),
+    # The proposer is refused before the missing decision; the other reviewers are told what is missing.
+    "api.decide_proposal": ("POST", 401, allowed(REVIEWERS - {"process_owner"}, 422)),
+    "modeler.proposal_list": ("GET", 302, allowed(REVIEWERS, 200)),
+    "modeler.proposal": ("GET", 302, allowed(REVIEWERS, 200)),
+    "modeler.proposal_diagram": ("GET", 302, allowed(REVIEWERS, 200)),
+    "modeler.proposal_decision": ("POST", 302, allowed(REVIEWERS, 302)),
+    "api.list_models": ("GET", 401, allowed(OWNERS, 200)),
+    "api.model_xml": ("GET", 401, allowed(OWNERS, 200)),
     # Camunda's REST API: 400 where Camunda answers a refused body, 204 for a done action.
     "engine_rest.start": ("POST", 401, allowed(SALES, 400)),
     "engine_rest.tasks": ("GET", 401, everyone(200)),
@@ -222,10 +232,10 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "api.admin_import": ("POST", 401, allowed({"admin"}, 422)),  # no file
     "api.audit": ("GET", 401, allowed(AUDITORS, 200)),
     "auth.revoke_token": ("POST", 302, everyone(302)),  # no token chosen: told so on the account page
-    "api.list_forms": ("GET", 401, allowed({"process_owner"}, 200)),
-    "api.read_form": ("GET", 401, allowed({"process_owner"}, 200)),
-    "api.create_form": ("POST", 401, allowed({"process_owner"}, 422)),
-    "api.update_form": ("PUT", 401, allowed({"process_owner"}, 422)),
+    "api.list_forms": ("GET", 401, allowed(OWNERS, 200)),
+    "api.read_form": ("GET", 401, allowed(OWNERS, 200)),
+    "api.create_form": ("POST", 401, allowed(OWNERS, 422)),
+    "api.update_form": ("PUT", 401, allowed(OWNERS, 422)),
     # Last: it revokes the token the walk uses for every other API route.
     "api.revoke_token": ("DELETE", 401, everyone(200)),
 }
@@ -259,7 +269,17 @@ def objects(app: Flask) -> dict[str, Any]:
     notification_id = db.session.scalars(
         db.select(Notification.id).where(Notification.user_id == owner.id, Notification.task_id == task_id)
     ).first()
+    # A change waiting for approval, proposed by the process owner.
+    app.config["DEPLOY_APPROVAL"] = True
+    policy = (
+        (ROOT / "bpmn" / "credit_policy.dmn").read_text(encoding="utf-8").replace("<text>30</text>", "<text>20</text>")
+    )
+    proposer = db.session.scalars(db.select(User).where(User.username == "process_owner")).one()
+    proposal = proposals.submit("upload", {"filename": "credit_policy.dmn", "xml": policy}, proposer).proposal
+    app.config["DEPLOY_APPROVAL"] = False
     return {
+        "proposal_id": proposal.id,
+        "index": 0,
         "scope": "started",
         "notification_id": notification_id,
         "task_id": task_id,

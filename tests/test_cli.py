@@ -66,6 +66,7 @@ def test_bpmn_sync_reports_each_process(app: Flask) -> None:
         "phone_inquiry",
         "phone_call_log",
         "satisfaction_survey",
+        "deployment_approval",
     }
     assert db.session.scalar(db.select(db.func.count(ProcessVersion.id))) == len(deployed)
 

@@ -39,4 +39,4 @@ def test_demo_seed_creates_a_working_day_once(app: Flask) -> None:
     assert closed, "a complaint answered and waiting for its follow-up visit"
     again = runner.invoke(args=["demo", "seed", "--password", "another-pass-9"])
     assert again.exit_code == 0 and "exists already" in again.output
-    assert db.session.scalar(db.select(db.func.count(User.id))) == 14
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 15

@@ -18,6 +18,7 @@ from app.models import (
     AuditEvent,
     Customer,
     Delegation,
+    DeploymentProposal,
     HumanTask,
     InstanceComment,
     ProcessInstance,
@@ -25,9 +26,10 @@ from app.models import (
     User,
 )
 from app.services.demo.working_day import seed_working_day
+from app.services.modeling import proposals
 from app.services.people.directory import DEMO_SUPERVISORS
 
-from .conftest import login
+from .conftest import ROOT, login
 
 # Latin words a Chinese page may carry: product and format names, units, the language switch
 # (each language named in itself), and the page's own product name for the diagram notation.
@@ -61,6 +63,7 @@ SKIP_ENDPOINTS = {
     "modeler.decision_xml",
     "modeler.version_xml",
     "modeler.version_diagram",
+    "modeler.proposal_diagram",
     "inbox.apply_filter",
     "_healthz",
 }
@@ -98,9 +101,25 @@ def _typed() -> list[str]:
     found.update(db.session.scalars(db.select(InstanceComment.body)))
     found.update(db.session.scalars(db.select(Delegation.reason)))
     found.update(db.session.scalars(db.select(Customer.name)))
+    # What a process owner drew or wrote in a proposed change: element names, decision-table cells.
+    for proposal in db.session.scalars(db.select(DeploymentProposal)):
+        for item in proposal.plan:
+            collect(item["names"])
+            collect([item["name"]])
+            collect([[c["decision"], c["column"], c["old"], c["new"]] for c in item["cells"]])
     # Login names are identifiers, written the same in both languages (the account page shows one's own).
     found.update(db.session.scalars(db.select(User.username)))
     return sorted((f for f in found if f.strip()), key=len, reverse=True)
+
+
+def _propose_a_change(app: Flask) -> None:
+    """A change to the credit policy waiting for approval, so its review pages are crawled too."""
+    app.config["DEPLOY_APPROVAL"] = True
+    policy = (
+        (ROOT / "bpmn" / "credit_policy.dmn").read_text(encoding="utf-8").replace("<text>30</text>", "<text>20</text>")
+    )
+    owner = db.session.scalars(db.select(User).where(User.username == "process_owner")).one()
+    proposals.submit("upload", {"filename": "credit_policy.dmn", "xml": policy}, owner)
 
 
 def _urls(app: Flask) -> Iterator[str]:
@@ -111,6 +130,7 @@ def _urls(app: Flask) -> Iterator[str]:
         "process_key": sorted(set(db.session.scalars(db.select(ProcessVersion.process_key)))),
         "form_key": ["credit_application", "credit_approval"],
         "name": ["credit_grade.dmn"],
+        "proposal_id": list(db.session.scalars(db.select(DeploymentProposal.id))),
     }
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or set()) or rule.endpoint in SKIP_ENDPOINTS or rule.rule.startswith("/api/"):
@@ -142,6 +162,7 @@ def _leaks(text: str, locale: str, typed: list[str]) -> set[str]:
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
 def test_no_page_speaks_the_other_language(app: Flask, locale: str) -> None:
     assert seed_working_day()
+    _propose_a_change(app)
     typed = _typed()
     urls = list(_urls(app))
     found: dict[str, set[str]] = {}

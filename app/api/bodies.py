@@ -206,3 +206,9 @@ class TaskQuery(Query):
     after = Text(metadata={"description": "the `next` cursor of the previous page"})
     before = Text(metadata={"description": "the `prev` cursor of the next page"})
     limit = Text(metadata={"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})
+
+
+class ProposalDecision(Body):
+    # Checked by the service, after who may decide: the proposer is refused whatever they send.
+    decision = Text(metadata={"enum": ["approve", "reject"]})
+    comment = Text(metadata={"description": "the opinion (required, as for every approval), at most 2000 characters"})

@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask.schemas import FileSchema
-from flask import Response, jsonify, request
+from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..engine import DiagramError
 from ..engine.parsing import MAX_XML_BYTES
 from ..services.common.errors import Forbidden
-from ..services.modeling import deployment, deployments, process_models, uploads
+from ..services.modeling import deployment, deployments, process_models, proposals, uploads
 from .auth import api_user, token_required
 from .blueprint import bp
-from .bodies import refusals
+from .bodies import ProposalDecision, body, refusals
 from .shapes import ModelProblems
-from .shapes_collab import Deployed, ProcessModel
+from .shapes_collab import Deployed, ProcessModel, Proposal
 
 # Either content type carries the same diagram; the route reads the stream itself, within a size limit.
 _UPLOAD = {
@@ -66,14 +66,23 @@ def _upload() -> tuple[str | None, str] | None:
     403,
     422,
     invalid=ModelProblems,
-    answers={201: {"description": "deployed", "content": {"application/json": {"schema": Deployed}}}},
+    answers={
+        201: {"description": "deployed and current", "content": {"application/json": {"schema": Deployed}}},
+        202: {
+            "description": "checked and waiting for another process owner's or the general manager's approval "
+            "(DEPLOY_APPROVAL on); the current version stays until then",
+            "content": {"application/json": {"schema": Proposal}},
+        },
+    },
     request_body=_UPLOAD,
 )
 @token_required
 def upload_model() -> Reply:
     """Deploy a BPMN diagram, or a DMN file: every process using it gets a new version.
 
-    A refused file answers 422 with each problem and the element it concerns."""
+    With approval on (DEPLOY_APPROVAL, the default) a change answers 202 with the proposal waiting for
+    a second process owner or the general manager; with it off, or when nothing changed, 201. A refused
+    file answers 422 with each problem and the element it concerns."""
     _require_owner()
     if (request.content_length or 0) > MAX_XML_BYTES + 64 * 1024:
         return _errors([(None, _("the upload is larger than %(kb)s KB", kb=MAX_XML_BYTES // 1024))])
@@ -85,9 +94,12 @@ def upload_model() -> Reply:
             return _errors(
                 [(None, _("send the BPMN or DMN XML as the body (Content-Type: application/xml) or as 'file'"))]
             )
-        results = uploads.deploy_upload(*sent, api_user())
+        submitted = proposals.submit("upload", {"filename": sent[0], "xml": sent[1]}, api_user())
     except DiagramError as err:
         return _errors(err.problems)
+    if submitted.proposal is not None:
+        return jsonify(proposal_view(submitted.proposal)), 202
+    results = submitted.results
     first = results[0]
     body = {
         "process_key": first.process_key,
@@ -115,9 +127,12 @@ def _deploy_several() -> Reply:
         except UnicodeDecodeError:
             return _file_errors([(name, None, _("the file is not UTF-8 text"))])
     try:
-        results = deployments.deploy_files(files, api_user())
+        submitted = proposals.submit("files", {"files": [{"name": n, "text": t} for n, t in files]}, api_user())
     except deployments.DeploymentRefused as err:
         return _file_errors(err.problems)
+    if submitted.proposal is not None:
+        return jsonify(proposal_view(submitted.proposal)), 202
+    results = submitted.results
     first = results[0] if results else None
     return jsonify(
         process_key=first.process_key if first else None,
@@ -175,3 +190,36 @@ def model_xml(process_key: str, version: int) -> Response:
     _require_owner()
     row = deployment.version_of(process_key, version)
     return Response(row.bpmn_xml, mimetype="application/xml")
+
+
+@bp.get("/deployment-proposals/<id:proposal_id>")
+@bp.output(Proposal)
+@refusals(403, 404)
+@token_required
+def get_proposal(proposal_id: int) -> dict[str, Any]:
+    """A deployment waiting for approval, or decided: who proposed it, who decided, what it changes."""
+    _require_reviewer()
+    return proposal_view(proposals.get(proposal_id))
+
+
+@bp.post("/deployment-proposals/<id:proposal_id>/decision")
+@bp.output(Proposal)
+@refusals(403, 404, 409, 422)
+@token_required
+@body(ProposalDecision)
+def decide_proposal(proposal_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    """Approve (the change becomes current) or reject (it never does); never the proposer's own change.
+
+    409 when the process changed since the proposal was made (it can then only be rejected)."""
+    _require_reviewer()
+    decided = proposals.decide(proposal_id, api_user(), sent.get("decision", ""), sent.get("comment") or "")
+    return proposal_view(decided)
+
+
+def proposal_view(proposal: Any) -> dict[str, Any]:
+    return {**proposals.summary(proposal), "url": url_for("modeler.proposal", proposal_id=proposal.id)}
+
+
+def _require_reviewer() -> None:
+    if not proposals.may_review(api_user()):
+        raise Forbidden(_l("only a process owner or the general manager may review changes"))

@@ -101,3 +101,22 @@ class AddedSigner(Answer):
     position = Text()
     reason = Text()
     status = Text()
+
+
+class ProposedProcess(Answer):
+    NULLABLE = frozenset({"base_version"})
+    process_key = Text()
+    base_version = Whole(metadata={"description": "the current version it was compared with; null for a new process"})
+    changes = Object(metadata={"description": "added, removed and changed elements"})
+
+
+class Proposal(Answer):
+    """A deployment waiting for (or decided by) a second process owner or the general manager."""
+
+    NULLABLE = frozenset({"decided_by"})
+    proposal_id = Whole()
+    state = Text(metadata={"enum": ["pending", "approved", "rejected"]})
+    processes = ListOf(fields.Nested(ProposedProcess))
+    proposed_by = Text()
+    decided_by = Text()
+    url = Text(metadata={"description": "the review page, with the differences drawn on the diagrams"})

@@ -1,4 +1,4 @@
-"""Who may model: process owners, and nobody else."""
+"""Who may model: process owners, and nobody else; who may review a change: they and the general manager."""
 
 from __future__ import annotations
 
@@ -17,6 +17,19 @@ def owner_required(fn: Callable[..., Any]) -> Callable[..., Any]:
     @login_required
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not current_user.has_role("process_owner"):
+            abort(403)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def reviewer_required(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Process owners and the general manager: those who may approve another's change."""
+
+    @functools.wraps(fn)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not (current_user.has_role("process_owner") or current_user.has_role("general_manager")):
             abort(403)
         return fn(*args, **kwargs)
 

@@ -8,8 +8,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..engine.parsing import MAX_XML_BYTES
-from ..services.common.errors import ValidationFailed
-from ..services.modeling import deployments, instance_migration, process_models
+from ..services.common.errors import DomainError, ValidationFailed
+from ..services.modeling import deployments, instance_migration, process_models, proposals
 from .access import owner_required
 from .blueprint import bp
 
@@ -95,12 +95,18 @@ def deploy_files() -> Response:
         flash(_("Choose the files to deploy"), "error")
         return redirect(url_for("modeler.index"))
     try:
-        results = deployments.deploy_files(files, current_user)
+        submitted = proposals.submit("files", {"files": [{"name": n, "text": t} for n, t in files]}, current_user)
     except deployments.DeploymentRefused as err:
         for name, element, message in err.problems:
             flash(f"{name}{' · ' + element if element else ''}: {message}", "error")
         return redirect(url_for("modeler.index"))
-    for result in results:
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("modeler.index"))
+    if submitted.proposal is not None:
+        flash(_("Waiting for approval: change proposal %(id)s", id=submitted.proposal.id), "info")
+        return redirect(url_for("modeler.proposal", proposal_id=submitted.proposal.id))
+    for result in submitted.results:
         flash(_("%(key)s: version %(v)s", key=result.process_key, v=result.version), "info")
     return redirect(url_for("modeler.index"))
 

@@ -14,9 +14,10 @@ from ..config import PROJECT_ROOT
 from ..engine import DiagramError
 from ..services.common.errors import DomainError
 from ..services.instances import diagram_state
-from ..services.modeling import camunda_rules, deployment, process_models, uploads
+from ..services.modeling import camunda_rules, deployment, process_models, proposals, uploads
 from .access import body_within_limit, owner_required
 from .blueprint import bp
+from .proposal_routes import proposal_view
 
 # Only the built bundles and their styles and fonts are served, never package sources.
 _VENDOR_PACKAGES = {"bpmn-js", "dmn-js"}
@@ -41,6 +42,7 @@ def index() -> str:
         models=process_models.overview(),
         decisions=_decision_files(),
         forms=current_app.extensions["forms"].keys(),
+        pending=[p for p in proposals.listing() if p.state == "pending"],
     )
 
 
@@ -93,10 +95,17 @@ def version_diagram(process_key: str, version: int) -> Response:
 @owner_required
 def restore(process_key: str, version: int) -> Response:
     try:
-        result = deployment.restore_version(process_key, version, current_user)
+        submitted = proposals.submit("restore", {"process_key": process_key, "version": version}, current_user)
     except DiagramError as err:
         flash("; ".join(f"{el or ''} {msg}" for el, msg in err.problems), "error")
         return redirect(url_for("modeler.model", process_key=process_key, version=version))
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("modeler.model", process_key=process_key, version=version))
+    if submitted.proposal is not None:
+        flash(_("Waiting for approval: change proposal %(id)s", id=submitted.proposal.id), "info")
+        return redirect(url_for("modeler.proposal", proposal_id=submitted.proposal.id))
+    result = submitted.results[0]
     if result.created:
         flash(_("Version %(old)s deployed again as version %(new)s", old=version, new=result.version), "info")
     else:
@@ -168,13 +177,16 @@ def check() -> tuple[Response, int]:
 def deploy() -> tuple[Response, int]:
     try:
         filename, xml = _upload()
-        results = uploads.deploy_upload(filename, xml, current_user)
+        submitted = proposals.submit("upload", {"filename": filename, "xml": xml}, current_user)
     except _Refusal as refusal:
         return jsonify(errors=refusal.errors), 422
     except DiagramError as err:
         return jsonify(errors=_problems(err.problems)), 422
     except DomainError as err:
         return jsonify(errors=[{"element_id": None, "message": err.message}]), err.status
+    if submitted.proposal is not None:
+        return jsonify(proposal_view(submitted.proposal)), 202
+    results = submitted.results
     first = results[0]
     return jsonify(
         process_key=first.process_key,

@@ -10,6 +10,7 @@ from .forms import FormVersion
 from .inbox import SavedFilter
 from .messages import ChatWebhook, Notification
 from .processes import AuditEvent, HumanTask, InstanceWatcher, ProcessInstance, ProcessVersion, TaskCandidate
+from .proposals import DeploymentProposal
 from .scheduling import OutboxMail, StartTimer, TaskEscalation, Timer
 from .users import ApiToken, Department, Role, User, user_roles
 
@@ -20,6 +21,7 @@ __all__ = [
     "InstanceComment",
     "InstanceAttachment",
     "Delegation",
+    "DeploymentProposal",
     "Department",
     "ApiToken",
     "AuditEvent",

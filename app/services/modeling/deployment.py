@@ -322,19 +322,21 @@ def _require_owner(actor: User) -> None:
 
 @transactional
 def deploy_bpmn(filename: str, bpmn_xml: str, actor: User) -> DeployResult:
-    """A BPMN diagram from the modeler or the API, with the decision tables it calls as deployed now."""
+    """A BPMN diagram with the decision tables it calls as deployed now, current at once (no approval)."""
     _require_owner(actor)
     return deploy_diagram(filename, bpmn_xml, dmn_for(bpmn_xml, filename), actor)
 
 
 @transactional
 def deploy_dmn(filename: str, dmn_xml: str, actor: User) -> list[DeployResult]:
-    """A changed decision-table file: every process that uses it gets a new version with it."""
+    """A changed decision-table file: every process that uses it gets a new version with it, current at once."""
     _require_owner(actor)
     return redeploy_users_of(filename, dmn_xml, actor)
 
 
-def redeploy_users_of(filename: str, dmn_xml: str, actor: User, skip: set[str] | None = None) -> list[DeployResult]:
+def redeploy_users_of(
+    filename: str, dmn_xml: str, actor: User, skip: set[str] | None = None, extra: dict | None = None
+) -> list[DeployResult]:
     """Every deployed process using a decision in this file, except those in `skip`, deployed again with it;
     part of the caller's transaction."""
     decisions = set(decision_ids(parsed(dmn_xml, filename)))
@@ -346,7 +348,7 @@ def redeploy_users_of(filename: str, dmn_xml: str, actor: User, skip: set[str] |
             continue
         latest = latest_version(key)
         dmn = _with_dmn(latest, filename, dmn_xml, decisions)
-        results.append(deploy_diagram(latest.source_name, latest.bpmn_xml, dmn, actor))
+        results.append(deploy_diagram(latest.source_name, latest.bpmn_xml, dmn, actor, extra))
     if not results and not skip:
         raise DiagramError([(None, say("no deployed process uses the decisions in %(file)s", file=filename))])
     return results
@@ -363,10 +365,16 @@ def version_of(process_key: str, version: int) -> ProcessVersion:
 
 @transactional
 def restore_version(process_key: str, version: int, actor: User) -> DeployResult:
-    """An earlier version deployed again as the newest one; running instances keep theirs."""
+    """An earlier version deployed again as the newest one, at once; running instances keep theirs."""
     _require_owner(actor)
+    return restore_now(process_key, version, actor)
+
+
+def restore_now(process_key: str, version: int, actor: User, extra: dict | None = None) -> DeployResult:
+    """An earlier version as the newest one; part of the caller's transaction."""
     old = version_of(process_key, version)
-    return deploy_diagram(old.source_name, old.bpmn_xml, dict(old.dmn_xml), actor, extra={"restored_from": version})
+    details = {"restored_from": version, **(extra or {})}
+    return deploy_diagram(old.source_name, old.bpmn_xml, dict(old.dmn_xml), actor, extra=details)
 
 
 def deployed_dmn_file(name: str) -> str | None:

@@ -67,9 +67,14 @@ def _lower_id(filename: str, text: str) -> str:
 
 @transactional
 def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult]:
-    """Deploy (file name, text) pairs together, all or nothing."""
+    """Deploy (file name, text) pairs together, all or nothing, current at once (no approval)."""
     if not actor.has_role("process_owner"):
         raise Forbidden(_l("only a process owner may deploy diagrams"))
+    return deploy_files_now(files, actor)
+
+
+def deploy_files_now(files: list[tuple[str, str]], actor: User, extra: dict | None = None) -> list[DeployResult]:
+    """Deploy (file name, text) pairs together; part of the caller's transaction."""
     problems: list[FileProblem] = []
     forms: list[tuple[str, str]] = []
     diagrams: list[tuple[str, str]] = []
@@ -114,7 +119,7 @@ def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult
                 dmn[table] = tables[table]
                 used_tables.add(table)
         try:
-            result = deploy_diagram(name, xml, dmn, actor, pending=pending)
+            result = deploy_diagram(name, xml, dmn, actor, extra, pending=pending)
         except DiagramError as err:
             problems.extend((name, el, msg) for el, msg in err.problems)
             continue
@@ -122,7 +127,7 @@ def deploy_files(files: list[tuple[str, str]], actor: User) -> list[DeployResult
         deployed_keys.add(result.process_key)
     for table, xml in tables.items():
         try:
-            again = redeploy_users_of(table, xml, actor, skip=deployed_keys)
+            again = redeploy_users_of(table, xml, actor, skip=deployed_keys, extra=extra)
         except DiagramError as err:
             problems.extend((table, el, msg) for el, msg in err.problems)
             continue

@@ -45,6 +45,11 @@ class VersionedFormRegistry(FormRegistry):
     def forget_saved_ids(self) -> None:
         self._ids = None
 
+    def forget_parsed(self) -> None:
+        """Drop parsed saved forms too: rows of a rolled-back trial may hand their ids to other forms."""
+        self._ids = None
+        self._saved = {}
+
     def _saved_ids(self) -> dict[str, int]:
         if not has_app_context():
             return {}
@@ -89,6 +94,12 @@ class VersionedFormRegistry(FormRegistry):
         form = parse_form(key, row.definition, lambda parent: self._load(parent, (*chain, key))[0])
         self._saved[key] = (row_id, form)
         return form, ()
+
+
+def forget_parsed_forms() -> None:
+    registry = current_app.extensions.get("forms")
+    if isinstance(registry, VersionedFormRegistry):
+        registry.forget_parsed()
 
 
 def _forget_saved_ids() -> None:

@@ -8,7 +8,7 @@ from ...engine import DiagramError, decision_ids
 from ...engine.parsing import BPMN_NS, DMN_NAMESPACES, executable_process_ids
 from ...models import User
 from ..common.wording import parsed, say
-from .deployment import DeployResult, deploy_bpmn, deploy_dmn, deployed_dmn
+from .deployment import DeployResult, deploy_diagram, deployed_dmn, dmn_for, redeploy_users_of
 from .specs import latest_version
 
 
@@ -43,10 +43,11 @@ def upload_name(kind: str, xml: str) -> str:
     return "upload.bpmn"
 
 
-def deploy_upload(filename: str | None, xml: str, actor: User) -> list[DeployResult]:
-    """A BPMN or DMN upload deployed; a DMN file redeploys every process that uses it."""
+def deploy_upload(filename: str | None, xml: str, actor: User, extra: dict | None = None) -> list[DeployResult]:
+    """A BPMN or DMN upload deployed; a DMN file redeploys every process that uses it. Part of the
+    caller's transaction (see proposals.submit, which decides whether it needs approval first)."""
     kind = document_kind(xml, filename or "upload")
     name = filename or upload_name(kind, xml)
     if kind == "dmn":
-        return deploy_dmn(name, xml, actor)
-    return [deploy_bpmn(name, xml, actor)]
+        return redeploy_users_of(name, xml, actor, extra=extra)
+    return [deploy_diagram(name, xml, dmn_for(xml, name), actor, extra)]

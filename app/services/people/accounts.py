@@ -222,19 +222,24 @@ def create_user(
     return user, secret
 
 
+# Demo users who hold another demo user's role: a second salesperson, a second process owner.
+_SECOND_OF = {"salesperson2": "salesperson", "process_owner2": "process_owner"}
+
+
 @transactional
 def seed_demo(password: str) -> list[User]:
-    """One user per role (user name = role key), plus a second salesperson, with the demo org chart."""
+    """One user per role (user name = role key), plus a second salesperson and a second process owner,
+    with the demo org chart."""
     _check_password(password)
     roles = ensure_roles()
     users: dict[str, User] = {u.username: u for u in db.session.scalars(db.select(User))}
     now = clock.now()
     for username in DEMO_SUPERVISORS:
-        role_key = "salesperson" if username == "salesperson2" else username
+        role_key = _SECOND_OF.get(username, username)
         user = users.get(username)
         if user is None:
             zh, en = ROLES.get(role_key) or DEMO_TITLES[username]
-            suffix = " 2" if username == "salesperson2" else ""
+            suffix = " 2" if username in _SECOND_OF else ""
             user = User(
                 username=username,
                 name_zh=f"{zh}{suffix}",

@@ -39,6 +39,8 @@ DEMO_SUPERVISORS: dict[str, str | None] = {
     "logistics_director": "general_manager",
     "service_owner": "general_manager",
     "process_owner": "general_manager",
+    # A second process owner, so a change one of them deploys has someone to approve it.
+    "process_owner2": "general_manager",
     "general_manager": None,
     # The chairman signs limit cuts and the quarterly summary (第二十九、四十二条) but supervises nobody's
     # overdue work: escalation stops at the general manager.
@@ -62,6 +64,7 @@ DEMO_DEPARTMENTS: dict[str, str] = {
     "logistics_director": "logistics",
     "service_owner": "service",
     "process_owner": "management",
+    "process_owner2": "management",
     "general_manager": "management",
     "chairman": "management",
     "admin": "management",

@@ -18,6 +18,20 @@ window.ModelerCommon = (function () {
     status.dataset.state = state || "";
   }
 
+  // A deployment waiting for a second person's approval: the status names it and links to its review page.
+  function showProposal(answer, text) {
+    var status = document.getElementById("modeler-status");
+    setStatus(text.replace("{id}", answer.data.proposal_id), "proposed");
+    status.dataset.proposal = String(answer.data.proposal_id);
+    if (answer.data.url) {
+      var link = document.createElement("a");
+      link.href = answer.data.url;
+      link.id = "proposal-link";
+      link.textContent = " →";
+      status.appendChild(link);
+    }
+  }
+
   // onPick(elementId) lets the page point at the element a problem names.
   function showProblems(errors, onPick) {
     var list = document.getElementById("problems");
@@ -79,5 +93,5 @@ window.ModelerCommon = (function () {
     });
   }
 
-  return { post: post, setStatus: setStatus, showProblems: showProblems, showNotes: showNotes, fetchText: fetchText };
+  return { post: post, setStatus: setStatus, showProposal: showProposal, showProblems: showProblems, showNotes: showNotes, fetchText: fetchText };
 })();

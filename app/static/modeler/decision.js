@@ -85,7 +85,9 @@
   });
   document.getElementById("deploy-button").addEventListener("click", function () {
     send(canvasEl.dataset.deployUrl, function (answer) {
-      if (answer.status === 201) {
+      if (answer.status === 202) {
+        C.showProposal(answer, canvasEl.dataset.proposedText);
+      } else if (answer.status === 201) {
         var versions = answer.data.deployed.map(function (d) { return d.process_key + " v" + d.version; }).join(", ");
         C.setStatus(canvasEl.dataset.deployedText.replace("{versions}", versions), "deployed");
       } else {

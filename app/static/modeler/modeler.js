@@ -230,7 +230,9 @@
 
   document.getElementById("deploy-button").addEventListener("click", function () {
     send(canvasEl.dataset.deployUrl, function (answer) {
-      if (answer.status === 201) {
+      if (answer.status === 202) {
+        C.showProposal(answer, canvasEl.dataset.proposedText);
+      } else if (answer.status === 201) {
         C.setStatus(canvasEl.dataset.deployedText.replace("{version}", answer.data.version), "deployed");
         document.getElementById("modeler-status").dataset.version = String(answer.data.version);
       } else {
