@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Customer, LimitAdjustment, ProcessInstance
+from app.models import AuditEvent, CreditDecision, Customer, LimitAdjustment, OverLimitCase, ProcessInstance
 
 from .conftest import PASSWORD
 from .support import ApiUser
@@ -134,3 +134,140 @@ def test_the_sales_manager_opens_the_adjustment_from_the_credit_file(client: Fla
     assert "/processes/credit_limit_adjustment/start?customer_code=AD5" in page
     start = client.get("/processes/credit_limit_adjustment/start?customer_code=AD5").get_data(as_text=True)
     assert 'value="AD5"' in start and "45000.00" in start
+
+
+# 4. Over the limit
+
+
+def case_row(code: str) -> OverLimitCase:
+    db.session.expire_all()
+    customer = file_of(code)
+    return db.session.scalars(db.select(OverLimitCase).where(OverLimitCase.customer_id == customer.id)).one()
+
+
+def test_a_record_over_the_limit_opens_a_case_and_a_later_one_within_closes_it(people) -> None:
+    grant(people, "OL1", 60000.0)
+    record(people, "OL1", 70000.0, "2026-11-20")
+    task = people["salesperson"].only_task()
+    # Opened on Monday 09:00: the plan is due at the end of the second working day.
+    assert (task["name"], task["business_key"], task["due_at"]) == ("制定压降计划", "OL1", "2026-11-25T18:00:00+08:00")
+    assert people["salesperson2"].tasks() == []
+    record(people, "OL1", 65000.0, "2026-11-21")  # still over: the same case goes on
+    assert people["salesperson"].only_task()["id"] == task["id"]
+    record(people, "OL1", 50000.0, "2026-11-22")
+    assert people["salesperson"].tasks() == []
+    case = case_row("OL1")
+    assert case.closed_at is not None and case.closing_balance == 50000 and case.kind == "over_limit"
+    assert db.session.get(ProcessInstance, case.instance_id).status == "completed"
+
+
+def plan(people: dict[str, ApiUser], target: str) -> None:
+    salesperson = people["salesperson"]
+    data = {"measures": "暂停发货，每周催收", "target_date": target}
+    response = salesperson.post(f"/api/v1/tasks/{salesperson.only_task()['id']}/complete", {"data": data})
+    assert response.status_code == 200, response.json
+    assert approve(people["sales_manager"]).status_code == 200
+    controller = people["credit_controller"]
+    seen = controller.post(f"/api/v1/tasks/{controller.only_task()['id']}/complete", {"data": {"seen": True}})
+    assert seen.status_code == 200, seen.json
+
+
+def test_the_plan_falls_due_on_its_target_date_and_escalates_after_it(app: Flask, people) -> None:
+    grant(people, "OL2", 60000.0)
+    record(people, "OL2", 80000.0, "2026-11-20")
+    salesperson = people["salesperson"]
+    past = salesperson.post(
+        f"/api/v1/tasks/{salesperson.only_task()['id']}/complete",
+        {"data": {"measures": "催收", "target_date": "2026-11-20"}},
+    )
+    assert past.status_code == 422 and list(past.json["errors"]) == ["target_date"]
+    plan(people, "2026-11-27")
+    follow_up = salesperson.only_task()
+    assert follow_up["due_at"] == "2026-11-27T18:00:00+08:00"
+    assert case_row("OL2").target_date.isoformat() == "2026-11-27"
+    tick(app, "2026-11-27T17:00:00+08:00")
+    assert people["sales_manager"].tasks() == [] and case_row("OL2").target_passed_at is None
+    tick(app, "2026-11-28T09:00:00+08:00")
+    urge = people["sales_manager"].only_task()
+    assert urge["process_key"] == "overdue_escalation" and "OL2" in urge["title"]
+    assert case_row("OL2").target_passed_at is not None
+    tick(app, "2026-11-28T09:05:00+08:00")  # the daily check runs once
+    passed = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "over_limit_target_passed")).all()
+    assert len(passed) == 1
+    record(people, "OL2", 60000.0, "2026-11-27")  # back within: the case and its escalation close
+    assert salesperson.tasks() == [] and people["sales_manager"].tasks() == []
+    assert case_row("OL2").closed_at is not None
+
+
+def test_without_a_limit_a_balance_may_only_go_down(people) -> None:
+    record(people, "NL1", 30000.0, "2026-10-31")  # the first record: nothing to compare with
+    record(people, "NL1", 20000.0, "2026-11-10")
+    assert people["salesperson"].tasks() == [] and people["sales_manager"].tasks() == []
+    record(people, "NL1", 25000.0, "2026-11-20")
+    case = case_row("NL1")
+    assert (case.kind, case.ceiling, case.balance) == ("no_limit_rise", 20000, 25000)
+    # Nobody is responsible for this file yet: the salesperson role's queue holds the plan.
+    assert people["salesperson2"].tasks(scope="queue")[0]["business_key"] == "NL1"
+    record(people, "NL1", 20000.0, "2026-11-21")
+    assert case_row("NL1").closed_at is not None
+
+
+# 5. The contract year
+
+
+def ends_on(code: str, day: str) -> None:
+    """The grant made today ends on `day` (the tests' calendar years are the ones the library knows)."""
+    from datetime import date
+
+    customer = file_of(code)
+    grant_row = db.session.scalars(db.select(CreditDecision).where(CreditDecision.customer_id == customer.id)).one()
+    grant_row.valid_until = date.fromisoformat(day)
+    db.session.commit()
+
+
+def test_a_month_before_the_end_the_salesperson_renews_or_ends(app: Flask, people) -> None:
+    grant(people, "RN1", 40000.0)
+    ends_on("RN1", "2026-12-31")
+    record(people, "RN1", 0.0, "2026-11-23")  # cleared to zero within the contract year
+    tick(app, "2026-11-29T09:00:00+08:00")
+    assert people["salesperson"].tasks() == []
+    tick(app, "2026-11-30T09:00:00+08:00")  # Monday, one month before 31 December
+    task = people["salesperson"].only_task()
+    # Ten working days from Monday 30 November: Monday 14 December at the end of the day.
+    assert (task["process_key"], task["due_at"]) == ("credit_renewal", "2026-12-14T18:00:00+08:00")
+    tick(app, "2026-12-01T09:00:00+08:00")
+    assert len(people["salesperson"].tasks()) == 1  # once per grant
+    instance = people["salesperson"].get(f"/api/v1/instances/{task['instance_id']}").json
+    assert instance["data"]["balance_cleared_once"] is True
+    done = people["salesperson"].post(f"/api/v1/tasks/{task['id']}/complete", {"data": {"renewal": "renew"}})
+    assert done.status_code == 200, done.json
+    after = people["salesperson"].get(f"/api/v1/instances/{task['instance_id']}").json["data"]
+    assert after["renewal_recorded"]["application_url"] == "/processes/credit_application/start?customer_code=RN1"
+
+
+def test_the_renewal_opens_an_application_prefilled_from_the_file(app: Flask, people) -> None:
+    from .conftest import login
+
+    grant(people, "RN2", 40000.0)
+    mine, theirs = app.test_client(), app.test_client()
+    login(mine, "salesperson")
+    page = mine.get("/processes/credit_application/start?customer_code=RN2").get_data(as_text=True)
+    assert 'value="RN2"' in page and 'value="24"' in page  # months of cooperation, from the last application
+    login(theirs, "salesperson2")
+    other = theirs.get("/processes/credit_application/start?customer_code=RN2").get_data(as_text=True)
+    assert 'value="RN2"' not in other
+
+
+def test_at_its_end_an_unrenewed_grant_expires_to_zero_and_is_audited(app: Flask, people) -> None:
+    grant(people, "EX1", 40000.0)
+    ends_on("EX1", "2026-12-20")
+    tick(app, "2026-12-20T23:00:00+08:00")
+    assert file_of("EX1").credit_limit == 40000
+    tick(app, "2026-12-21T00:30:00+08:00")
+    assert file_of("EX1").credit_limit == 0
+    expired = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "credit_expired")).all()
+    assert [(e.subject, e.details["valid_until"]) for e in expired] == [("customer:EX1", "2026-12-20")]
+    tick(app, "2026-12-22T09:00:00+08:00")
+    assert db.session.scalar(db.select(db.func.count()).where(AuditEvent.action == "credit_expired")) == 1
+    shown = people["finance_director"].get("/api/v1/customers/EX1").json
+    assert shown["limit"] == 0.0
