@@ -271,3 +271,56 @@ def test_at_its_end_an_unrenewed_grant_expires_to_zero_and_is_audited(app: Flask
     assert db.session.scalar(db.select(db.func.count()).where(AuditEvent.action == "credit_expired")) == 1
     shown = people["finance_director"].get("/api/v1/customers/EX1").json
     assert shown["limit"] == 0.0
+
+
+# 4b. One-off allowance beyond the limit (第三十二条)
+
+
+def ask_allowance(people: dict[str, ApiUser], code: str, amount: float, until: str) -> Any:
+    data = {"customer_code": code, "amount": amount, "reason": "年底备货", "valid_until": until}
+    return people["salesperson"].post("/api/v1/processes/credit_one_off_allowance/instances", {"data": data})
+
+
+def test_a_one_off_allowance_is_checked_approved_shown_and_counted_while_it_lasts(app: Flask, people) -> None:
+    from app.services.credit.ledger import totals
+
+    grant(people, "AW1", 50000.0)
+    assert ask_allowance(people, "AW1", 20000.0, "2026-12-10").status_code == 201
+    for name in ("sales_manager", "credit_controller", "finance_director", "general_manager"):
+        task = people[name].only_task()
+        assert task["business_key"] == "AW1"
+        assert approve(people[name]).status_code == 200
+    assert totals().granted == 70000
+    record(people, "AW1", 65000.0, "2026-11-23")  # above the limit, within the allowance: no case
+    assert people["salesperson"].tasks() == []
+    from .conftest import login
+
+    reader = app.test_client()
+    login(reader, "salesperson")
+    page = reader.get("/customers/AW1").get_data(as_text=True)
+    assert 'class="allowance"' in page and "2026-12-10" in page
+    record(people, "AW1", 75000.0, "2026-11-23")
+    assert case_row("AW1").ceiling == 70000
+    tick(app, "2026-12-11T09:00:00+08:00")  # past its date the allowance no longer counts
+    assert totals().granted == 50000
+
+
+def test_an_allowance_beyond_the_total_cap_is_refused_at_the_last_approval(app: Flask, people) -> None:
+    grant(people, "AW2", 50000.0)
+    app.config["CREDIT_TOTAL_CAP"] = 60000
+    assert ask_allowance(people, "AW2", 20000.0, "2026-12-10").status_code == 201
+    for name in ("sales_manager", "credit_controller", "finance_director"):
+        assert approve(people[name]).status_code == 200
+    refused = approve(people["general_manager"])
+    assert refused.status_code == 422 and list(refused.json["errors"]) == ["amount"]
+    assert "第二十四条" in refused.json["errors"]["amount"][0]
+    assert ask_allowance(people, "NOFILE", 1000.0, "2026-12-10").status_code == 422
+    assert (
+        people["salesperson2"]
+        .post(
+            "/api/v1/processes/credit_one_off_allowance/instances",
+            {"data": {"customer_code": "AW2", "amount": 1.0, "reason": "x", "valid_until": "2026-12-10"}},
+        )
+        .status_code
+        == 403
+    )
