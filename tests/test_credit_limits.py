@@ -324,3 +324,10 @@ def test_an_allowance_beyond_the_total_cap_is_refused_at_the_last_approval(app: 
         .status_code
         == 403
     )
+
+
+def test_a_case_opened_on_a_friday_is_due_after_the_weekend(app: Flask, people) -> None:
+    grant(people, "OL3", 60000.0)
+    app.extensions["clock"].set(app.extensions["clock"].now().replace(day=27, hour=10))  # Friday 27 November
+    record(people, "OL3", 70000.0, "2026-11-27")
+    assert people["salesperson"].only_task()["due_at"] == "2026-12-01T18:00:00+08:00"  # Tuesday

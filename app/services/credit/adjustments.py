@@ -168,9 +168,8 @@ def record_limit_adjustment(ctx: OperationContext, params: dict[str, Any], data:
         AuditEvent(
             at=ctx.now,
             action="limit_adjusted",
-            instance_id=ctx.instance.id,
             subject=f"customer:{customer.code}",
-            details={"from": float(previous), "to": float(new)},
+            details={"instance": ctx.instance.id, "from": float(previous), "to": float(new)},
         )
     )
     db.session.flush()

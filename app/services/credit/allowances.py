@@ -107,9 +107,12 @@ def record_credit_allowance(ctx: OperationContext, params: dict[str, Any], data:
         AuditEvent(
             at=ctx.now,
             action="allowance_granted",
-            instance_id=ctx.instance.id,
             subject=f"customer:{customer.code}",
-            details={"amount": float(allowance.amount), "valid_until": allowance.valid_until.isoformat()},
+            details={
+                "instance": ctx.instance.id,
+                "amount": float(allowance.amount),
+                "valid_until": allowance.valid_until.isoformat(),
+            },
         )
     )
     db.session.flush()

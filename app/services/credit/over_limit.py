@@ -14,9 +14,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from ...engine import EngineError
 from ...extensions import db
 from ...models import AuditEvent, CreditAllowance, Customer, HumanTask, OverLimitCase, ProcessInstance, User
-from ..common.errors import ValidationFailed
+from ..common.errors import ProcessFailed, ValidationFailed
 from ..instances import rules
 from ..instances.lifecycle import start_system_instance
 from ..instances.operations import OperationContext, register
@@ -107,9 +108,8 @@ def _open(customer: Customer, kind: str, ceiling: Decimal, now: datetime) -> Ove
         AuditEvent(
             at=now,
             action="over_limit_opened",
-            instance_id=instance.id,
             subject=f"customer:{customer.code}",
-            details={"kind": kind, "balance": float(case.balance), "ceiling": float(ceiling)},
+            details={"instance": instance.id, "kind": kind, "balance": float(case.balance), "ceiling": float(ceiling)},
         )
     )
     return case
@@ -126,7 +126,11 @@ def close(case: OverLimitCase, customer: Customer, now: datetime) -> None:
         step = Step(actor=None, now=now)
         runtime = load_runtime(bundle_for_id(instance.process_version_id), instance, step)
         if runtime.waits_for("message", WITHIN_LIMIT):
-            runtime.deliver("message", WITHIN_LIMIT, variables)
+            try:
+                runtime.deliver("message", WITHIN_LIMIT, variables)
+            except EngineError as err:
+                # Finance's record stands whatever the diagram does; the instance shows the incident.
+                raise ProcessFailed(f"the over-limit case could not close: {err}", instance.id) from err
             project(instance, runtime, step)
     if case.closed_at is None:  # a diagram without the waiting event: the file is closed all the same
         _write_closed(case, variables, now)
@@ -141,9 +145,12 @@ def _write_closed(case: OverLimitCase, variables: dict[str, Any], now: datetime)
         AuditEvent(
             at=now,
             action="over_limit_closed",
-            instance_id=case.instance_id,
             subject=f"customer:{customer.code}",
-            details={"balance": variables["closing_balance"], "as_of": variables["closing_as_of"]},
+            details={
+                "instance": case.instance_id,
+                "balance": variables["closing_balance"],
+                "as_of": variables["closing_as_of"],
+            },
         )
     )
 
@@ -208,9 +215,8 @@ def target_dates_passed(now: datetime) -> int:
             AuditEvent(
                 at=now,
                 action="over_limit_target_passed",
-                instance_id=case.instance_id,
                 subject=f"customer:{customer.code}",
-                details={"target_date": case.target_date.isoformat()},
+                details={"instance": case.instance_id, "target_date": case.target_date.isoformat()},
             )
         )
     return len(cases)

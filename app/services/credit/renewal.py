@@ -120,8 +120,8 @@ def expire_grants(now: datetime) -> int:
                 at=now,
                 action="credit_expired",
                 subject=f"customer:{customer.code}",
-                instance_id=grant.instance_id,
                 details={
+                    "instance": grant.instance_id,
                     "valid_until": grant.valid_until.isoformat(),
                     "limit_before": float(before) if before is not None else None,
                     "renewal": grant.renewal_choice,
@@ -144,9 +144,12 @@ def record_renewal_choice(ctx: OperationContext, params: dict[str, Any], data: d
             at=ctx.now,
             actor_id=ctx.actor.id if ctx.actor else None,
             action="renewal_chosen",
-            instance_id=ctx.instance.id,
             subject=f"customer:{code}",
-            details={"choice": choice, "valid_until": grant.valid_until.isoformat() if grant.valid_until else None},
+            details={
+                "instance": ctx.instance.id,
+                "choice": choice,
+                "valid_until": grant.valid_until.isoformat() if grant.valid_until else None,
+            },
         )
     )
     url = f"/processes/{APPLICATION}/start?customer_code={code}" if choice == "renew" else None
