@@ -243,6 +243,12 @@ def test_a_month_before_the_end_the_salesperson_renews_or_ends(app: Flask, peopl
     assert done.status_code == 200, done.json
     after = people["salesperson"].get(f"/api/v1/instances/{task['instance_id']}").json["data"]
     assert after["renewal_recorded"]["application_url"] == "/processes/credit_application/start?customer_code=RN1"
+    from .conftest import login
+
+    browser = app.test_client()
+    login(browser, "salesperson")
+    page = browser.get("/customers/RN1").get_data(as_text=True)
+    assert 'id="file-renewal"' in page and "/processes/credit_application/start?customer_code=RN1" in page
 
 
 def test_the_renewal_opens_an_application_prefilled_from_the_file(app: Flask, people) -> None:
@@ -263,7 +269,7 @@ def test_at_its_end_an_unrenewed_grant_expires_to_zero_and_is_audited(app: Flask
     ends_on("EX1", "2026-12-20")
     tick(app, "2026-12-20T23:00:00+08:00")
     assert file_of("EX1").credit_limit == 40000
-    tick(app, "2026-12-21T00:30:00+08:00")
+    assert "credit checks: 1" in tick(app, "2026-12-21T00:30:00+08:00")
     assert file_of("EX1").credit_limit == 0
     expired = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "credit_expired")).all()
     assert [(e.subject, e.details["valid_until"]) for e in expired] == [("customer:EX1", "2026-12-20")]
@@ -271,6 +277,12 @@ def test_at_its_end_an_unrenewed_grant_expires_to_zero_and_is_audited(app: Flask
     assert db.session.scalar(db.select(db.func.count()).where(AuditEvent.action == "credit_expired")) == 1
     shown = people["finance_director"].get("/api/v1/customers/EX1").json
     assert shown["limit"] == 0.0
+    from .conftest import login
+
+    browser = app.test_client()
+    login(browser, "finance_director")
+    page = browser.get("/customers/EX1").get_data(as_text=True)
+    assert "已于 2026-12-20 到期，信用额度为 0" in page
 
 
 # 4b. One-off allowance beyond the limit (第三十二条)
@@ -331,3 +343,15 @@ def test_a_case_opened_on_a_friday_is_due_after_the_weekend(app: Flask, people) 
     app.extensions["clock"].set(app.extensions["clock"].now().replace(day=27, hour=10))  # Friday 27 November
     record(people, "OL3", 70000.0, "2026-11-27")
     assert people["salesperson"].only_task()["due_at"] == "2026-12-01T18:00:00+08:00"  # Tuesday
+
+
+def test_a_case_opened_before_national_day_is_due_after_the_holiday(app: Flask, people) -> None:
+    from datetime import datetime
+
+    from .conftest import SHANGHAI
+
+    app.extensions["clock"].set(datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI))  # the eve of the 1–7 October holiday
+    grant(people, "OL4", 60000.0)
+    record(people, "OL4", 70000.0, "2026-09-30")
+    # 8 and 9 October are the first two working days after it.
+    assert people["salesperson"].only_task()["due_at"] == "2026-10-09T18:00:00+08:00"
