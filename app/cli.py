@@ -99,7 +99,7 @@ def scheduler_tick(at: str | None) -> None:
         f"timers fired: {report.timers_fired}, timer starts: {report.timer_starts}, "
         f"escalations: {report.escalations_started}, "
         f"digests: {report.digests_queued}, reports: {report.reports_made}, mails sent: {report.mails_sent}, "
-        f"late cases: {report.late_cases_escalated}, errors: {report.errors}"
+        f"late cases: {report.late_cases_escalated}, credit checks: {report.credit_checks}, errors: {report.errors}"
     )
 
 

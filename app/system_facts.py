@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from . import clock
 from .extensions import db
-from .i18n import current_locale, format_datetime_local, format_number_local
+from .i18n import current_locale, format_cny, format_datetime_local, format_number_local
 from .models import HumanTask, ProcessInstance
 from .services.deadlines.durations import DeadlineError, parse_deadline
 from .services.deadlines.lateness import lateness
@@ -120,12 +120,43 @@ def _plain(label: Any, shown: Callable[[Any], Shown]) -> Callable[[dict[str, Any
     return rows
 
 
+def _customer(data: dict[str, Any], key: str) -> list[Row]:
+    link = Markup('<a href="{0}" id="credit-file-link">{1} {2}</a>').format(
+        url_for("customers.credit_file", code=str(data[key])), data[key], data.get("customer_name") or ""
+    )
+    return [(str(_l("Customer")), link)]
+
+
+def _case_kind(value: Any) -> Shown:
+    if value == "no_limit_rise":
+        return _("No limit, and the balance went up: it may only go down (article 34)")
+    return _("The balance is above the limit (article 33)")
+
+
+def _yes_no(value: Any) -> Shown:
+    return _("yes") if value else _("no")
+
+
 def _percent(value: Any) -> Shown:
     return format_number_local(float(value) * 100, 1) + "%"
 
 
 # Per system process: (key in the data, how it reads). A key appears once in the order given.
 _FACTS: dict[str, list[tuple[str, Callable[[dict[str, Any], str], list[Row]]]]] = {
+    "credit_over_limit": [
+        ("customer_code", _customer),
+        ("case_kind", _plain(_l("Case"), _case_kind)),
+        ("balance", _plain(_l("Receivables balance"), format_cny)),
+        ("balance_as_of", _plain(_l("As of"), str)),
+        ("ceiling", _plain(_l("May be at most"), format_cny)),
+        ("target_date", _plain(_l("Target date"), str)),
+    ],
+    "credit_renewal": [
+        ("customer_code", _customer),
+        ("credit_limit", _plain(_l("Credit limit"), format_cny)),
+        ("valid_until", _plain(_l("Credit valid until"), str)),
+        ("balance_cleared_once", _plain(_l("Balance cleared to zero once this year"), _yes_no)),
+    ],
     "overdue_escalation": [
         ("original_task_id", lambda data, _key: _late_task(data)),
         ("target", lambda data, _key: _level(data)),

@@ -67,6 +67,10 @@ def test_bpmn_sync_reports_each_process(app: Flask) -> None:
         "phone_call_log",
         "satisfaction_survey",
         "deployment_approval",
+        "credit_limit_adjustment",
+        "credit_over_limit",
+        "credit_one_off_allowance",
+        "credit_renewal",
     }
     assert db.session.scalar(db.select(db.func.count(ProcessVersion.id))) == len(deployed)
 

@@ -11,7 +11,7 @@ from wtforms.validators import Length, Optional
 from ..models import ProcessInstance
 from ..services.audit import trail
 from ..services.common.errors import ValidationFailed
-from ..services.credit import confidential, ledger
+from ..services.credit import confidential, ledger, limits_view
 from ..services.credit import credit_file as customer_service
 from ..services.credit import receivables as receivables_service
 from ..services.people.access import roles_of
@@ -69,7 +69,10 @@ def credit_file(code: str) -> str:
     customer = customer_service.read_credit_file(code, current_user)
     reassign = ReassignForm() if "sales_manager" in roles_of(current_user) else None
     readers = trail.file_readers(current_user, code)
-    return render_template("customers/credit_file.html", customer=customer, reassign_form=reassign, readers=readers)
+    limits = limits_view.file_view(customer, current_user)
+    return render_template(
+        "customers/credit_file.html", customer=customer, reassign_form=reassign, readers=readers, limits=limits
+    )
 
 
 @bp.route("/customers/<code>/responsible", methods=["POST"])

@@ -3,6 +3,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .collaboration import AddedSigner, Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
+from .credit_cases import CreditAllowance, LimitAdjustment, OverLimitCase
 from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer, ReceivablesRecord
 from .external import ExternalTask
@@ -30,7 +31,10 @@ __all__ = [
     "Complaint",
     "ComplaintCounter",
     "ComplaintReport",
+    "CreditAllowance",
     "CreditDecision",
+    "LimitAdjustment",
+    "OverLimitCase",
     "Customer",
     "ExternalTask",
     "PenaltyReview",

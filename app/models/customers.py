@@ -63,6 +63,10 @@ class CreditDecision(db.Model):
     # A grant holds for the contract year (第三十六条); a rejection has no term of validity.
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
+    # The contract year's end (第三十六条): the renewal task given, what was chosen, the expiry.
+    renewal_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"))
+    renewal_choice: Mapped[str | None] = mapped_column(String(20))  # renew | end
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     customer: Mapped[Customer] = relationship(back_populates="decisions")
     filed_by: Mapped[User | None] = relationship()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -43,7 +43,10 @@ def start(process_key: str) -> str | Response | tuple[str, int]:
     info = instance_service.start_form(process_key)
     if not instance_service.may_start(current_user, info):
         return render_template("error.html", message=_("You may not start this process"), status=403), 403
-    form = build_form_class(info.form)()
+    # Opened from a page about something (a credit file): what that page knows is filled in.
+    prefill = instance_service.start_prefill(process_key, current_user, request.args) if request.args else {}
+    form_cls = build_form_class(info.form, context=prefill)
+    form = form_cls(data=prefill) if prefill and request.method == "GET" else form_cls()
     if form.validate_on_submit():
         try:
             instance = instance_service.start(process_key, current_user, form_to_data(form, info.form))

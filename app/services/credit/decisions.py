@@ -155,3 +155,8 @@ def record_credit_decision(ctx: OperationContext, params: dict[str, Any], data: 
     customer.updated_at = now
     db.session.flush()
     return {"decision_id": decision.id, "decision": decision.decision}
+
+
+def approvals_of(instance_id: int) -> list[dict[str, Any]]:
+    """Every approver's answer on one instance, as the credit file keeps it."""
+    return _approvals(instance_id)

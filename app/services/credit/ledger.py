@@ -11,7 +11,7 @@ from sqlalchemy import func, text
 
 from ... import clock
 from ...extensions import db
-from ...models import Customer, ReceivablesRecord
+from ...models import CreditAllowance, Customer, ReceivablesRecord
 
 # Any fixed number will do: it only has to be the same for every process that grants credit.
 _CAP_LOCK_KEY = 24_0024
@@ -58,7 +58,12 @@ def _january_receivables(year: int) -> Decimal | None:
 
 
 def totals() -> Totals:
-    granted = Decimal(db.session.scalar(db.select(func.coalesce(func.sum(Customer.credit_limit), 0))) or 0)
+    limits = Decimal(db.session.scalar(db.select(func.coalesce(func.sum(Customer.credit_limit), 0))) or 0)
+    # A one-off allowance beyond a limit (第三十二条) counts in the total while it lasts.
+    running = db.select(func.coalesce(func.sum(CreditAllowance.amount), 0)).where(
+        CreditAllowance.valid_until >= company_today()
+    )
+    granted = limits + Decimal(db.session.scalar(running) or 0)
     setting = current_app.config.get("CREDIT_TOTAL_CAP")
     if setting is not None:
         return Totals(granted, Decimal(str(setting)), "setting")

@@ -25,6 +25,7 @@ from ...models import AuditEvent, Customer, ReceivablesRecord, User
 from ..common.errors import Forbidden, ValidationFailed
 from ..common.transactions import transactional
 from ..people.access import roles_of
+from . import over_limit
 from .credit_file import find
 from .ledger import company_today
 
@@ -108,7 +109,9 @@ def _write(entry: Entry, user: User, source: str, now: datetime) -> Customer:
         )
     )
     # A late correction of an older month goes into the history without replacing a newer figure.
-    if customer.receivables_as_of is None or entry.as_of >= customer.receivables_as_of:
+    latest = customer.receivables_as_of is None or entry.as_of >= customer.receivables_as_of
+    previous = customer.receivables_balance
+    if latest:
         customer.receivables_balance = entry.balance
         customer.overdue_balance = entry.overdue
         customer.receivables_as_of = entry.as_of
@@ -127,6 +130,8 @@ def _write(entry: Entry, user: User, source: str, now: datetime) -> Customer:
             },
         )
     )
+    if latest:
+        over_limit.check_record(customer, previous, now)  # over the limit, or back within it (第三十三、三十四条)
     return customer
 
 

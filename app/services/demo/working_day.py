@@ -18,6 +18,7 @@ from ... import clock
 from ...clock import FixedClock
 from ...extensions import db
 from ...models import HumanTask, ProcessInstance, User
+from ..credit import demo_states as credit_states
 from ..deadlines import escalation
 from ..desk import delegation
 from ..desk import tasks as task_service
@@ -239,6 +240,7 @@ def seed_working_day() -> bool:
         return False
     now = clock.now()
     _credit(now)
+    credit_states.seed(now)  # the credit file after the grant: over limit, renewal, expiry, allowance
     _complaints(now)
     delegation.create(
         _user("finance_director"),

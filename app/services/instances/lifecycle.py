@@ -98,6 +98,16 @@ def instance_title(instance: ProcessInstance, locale: str) -> str:
 SYSTEM_STARTER = "system"
 
 
+@transactional
+def start_prefill(process_key: str, user: User, args: Any) -> dict[str, Any]:
+    """What a start page opened with query arguments shows filled in (each area says what, e.g. from a
+    credit file); nothing for someone who may not start the process."""
+    info = start_form(process_key)
+    if not may_start(user, info):
+        return {}
+    return rules.prefill_for(process_key, user, args)
+
+
 def may_start(user: User, form: StartForm) -> bool:
     if form.starter_role == SYSTEM_STARTER:
         return False

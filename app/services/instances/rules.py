@@ -7,7 +7,8 @@ by its own package, keyed by process, so this package never imports any business
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ...models import HumanTask, ProcessInstance, User
@@ -29,9 +30,14 @@ class ProcessRules(Protocol):
         """Whether a resubmission after a return changed what earlier approvals were given on."""
 
 
+# What a start page opened with query arguments (a customer's code) fills in before anyone types.
+Prefill = Callable[[User, Mapping[str, str]], dict[str, Any]]
+
+
 @dataclass
 class _Registry:
     by_process: dict[str, ProcessRules]
+    prefills: dict[str, Prefill] = field(default_factory=dict)
 
 
 _REGISTRY = _Registry(by_process={})
@@ -43,3 +49,12 @@ def register(process_key: str, rules: ProcessRules) -> None:
 
 def for_process(process_key: str) -> ProcessRules | None:
     return _REGISTRY.by_process.get(process_key)
+
+
+def register_prefill(process_key: str, prefill: Prefill) -> None:
+    _REGISTRY.prefills[process_key] = prefill
+
+
+def prefill_for(process_key: str, user: User, args: Mapping[str, str]) -> dict[str, Any]:
+    prefill = _REGISTRY.prefills.get(process_key)
+    return prefill(user, args) if prefill is not None else {}
