@@ -135,7 +135,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         phone_inquiries,  # noqa: F401 - registers its service-task operations
         survey,  # noqa: F401 - registers its service-task operations
     )
-    from .services.credit import decisions, policy  # noqa: F401 - register the credit operations and rules
+    from .services.credit import decisions, monthly, policy, quarterly, summary  # noqa: F401 - register the credit operations and rules  # noqa: F401 - register the credit reviews' operations
     from .services.deadlines import escalation  # noqa: F401 - registers its service-task operations
     from .supervision import bp as supervision_bp
     from .web import register_web

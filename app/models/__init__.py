@@ -3,6 +3,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .collaboration import Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
+from .credit_reviews import CreditReview
 from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer, ReceivablesRecord
 from .external import ExternalTask
@@ -28,6 +29,7 @@ __all__ = [
     "ComplaintCounter",
     "ComplaintReport",
     "CreditDecision",
+    "CreditReview",
     "Customer",
     "ExternalTask",
     "PenaltyReview",

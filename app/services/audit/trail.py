@@ -74,6 +74,8 @@ ACTION_NAMES = {
     "read_case_clock": _l("read the open complaints"),
     "reassign_customer": _l("customer handed to another salesperson"),
     "record_receivables": _l("receivables recorded"),
+    "credit_review": _l("credit review recorded"),
+    "read_credit_review_sheet": _l("credit review sheet read"),
     "skip": _l("step passed through"),
     "stand_in": _l("stand-in named"),
     "timer": _l("timer fired"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ... import clock
 from ..common.errors import DomainError
 from ..complaints import case_clock, cases, penalties, phone_inquiries, survey
+from ..credit import review_calendar
 from ..desk import delegation
 from ..notifications import outbox
 from . import digest, escalation, timers
@@ -30,6 +31,7 @@ class TickReport:
     errors: int = 0
     delegated_tasks_moved: int = 0
     late_cases_escalated: int = 0
+    credit_reviews_started: int = 0
 
 
 def tick(owner: str = WORKER_ID) -> TickReport:
@@ -53,6 +55,7 @@ def tick(owner: str = WORKER_ID) -> TickReport:
     report.penalty_reviews_started = int(penalties.ensure_penalty_review() is not None)
     report.call_logs_handed_over = phone_inquiries.ensure_call_logs()
     report.surveys_started = int(survey.ensure_survey() is not None)
+    report.credit_reviews_started = review_calendar.start_due_reviews()
     report.digests_queued = digest.queue_digests()
     report.mails_sent = outbox.deliver_due(owner=owner)
     return report
