@@ -111,15 +111,15 @@ def _percent(value: Any) -> Shown:
     return format_number_local(float(value) * 100, 1) + "%"
 
 
-def _sheet_links(endpoint: str, label: Any) -> Callable[[dict[str, Any], str], list[Row]]:
+def _sheet_links(endpoint: str, arg: str, label: Any) -> Callable[[dict[str, Any], str], list[Row]]:
     """Links to a credit review's sheet as Excel and PDF (the routes let only credit roles read them)."""
 
     def rows(data: dict[str, Any], key: str) -> list[Row]:
-        review_id = int(data[key])
+        ids = {arg: int(data[key])}
         links = Markup('<a href="{0}" id="sheet-xlsx">{1}</a> · <a href="{2}" id="sheet-pdf">{3}</a>').format(
-            url_for(endpoint, review_id=review_id, fmt="xlsx"),
+            url_for(endpoint, **ids, fmt="xlsx"),
             _("Excel"),
-            url_for(endpoint, review_id=review_id, fmt="pdf"),
+            url_for(endpoint, **ids, fmt="pdf"),
             _("PDF"),
         )
         return [(str(label), links)]
@@ -155,13 +155,16 @@ _FACTS: dict[str, list[tuple[str, Callable[[dict[str, Any], str], list[Row]]]]] 
     "credit_monthly_review": [
         ("review_month", _plain(_l("Month"), str)),
         ("customers_count", _plain(_l("Credit customers"), lambda v: format_number_local(int(v)))),
-        ("review_id", _sheet_links("customers.review_sheet", _l("Credit limit execution sheet"))),
+        ("review_id", _sheet_links("customers.review_sheet", "review_id", _l("Credit limit execution sheet"))),
         ("review_due_in", _plain(_l("Time to act"), _span)),
     ],
     "credit_quarterly_summary": [
         ("summary_period", _plain(_l("Quarter"), str)),
         ("customers_count", _plain(_l("Customers with a limit or a balance"), lambda v: format_number_local(int(v)))),
-        ("review_id", _sheet_links("customers.summary_sheet", _l("Summary of prepaid and credit-sale customers"))),
+        (
+            "review_id",
+            _sheet_links("customers.summary_sheet", "summary_id", _l("Summary of prepaid and credit-sale customers")),
+        ),
     ],
 }
 

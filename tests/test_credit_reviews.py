@@ -262,8 +262,8 @@ def test_after_the_quarters_reviews_the_summary_goes_to_the_general_manager_then
     assert people["general_manager"].decide(gm_task["id"], "approve", "同意").status_code == 200
     [chair_task] = tasks_of(people["chairman"], "credit_quarterly_summary")
     login(client, "chairman")
-    assert client.get(f"/customers/reviews/{review.id}/summary.pdf").data.startswith(b"%PDF")
-    sheet = load_workbook(io.BytesIO(client.get(f"/customers/reviews/{review.id}/summary.xlsx").data)).active
+    assert client.get(f"/customers/summaries/{review.id}/summary.pdf").data.startswith(b"%PDF")
+    sheet = load_workbook(io.BytesIO(client.get(f"/customers/summaries/{review.id}/summary.xlsx").data)).active
     assert [c.value for c in sheet[1]][:3] == ["编码", "客户", "信用等级"]
     assert people["chairman"].decide(chair_task["id"], "approve", "同意").status_code == 200
     db.session.expire_all()

@@ -53,12 +53,12 @@ def review_sheet(review_id: int, fmt: str) -> Response:
     return _deliver(review, title, headers, sheets.evaluation_rows(review), f"credit-sheet-{review.period}", fmt)
 
 
-@bp.route("/customers/reviews/<int:review_id>/summary.<fmt>")
+@bp.route("/customers/summaries/<int:summary_id>/summary.<fmt>")
 @login_required
-def summary_sheet(review_id: int, fmt: str) -> Response:
+def summary_sheet(summary_id: int, fmt: str) -> Response:
     if fmt not in FORMATS:
         abort(404)
-    review = sheets.read(current_user, review_id, "summary")
+    review = sheets.read(current_user, summary_id, "summary")
     headers = [str(h) for h in sheets.SUMMARY_HEADERS]
     title = _("Summary of prepaid and credit-sale customers %(quarter)s", quarter=review.period)
     return _deliver(review, title, headers, sheets.summary_rows(review), f"credit-summary-{review.period}", fmt)

@@ -247,10 +247,10 @@ class MonthlyRules:
         self, user: User, task: HumanTask, instance: ProcessInstance, clean: dict[str, Any]
     ) -> dict[str, Any]:
         if task.form_key == REPORT_FORM:
-            _must_vouch(clean, "vouched", _l("the writer vouches for the report (第三十九条)"))
+            _must_vouch(clean, "vouched", _l("the writer vouches for the report (art. 39)"))
             return {"written_by": user.username}
         if task.form_key == SHEET_FORM:
-            _must_vouch(clean, "sheet_confirmed", _l("finance vouches for the figures (第四十条)"))
+            _must_vouch(clean, "sheet_confirmed", _l("finance vouches for the figures (art. 40)"))
             return {"checked_by": user.username}
         if task.form_key != EVALUATION_FORM:
             return {}
@@ -263,7 +263,7 @@ class MonthlyRules:
                     {
                         "proposed_limit": [
                             _l(
-                                "must be lower than the current limit %(limit)s (第四十二条)",
+                                "must be lower than the current limit %(limit)s (art. 42)",
                                 limit=f"{float(current or 0):,.2f}",
                             )
                         ]

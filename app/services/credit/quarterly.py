@@ -250,7 +250,7 @@ class QuarterlyRules:
         if task.form_key != FORM:
             return {}
         if clean.get("review_confirmed") is not True:
-            raise ValidationFailed({"review_confirmed": [_l("the investigation must be vouched for (第十条)")]})
+            raise ValidationFailed({"review_confirmed": [_l("the investigation must be vouched for (art. 10)")]})
         return {"reviewed_by": user.username}
 
     def material_change(self, instance: ProcessInstance, clean: dict[str, Any]) -> bool:
