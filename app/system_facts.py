@@ -128,7 +128,8 @@ def _sheet_links(endpoint: str, arg: str, label: Any) -> Callable[[dict[str, Any
 
 
 def _customer(data: dict[str, Any], _key: str) -> list[Row]:
-    return [(str(_l("Customer")), f"{data.get('customer_name') or ''}（{data.get('customer_code')}）")]
+    name, code = data.get("customer_name") or "", data.get("customer_code")
+    return [(str(_l("Customer")), f"{name}（{code}）" if current_locale() == "zh_CN" else f"{name} ({code})")]
 
 
 # Per system process: (key in the data, how it reads). A key appears once in the order given.

@@ -18,6 +18,7 @@ from ... import clock
 from ...clock import FixedClock
 from ...extensions import db
 from ...models import HumanTask, ProcessInstance, User
+from ..credit.review_demo import seed_reviews
 from ..deadlines import escalation
 from ..desk import delegation
 from ..desk import tasks as task_service
@@ -239,6 +240,7 @@ def seed_working_day() -> bool:
         return False
     now = clock.now()
     _credit(now)
+    seed_reviews(now)
     _complaints(now)
     delegation.create(
         _user("finance_director"),
