@@ -66,6 +66,9 @@ def test_bpmn_sync_reports_each_process(app: Flask) -> None:
         "phone_inquiry",
         "phone_call_log",
         "satisfaction_survey",
+        "credit_quarterly_review",
+        "credit_monthly_review",
+        "credit_quarterly_summary",
     }
     assert db.session.scalar(db.select(db.func.count(ProcessVersion.id))) == len(deployed)
 
