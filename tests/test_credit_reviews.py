@@ -61,7 +61,7 @@ def grant(people: dict[str, ApiUser], code: str, filer: str = "salesperson", **o
     started = people[filer].start_credit(customer_code=code, customer_name=f"客户{code}", **overrides)
     assert started.status_code == 201, started.json
     for name in CHAIN:
-        task = people[name].only_task()
+        [task] = [t for t in people[name].tasks() if t["business_key"] == code]
         done = people[name].decide(task["id"], "approve", "同意")
         assert done.status_code == 200, done.json
 
@@ -108,6 +108,10 @@ def test_quarter_start_gives_each_salesperson_their_customers_reviews_due_in_ten
     # Ten working days from 8 October: the make-up Saturday 10 October counts, so 21 October.
     assert mine["due_at"] == "2026-10-21T18:00:00+08:00"
     assert len(reviews("quarterly", "Q001")) == 1 and count("quarterly") == 3  # two customers, one company mark
+    # A customer granted credit after the quarter's pass waits for the next quarter.
+    grant(people, "Q010")
+    tick(app, "2026-10-08T11:00:00+08:00")
+    assert reviews("quarterly", "Q010") == [] and len(tasks_of(people["salesperson"], "credit_quarterly_review")) == 1
     # The investigation comes back prefilled from the granted application.
     login(client, "salesperson")
     page = client.get(f"/tasks/{mine['id']}").data.decode()

@@ -89,39 +89,45 @@ def last_investigation(customer: Customer) -> dict[str, Any]:
 
 
 def start_quarter(period: str, now: datetime) -> int:
-    """Start the period's review of every customer holding a limit, each once; returns how many started."""
-    _mark_pass(period, now)
+    """Start the period's review of every customer holding a limit, each once; returns how many started.
+
+    The customers are those holding a limit when the quarter's first pass ran: a later pass catches up
+    on them only, so a customer granted credit later in the month waits for the next quarter."""
+    codes = set(_pass_customers(period, now))
     done = set(
         db.session.scalars(
-            db.select(CreditReview.customer_id).where(
+            db.select(CreditReview.subject).where(
                 CreditReview.kind == "quarterly", CreditReview.period == period, CreditReview.subject != COMPANY
             )
         )
     )
-    return sum(_start_one(c.id, period, now) for c in holders() if c.id not in done)
+    return sum(_start_one(c.id, period, now) for c in holders() if c.code in codes - done)
 
 
-def _mark_pass(period: str, now: datetime) -> bool:
-    """The company's note that this quarter's pass has begun (the summary waits for it)."""
+def _pass_customers(period: str, now: datetime) -> list[str]:
+    """The quarter's pass: begun once (the summary waits for it), with the customers it covers."""
 
     @transactional
-    def make() -> bool:
+    def make() -> list[str]:
         found = db.session.scalars(
-            db.select(CreditReview.id).where(
+            db.select(CreditReview).where(
                 CreditReview.kind == "quarterly", CreditReview.period == period, CreditReview.subject == COMPANY
             )
         ).first()
         if found is not None:
-            return False
-        db.session.add(CreditReview(kind="quarterly", period=period, subject=COMPANY, created_at=now, details={}))
+            return list(found.details.get("customers") or [])
+        codes = [c.code for c in holders()]
+        db.session.add(
+            CreditReview(kind="quarterly", period=period, subject=COMPANY, created_at=now, details={"customers": codes})
+        )
         db.session.flush()
-        return True
+        return codes
 
     try:
         return make()
     except IntegrityError:
         db.session.rollback()
-        return False
+        return make()
 
 
 def _start_one(customer_id: int, period: str, now: datetime) -> int:

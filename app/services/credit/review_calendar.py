@@ -46,5 +46,8 @@ def start_due_reviews() -> int:
     if today.month in QUARTER_MONTHS:
         started += quarterly.start_quarter(period, now)
     started += monthly.start_month(f"{today.year}-{today.month:02d}", now)
-    started += summary.start_summary(period, now)
+    # A quarter whose refreshes finished only after it ended still gets its summary.
+    earlier = date(today.year, today.month, 1) - timedelta(days=80)
+    for quarter in (quarterly.quarter_of(earlier.year, earlier.month), period):
+        started += summary.start_summary(quarter, now)
     return started
