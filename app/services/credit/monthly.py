@@ -4,7 +4,7 @@ finance's receivables records and so audits the month's execution (第三十七�
 signs an evaluation per customer and may propose a lower limit, which starts a limit adjustment (第四十一条).
 
 The sheet's figures stay out of the instance's data (a salesperson writing one report must not read
-the others' customers): they are kept with the review and read through `sheet`, by the credit roles."""
+the others' customers): they are kept with the review and read through `review_sheets`, by the credit roles."""
 
 from __future__ import annotations
 
@@ -273,12 +273,6 @@ class MonthlyRules:
 
     def material_change(self, instance: ProcessInstance, clean: dict[str, Any]) -> bool:
         return False
-
-
-def sheet(review_id: int) -> CreditReview | None:
-    return db.session.scalars(
-        db.select(CreditReview).where(CreditReview.id == review_id, CreditReview.kind == "monthly")
-    ).first()
 
 
 rules.register(PROCESS, MonthlyRules())

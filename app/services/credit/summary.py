@@ -115,9 +115,3 @@ def record_credit_summary(ctx: OperationContext, params: dict[str, Any], data: d
     review.details = {**review.details, "opinions": opinions}
     review.finished_at = ctx.now
     return {"outcome": review.outcome}
-
-
-def find_summary(review_id: int) -> CreditReview | None:
-    return db.session.scalars(
-        db.select(CreditReview).where(CreditReview.id == review_id, CreditReview.kind == "summary")
-    ).first()
