@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from app.extensions import db
-from app.models import AuditEvent, CreditReview, Customer, ProcessInstance
+from app.models import AuditEvent, CreditReview, Customer, ProcessInstance, TaskEscalation
 from app.services.modeling.deployment import deploy_diagram
 
 from .conftest import PASSWORD, login
@@ -116,6 +116,10 @@ def test_quarter_start_gives_each_salesperson_their_customers_reviews_due_in_ten
     login(client, "salesperson")
     page = client.get(f"/tasks/{mine['id']}").data.decode()
     assert 'name="avg_monthly_collection"' in page and 'value="80000' in page
+    # Left lying past its deadline, it is escalated to the salesperson's supervisor like any task.
+    tick(app, "2026-10-22T09:00:00+08:00")
+    [escalation] = db.session.scalars(db.select(TaskEscalation).where(TaskEscalation.task_id == mine["id"])).all()
+    assert escalation.escalated_to.username == "sales_manager" and escalation.level == 1
 
 
 def test_a_confirmed_investigation_that_still_bears_the_limit_is_filed_as_reviewed_unchanged(
