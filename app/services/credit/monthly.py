@@ -27,7 +27,7 @@ from ..instances.operations import OperationContext, register
 from .adjustments import start_adjustment
 from .credit_file import find
 from .ledger import company_today
-from .quarterly import holders
+from .quarterly import ReviewRules, company_review, holders
 
 PROCESS = "credit_monthly_review"
 REPORT_FORM, SHEET_FORM, EVALUATION_FORM = (
@@ -71,11 +71,7 @@ def start_month(period: str, now: datetime) -> int:
 
     @transactional
     def make() -> int:
-        if db.session.scalars(
-            db.select(CreditReview.id).where(
-                CreditReview.kind == "monthly", CreditReview.period == period, CreditReview.subject == COMPANY
-            )
-        ).first():
+        if company_review("monthly", period) is not None:
             return 0
         customers = holders()
         if not customers:
@@ -234,14 +230,8 @@ def _must_vouch(clean: dict[str, Any], name: str, message: Any) -> None:
         raise ValidationFailed({name: [message]})
 
 
-class MonthlyRules:
+class MonthlyRules(ReviewRules):
     """Who vouches for what (第三十九、四十条), and a proposed limit only ever lower (第四十二条)."""
-
-    def refused_fields(self, data: dict[str, Any]) -> dict[str, list[Any]]:
-        return {}
-
-    def before_start(self, user: User, clean: dict[str, Any]) -> dict[str, Any]:
-        return {}
 
     def before_complete(
         self, user: User, task: HumanTask, instance: ProcessInstance, clean: dict[str, Any]
@@ -270,9 +260,6 @@ class MonthlyRules:
                     }
                 )
         return {"evaluated_by": user.username}
-
-    def material_change(self, instance: ProcessInstance, clean: dict[str, Any]) -> bool:
-        return False
 
 
 rules.register(PROCESS, MonthlyRules())

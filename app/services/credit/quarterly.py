@@ -63,6 +63,15 @@ def holders() -> list[Customer]:
     return list(db.session.scalars(db.select(Customer).where(Customer.credit_limit > 0).order_by(Customer.code)))
 
 
+def company_review(kind: str, period: str) -> CreditReview | None:
+    """The company-wide row of a period's review (the quarter's pass, the month's review, the summary)."""
+    return db.session.scalars(
+        db.select(CreditReview).where(
+            CreditReview.kind == kind, CreditReview.period == period, CreditReview.subject == COMPANY
+        )
+    ).first()
+
+
 def last_investigation(customer: Customer) -> dict[str, Any]:
     """The investigation as last confirmed: the latest finished review, else the granted application."""
     review = db.session.scalars(
@@ -109,11 +118,7 @@ def _pass_customers(period: str, now: datetime) -> list[str]:
 
     @transactional
     def make() -> list[str]:
-        found = db.session.scalars(
-            db.select(CreditReview).where(
-                CreditReview.kind == "quarterly", CreditReview.period == period, CreditReview.subject == COMPANY
-            )
-        ).first()
+        found = company_review("quarterly", period)
         if found is not None:
             return list(found.details.get("customers") or [])
         codes = [c.code for c in holders()]
@@ -241,8 +246,8 @@ def record_quarterly_review(ctx: OperationContext, params: dict[str, Any], data:
     return {"outcome": review.outcome, "grade": grade}
 
 
-class QuarterlyRules:
-    """The salesperson vouches for the investigation they confirm (第十条)."""
+class ReviewRules:
+    """What the reviews add to the generic completion path: nothing at start, no resubmissions."""
 
     def refused_fields(self, data: dict[str, Any]) -> dict[str, list[Any]]:
         return {}
@@ -253,14 +258,23 @@ class QuarterlyRules:
     def before_complete(
         self, user: User, task: HumanTask, instance: ProcessInstance, clean: dict[str, Any]
     ) -> dict[str, Any]:
+        return {}
+
+    def material_change(self, instance: ProcessInstance, clean: dict[str, Any]) -> bool:
+        return False
+
+
+class QuarterlyRules(ReviewRules):
+    """The salesperson vouches for the investigation they confirm (第十条)."""
+
+    def before_complete(
+        self, user: User, task: HumanTask, instance: ProcessInstance, clean: dict[str, Any]
+    ) -> dict[str, Any]:
         if task.form_key != FORM:
             return {}
         if clean.get("review_confirmed") is not True:
             raise ValidationFailed({"review_confirmed": [_l("the investigation must be vouched for (art. 10)")]})
         return {"reviewed_by": user.username}
-
-    def material_change(self, instance: ProcessInstance, clean: dict[str, Any]) -> bool:
-        return False
 
 
 rules.register(PROCESS, QuarterlyRules())

@@ -15,6 +15,7 @@ from ...models.credit_reviews import COMPANY
 from ..common.transactions import transactional
 from ..instances.lifecycle import start_system_instance
 from ..instances.operations import OperationContext, register
+from .quarterly import company_review
 
 PROCESS = "credit_quarterly_summary"
 
@@ -62,11 +63,7 @@ def _quarter_done(period: str) -> bool:
 def start_summary(period: str, now: datetime) -> int:
     @transactional
     def make() -> int:
-        if db.session.scalars(
-            db.select(CreditReview.id).where(
-                CreditReview.kind == "summary", CreditReview.period == period, CreditReview.subject == COMPANY
-            )
-        ).first():
+        if company_review("summary", period) is not None:
             return 0
         if not _quarter_done(period):
             return 0
