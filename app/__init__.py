@@ -135,7 +135,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         phone_inquiries,  # noqa: F401 - registers its service-task operations
         survey,  # noqa: F401 - registers its service-task operations
     )
-    from .services.credit import adjustments, allowances, decisions, over_limit, policy, renewal  # noqa: F401 - register the credit operations and rules
+    from .services.credit import (  # noqa: F401 - register the credit operations and rules
+        adjustments,
+        allowances,
+        decisions,
+        monthly,
+        over_limit,
+        policy,
+        quarterly,
+        renewal,
+        summary,
+    )
     from .services.deadlines import escalation  # noqa: F401 - registers its service-task operations
     from .services.modeling import proposals  # noqa: F401 - registers the change approval's operations
     from .supervision import bp as supervision_bp

@@ -102,6 +102,10 @@ class Config:
     CREDIT_TOTAL_CAP = float(os.environ["CREDIT_TOTAL_CAP"]) if os.environ.get("CREDIT_TOTAL_CAP") else None
     # Finance's receivables record older than this is shown to approvers as out of date.
     RECEIVABLES_MAX_AGE_DAYS = int(os.environ.get("RECEIVABLES_MAX_AGE_DAYS", "31"))
+    # The quarterly refresh of a credit customer's investigation is due in this many working days (第十二条).
+    CREDIT_REVIEW_WORKING_DAYS = int(os.environ.get("CREDIT_REVIEW_WORKING_DAYS", "10"))
+    # The monthly business reports and the execution sheet's audit are due in this many working days (第三十九、四十条).
+    CREDIT_MONTHLY_REVIEW_WORKING_DAYS = int(os.environ.get("CREDIT_MONTHLY_REVIEW_WORKING_DAYS", "5"))
     # A grant holds for the contract year (第三十六条).
     CREDIT_VALIDITY_MONTHS = int(os.environ.get("CREDIT_VALIDITY_MONTHS", "12"))
     # The largest receivables sheet finance may upload.

@@ -141,6 +141,27 @@ def _percent(value: Any) -> Shown:
     return format_number_local(float(value) * 100, 1) + "%"
 
 
+def _sheet_links(endpoint: str, arg: str, label: Any) -> Callable[[dict[str, Any], str], list[Row]]:
+    """Links to a credit review's sheet as Excel and PDF (the routes let only credit roles read them)."""
+
+    def rows(data: dict[str, Any], key: str) -> list[Row]:
+        ids = {arg: int(data[key])}
+        links = Markup('<a href="{0}" id="sheet-xlsx">{1}</a> · <a href="{2}" id="sheet-pdf">{3}</a>').format(
+            url_for(endpoint, **ids, fmt="xlsx"),
+            _("Excel"),
+            url_for(endpoint, **ids, fmt="pdf"),
+            _("PDF"),
+        )
+        return [(str(label), links)]
+
+    return rows
+
+
+def _customer(data: dict[str, Any], _key: str) -> list[Row]:
+    name, code = data.get("customer_name") or "", data.get("customer_code")
+    return [(str(_l("Customer")), f"{name}（{code}）" if current_locale() == "zh_CN" else f"{name} ({code})")]
+
+
 # Per system process: (key in the data, how it reads). A key appears once in the order given.
 _FACTS: dict[str, list[tuple[str, Callable[[dict[str, Any], str], list[Row]]]]] = {
     "credit_over_limit": [
@@ -172,6 +193,27 @@ _FACTS: dict[str, list[tuple[str, Callable[[dict[str, Any], str], list[Row]]]]] 
         ("on_time_rate", _plain(_l("On-time rate"), _percent)),
         ("average_days_to_close", _plain(_l("Average days to close"), lambda v: format_number_local(float(v), 1))),
         ("report_due_at", _plain(_l("Review by"), _when)),
+    ],
+    "credit_quarterly_review": [
+        ("customer_code", _customer),
+        ("review_period", _plain(_l("Quarter"), str)),
+        ("current_grade", _plain(_l("Current grade"), str)),
+        ("current_limit", _plain(_l("Current limit"), format_cny)),
+        ("review_due_in", _plain(_l("Time to act"), _span)),
+    ],
+    "credit_monthly_review": [
+        ("review_month", _plain(_l("Month"), str)),
+        ("customers_count", _plain(_l("Credit customers"), lambda v: format_number_local(int(v)))),
+        ("review_id", _sheet_links("customers.review_sheet", "review_id", _l("Credit limit execution sheet"))),
+        ("review_due_in", _plain(_l("Time to act"), _span)),
+    ],
+    "credit_quarterly_summary": [
+        ("summary_period", _plain(_l("Quarter"), str)),
+        ("customers_count", _plain(_l("Customers with a limit or a balance"), lambda v: format_number_local(int(v)))),
+        (
+            "review_id",
+            _sheet_links("customers.summary_sheet", "summary_id", _l("Summary of prepaid and credit-sale customers")),
+        ),
     ],
 }
 

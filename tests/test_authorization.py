@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import HumanTask, Notification, User
+from app.models import CreditReview, HumanTask, Notification, User
 from app.services.desk import saved_filters
 from app.services.modeling import proposals
 from app.services.people import organisation
@@ -43,6 +43,7 @@ OWNERS = {"process_owner", "process_owner2"}
 REVIEWERS = OWNERS | {"general_manager"}
 WORKERS = {"process_owner", "process_owner2", "admin"}  # who may work external tasks, send messages and signals
 AUDITORS = {"admin", "finance_director", "credit_controller"}
+SHEET_READERS = CREDIT_READERS - {"salesperson"} | {"chairman"}  # the credit reviews' sheets
 DELEGATOR = "credit_controller"  # a delegation far in the future, so it changes nobody's work meanwhile
 
 
@@ -208,6 +209,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "processes.record_pdf": ("GET", 302, allowed(INSTANCE_VIEWERS, 200)),
     "inbox.tasks_export": ("GET", 302, everyone(200)),
     "customers.export": ("GET", 302, everyone(200)),  # each sees only the files they may read
+    "customers.review_sheet": ("GET", 302, allowed(SHEET_READERS, 200)),
+    "customers.summary_sheet": ("GET", 302, allowed(SHEET_READERS, 200)),
     "complaints.export": ("GET", 302, everyone(200)),  # each sees only the cases they may read
     "supervision.export": ("GET", 302, everyone(200)),
     "admin.people": ("GET", 302, allowed({"admin"}, 200)),
@@ -266,6 +269,12 @@ def objects(app: Flask) -> dict[str, Any]:
         )
         .json["id"]
     )
+    now = app.extensions["clock"].now()
+    reviews = [
+        CreditReview(kind=k, period="2026-11", subject="*", created_at=now, details={}) for k in ("monthly", "summary")
+    ]
+    db.session.add_all(reviews)
+    db.session.commit()
     notification_id = db.session.scalars(
         db.select(Notification.id).where(Notification.user_id == owner.id, Notification.task_id == task_id)
     ).first()
@@ -281,6 +290,9 @@ def objects(app: Flask) -> dict[str, Any]:
         "proposal_id": proposal.id,
         "index": 0,
         "scope": "started",
+        "review_id": reviews[0].id,
+        "summary_id": reviews[1].id,
+        "fmt": "xlsx",
         "notification_id": notification_id,
         "task_id": task_id,
         "instance_id": instance_id,

@@ -71,6 +71,9 @@ def test_bpmn_sync_reports_each_process(app: Flask) -> None:
         "credit_over_limit",
         "credit_one_off_allowance",
         "credit_renewal",
+        "credit_quarterly_review",
+        "credit_monthly_review",
+        "credit_quarterly_summary",
     }
     assert db.session.scalar(db.select(db.func.count(ProcessVersion.id))) == len(deployed)
 

@@ -66,6 +66,9 @@ SKIP_ENDPOINTS = {
     "modeler.proposal_diagram",
     "inbox.apply_filter",
     "_healthz",
+    # Excel and PDF, not pages (tests/test_credit_reviews.py reads their headings).
+    "customers.review_sheet",
+    "customers.summary_sheet",
 }
 
 

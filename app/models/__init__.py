@@ -4,6 +4,7 @@ from .calendar import CalendarDay, CalendarYear
 from .collaboration import AddedSigner, Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .credit_cases import CreditAllowance, LimitAdjustment, OverLimitCase
+from .credit_reviews import CreditReview
 from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer, ReceivablesRecord
 from .external import ExternalTask
@@ -35,6 +36,7 @@ __all__ = [
     "CreditDecision",
     "LimitAdjustment",
     "OverLimitCase",
+    "CreditReview",
     "Customer",
     "ExternalTask",
     "PenaltyReview",

@@ -84,6 +84,8 @@ ACTION_NAMES = {
     "allowance_granted": _l("one-off allowance beyond the limit approved"),
     "renewal_chosen": _l("next contract year decided"),
     "credit_expired": _l("credit expired: the limit is 0"),
+    "credit_review": _l("credit review recorded"),
+    "read_credit_review_sheet": _l("credit review sheet read"),
     "skip": _l("step passed through"),
     "stand_in": _l("stand-in named"),
     "timer": _l("timer fired"),

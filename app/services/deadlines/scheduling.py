@@ -12,6 +12,7 @@ from ... import clock
 from ..common.errors import DomainError
 from ..complaints import case_clock, cases, penalties, phone_inquiries, survey
 from ..credit import daily as credit_daily
+from ..credit import review_calendar
 from ..desk import delegation
 from ..notifications import outbox
 from . import digest, escalation, start_timers, timers
@@ -33,6 +34,7 @@ class TickReport:
     delegated_tasks_moved: int = 0
     late_cases_escalated: int = 0
     credit_checks: int = 0
+    credit_reviews_started: int = 0
 
 
 def tick(owner: str = WORKER_ID) -> TickReport:
@@ -58,6 +60,7 @@ def tick(owner: str = WORKER_ID) -> TickReport:
     report.call_logs_handed_over = phone_inquiries.ensure_call_logs()
     report.surveys_started = int(survey.ensure_survey() is not None)
     report.credit_checks = credit_daily.run(clock.now())  # renewals, expiries, over-limit target dates
+    report.credit_reviews_started = review_calendar.start_due_reviews()
     report.digests_queued = digest.queue_digests()
     report.mails_sent = outbox.deliver_due(owner=owner)
     return report

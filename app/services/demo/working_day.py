@@ -19,6 +19,7 @@ from ...clock import FixedClock
 from ...extensions import db
 from ...models import HumanTask, ProcessInstance, User
 from ..credit import demo_states as credit_states
+from ..credit.review_demo import seed_reviews
 from ..deadlines import escalation
 from ..desk import delegation
 from ..desk import tasks as task_service
@@ -241,6 +242,7 @@ def seed_working_day() -> bool:
     now = clock.now()
     _credit(now)
     credit_states.seed(now)  # the credit file after the grant: over limit, renewal, expiry, allowance
+    seed_reviews(now)
     _complaints(now)
     delegation.create(
         _user("finance_director"),
