@@ -24,10 +24,10 @@ from ..common.transactions import transactional
 from ..instances import rules
 from ..instances.lifecycle import start_system_instance
 from ..instances.operations import OperationContext, register
-from .review_adjustments import start_adjustment
 from .credit_file import find
 from .ledger import company_today
 from .quarterly import ReviewRules, company_review, holders
+from .review_adjustments import start_adjustment
 
 PROCESS = "credit_monthly_review"
 REPORT_FORM, SHEET_FORM, EVALUATION_FORM = (

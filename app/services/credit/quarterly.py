@@ -20,8 +20,8 @@ from ..common.transactions import transactional
 from ..instances import rules
 from ..instances.lifecycle import start_system_instance
 from ..instances.operations import OperationContext, register
-from .review_adjustments import start_adjustment
 from .credit_file import find
+from .review_adjustments import start_adjustment
 
 PROCESS = "credit_quarterly_review"
 FORM = "credit_quarterly_review"

@@ -10,8 +10,8 @@ from decimal import Decimal
 from ... import clock
 from ...extensions import db
 from ...models import AuditEvent, ProcessInstance
-from ..instances import rows
 from ..common.errors import Conflict, ValidationFailed
+from ..instances import rows
 from ..modeling.specs import latest_version
 from . import adjustments
 from .adjustments import start_from_process
