@@ -199,3 +199,12 @@ class TaskQuery(Query):
     after = Text(metadata={"description": "the `next` cursor of the previous page"})
     before = Text(metadata={"description": "the `prev` cursor of the next page"})
     limit = Text(metadata={"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})
+
+
+class FileQuery(Query):
+    grade = Text(metadata={"enum": ["A", "B", "C", "none"], "description": "`none`: no grade yet"})
+    responsible = Text(metadata={"maxLength": 64, "description": "the responsible salesperson's user name"})
+    over_limit = Text(metadata={"enum": ["1", "0", "true", "false"], "description": "balance above the limit"})
+    expiring_within = Text(
+        metadata={"type": "integer", "minimum": 0, "maximum": 3660, "description": "the grant ends within N days"}
+    )

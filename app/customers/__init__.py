@@ -1,4 +1,4 @@
-from . import exports, routes  # noqa: F401 - their routes attach themselves to bp
+from . import contacts, exports, routes  # noqa: F401 - their routes attach themselves to bp
 from .blueprint import bp
 
 __all__ = ["bp"]

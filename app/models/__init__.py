@@ -3,6 +3,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .collaboration import Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
+from .contacts import CustomerContact
 from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer, ReceivablesRecord
 from .external import ExternalTask
@@ -29,6 +30,7 @@ __all__ = [
     "ComplaintReport",
     "CreditDecision",
     "Customer",
+    "CustomerContact",
     "ExternalTask",
     "PenaltyReview",
     "PhoneCallLog",

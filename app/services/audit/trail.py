@@ -73,6 +73,8 @@ ACTION_NAMES = {
     "read_penalties": _l("read the penalty notices"),
     "read_case_clock": _l("read the open complaints"),
     "reassign_customer": _l("customer handed to another salesperson"),
+    "customer_contact_added": _l("customer contact added"),
+    "customer_contact_changed": _l("customer contact changed"),
     "record_receivables": _l("receivables recorded"),
     "skip": _l("step passed through"),
     "stand_in": _l("stand-in named"),
