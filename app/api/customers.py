@@ -14,7 +14,7 @@ from ..services.credit import credit_file as customer_service
 from ..services.credit import customer_file as file_service
 from ..services.credit import file_list
 from ..services.credit import receivables as receivables_service
-from ..services.instances.lifecycle import process_name
+from ..services.instances.lifecycle import instance_title, process_name
 from .auth import api_user, token_required
 from .blueprint import bp
 from .bodies import FileQuery, refusals
@@ -59,7 +59,7 @@ def file_json(found: file_service.CustomerFile) -> dict[str, Any]:
                 "process_name": process_name(i.process_key, locale),
                 "status": i.status,
                 "business_key": i.business_key,
-                "title": i.title,
+                "title": instance_title(i, locale),
                 "started_at": i.started_at,
                 "ended_at": i.ended_at,
             }
