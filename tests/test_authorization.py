@@ -83,6 +83,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "customers.add_contact": ("POST", 302, allowed({"salesperson", "sales_manager"}, 422)),
     "customers.edit_contact": ("POST", 302, allowed({"salesperson", "sales_manager"}, 422)),
     "api.customers": ("GET", 401, allowed(CREDIT_READERS | SALES, 200)),  # a salesperson lists their own
+    "api.add_contact": ("POST", 401, allowed({"salesperson", "sales_manager"}, 422)),  # no name
+    "api.change_contact": ("PUT", 401, allowed({"salesperson", "sales_manager"}, 422)),
     "api.put_receivables": ("PUT", 401, allowed(RECEIVABLES_RECORDERS, 422)),
     "api.put_responsible": ("PUT", 401, allowed({"sales_manager"}, 422)),
     "processes.index": ("GET", 302, everyone(200)),

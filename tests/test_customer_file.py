@@ -268,3 +268,22 @@ def test_the_export_keeps_the_pages_filters(app: Flask) -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["GA1"]
     assert browser.get("/customers.xlsx?expiring_within=abc").status_code == 422
+
+
+def test_contacts_over_the_api_name_each_bad_field_and_change_nothing(app: Flask) -> None:
+    _files(app)
+    seller = _api(app, "salesperson")
+    added = seller.post("/api/v1/customers/GA1/contacts", {"name": "王经理", "phone": "13812345678"})
+    assert added.status_code == 201 and added.json["name"] == "王经理" and added.json["email"] == ""
+    url = f"/api/v1/customers/GA1/contacts/{added.json['id']}"
+    refused = seller.put(url, {"name": "王经理", "email": "not-mail", "website": "no", "phone": "call me"})
+    assert refused.status_code == 422 and set(refused.json["errors"]) == {"email", "website", "phone"}
+    assert seller.put(url, {"name": "王经理", "phone": 5}).json["errors"] == {"phone": ["必须是文本"]}
+    assert db.session.scalars(db.select(CustomerContact.phone)).one() == "13812345678"
+    changed = seller.put(url, {"name": "王经理", "phone": "021-1234 5678", "email": "wang@example.com"})
+    assert changed.status_code == 200 and changed.json["phone"] == "021-1234 5678"
+    assert _api(app, "salesperson2").put(url, {"name": "X"}).status_code == 403
+    assert _api(app, "finance_director").post("/api/v1/customers/GA1/contacts", {"name": "X"}).status_code == 403
+    assert seller.put("/api/v1/customers/GA1/contacts/999999", {"name": "X"}).status_code == 404
+    assert seller.post("/api/v1/customers/NOPE/contacts", {"name": "X"}).status_code == 404
+    assert seller.post("/api/v1/customers/GA1/contacts", [1]).status_code == 422

@@ -208,3 +208,12 @@ class FileQuery(Query):
     expiring_within = Text(
         metadata={"type": "integer", "minimum": 0, "maximum": 3660, "description": "the grant ends within N days"}
     )
+
+
+class ContactBody(Body):
+    name = Text(metadata={"maxLength": 100})
+    position = Text(metadata={"maxLength": 100})
+    phone = Text(metadata={"maxLength": 50})
+    email = Text(metadata={"maxLength": 200})
+    website = Text(metadata={"maxLength": 200})
+    note = Text(metadata={"maxLength": 2000})

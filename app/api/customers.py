@@ -9,7 +9,9 @@ from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import current_locale
+from ..models import CustomerContact
 from ..services.common.errors import ValidationFailed
+from ..services.credit import contacts as contact_service
 from ..services.credit import credit_file as customer_service
 from ..services.credit import customer_file as file_service
 from ..services.credit import file_list
@@ -17,9 +19,9 @@ from ..services.credit import receivables as receivables_service
 from ..services.instances.lifecycle import instance_title, process_name
 from .auth import api_user, token_required
 from .blueprint import bp
-from .bodies import FileQuery, refusals
+from .bodies import ContactBody, FileQuery, body, refusals
 from .serializers import customer_json, receivables_json
-from .shapes_customers import CustomerFile, FileList
+from .shapes_customers import Contact, CustomerFile, FileList
 
 Reply = tuple[Any, int]
 
@@ -35,23 +37,24 @@ def _money(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def contact_json(c: CustomerContact) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "position": c.position,
+        "phone": c.phone,
+        "email": c.email,
+        "website": c.website,
+        "note": c.note,
+        "updated_at": c.updated_at,
+    }
+
+
 def file_json(found: file_service.CustomerFile) -> dict[str, Any]:
     locale = current_locale()
     return {
         **customer_json(found.customer),
-        "contacts": [
-            {
-                "id": c.id,
-                "name": c.name,
-                "position": c.position,
-                "phone": c.phone,
-                "email": c.email,
-                "website": c.website,
-                "note": c.note,
-                "updated_at": c.updated_at,
-            }
-            for c in found.contacts
-        ],
+        "contacts": [contact_json(c) for c in found.contacts],
         "cases": [
             {
                 "instance_id": i.id,
@@ -116,6 +119,26 @@ def customers(query: dict[str, Any]) -> dict[str, Any]:
             for r in rows
         ]
     }
+
+
+@bp.post("/customers/<code>/contacts")
+@bp.output(Contact, status_code=201)
+@refusals(403, 404, 422)
+@token_required
+@body(ContactBody)
+def add_contact(code: str, sent: dict[str, Any]) -> dict[str, Any]:
+    """Add a contact to the customer's file (the responsible salesperson or the sales manager; audited)."""
+    return contact_json(contact_service.save(code, api_user(), sent))
+
+
+@bp.put("/customers/<code>/contacts/<id:contact_id>")
+@bp.output(Contact)
+@refusals(403, 404, 422)
+@token_required
+@body(ContactBody)
+def change_contact(code: str, contact_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    """Change a contact: every field as it should now be (audited with what it was)."""
+    return contact_json(contact_service.save(code, api_user(), sent, contact_id))
 
 
 @bp.put("/customers/<code>/receivables")
