@@ -287,3 +287,14 @@ def test_contacts_over_the_api_name_each_bad_field_and_change_nothing(app: Flask
     assert seller.put("/api/v1/customers/GA1/contacts/999999", {"name": "X"}).status_code == 404
     assert seller.post("/api/v1/customers/NOPE/contacts", {"name": "X"}).status_code == 404
     assert seller.post("/api/v1/customers/GA1/contacts", [1]).status_code == 422
+
+
+def test_the_demo_customers_come_with_their_contacts(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    for _ in range(2):  # seeding again adds nothing
+        assert runner.invoke(args=["demo", "seed", "--password", "another-pass-9", "--no-work"]).exit_code == 0
+    assert db.session.scalar(db.select(db.func.count(CustomerContact.id))) == 3
+    browser = app.test_client()
+    login(browser, "salesperson", "another-pass-9")
+    page = browser.get("/customers/HD001").get_data(as_text=True)
+    assert "李明" in page and "021-6288 1001" in page
