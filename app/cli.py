@@ -14,6 +14,7 @@ from .clock import FixedClock
 from .engine import DiagramError
 from .services.common.errors import ValidationFailed
 from .services.credit import demo as demo_credit
+from .services.credit import demo_contacts
 from .services.modeling import deployment
 from .services.people import accounts as user_service
 
@@ -70,6 +71,7 @@ def demo_seed(password: str, no_work: bool) -> None:
     customers = demo_credit.seed_customers()
     if customers:
         click.echo(f"{len(customers)} demo customers with receivables: " + ", ".join(c.code for c in customers))
+    demo_contacts.seed_contacts()
     if no_work:
         return
     # The day's work runs on the diagrams, so they are deployed first (unchanged ones stay as they are).

@@ -133,6 +133,14 @@ FIELD_NAMES = {
     "note": _l("Note"),
     "name": _l("Name"),
     "definition": _l("Definition"),
+    "position": _l("Position"),
+    "phone": _l("Telephone"),
+    "email": _l("E-mail"),
+    "website": _l("Website"),
+    "grade": _l("Grade"),
+    "responsible": _l("Responsible salesperson"),
+    "over_limit": _l("Over the limit"),
+    "expiring_within": _l("Credit expiring within (days)"),
 }
 
 

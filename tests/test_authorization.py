@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import CreditReview, HumanTask, Notification, User
+from app.services.credit import contacts
 from app.services.desk import saved_filters
 from app.services.modeling import proposals
 from app.services.people import organisation
@@ -83,6 +84,12 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "customers.credit_file": ("GET", 302, allowed(CREDIT_READERS, 200)),
     "customers.upload_receivables": ("POST", 302, allowed(RECEIVABLES_RECORDERS, 422)),  # no sheet attached
     "customers.reassign": ("POST", 302, allowed({"sales_manager"}, 302)),  # no reason: told so on the file
+    # The responsible salesperson and the sales manager keep contacts; an empty name is refused on the file.
+    "customers.add_contact": ("POST", 302, allowed({"salesperson", "sales_manager"}, 422)),
+    "customers.edit_contact": ("POST", 302, allowed({"salesperson", "sales_manager"}, 422)),
+    "api.customers": ("GET", 401, allowed(CREDIT_READERS | SALES, 200)),  # a salesperson lists their own
+    "api.add_contact": ("POST", 401, allowed({"salesperson", "sales_manager"}, 422)),  # no name
+    "api.change_contact": ("PUT", 401, allowed({"salesperson", "sales_manager"}, 422)),
     "api.put_receivables": ("PUT", 401, allowed(RECEIVABLES_RECORDERS, 422)),
     "api.put_responsible": ("PUT", 401, allowed({"sales_manager"}, 422)),
     "processes.index": ("GET", 302, everyone(200)),
@@ -252,6 +259,8 @@ def objects(app: Flask) -> dict[str, Any]:
     sales = ApiUser(app.test_client(), "salesperson", PASSWORD)
     instance_id = sales.start_credit(customer_code="AZ1").json["id"]
     sales.start_credit(customer_code="AZ2", bad_record_24m=True)  # decided at once: a credit file exists
+    seller = db.session.scalars(db.select(User).where(User.username == "salesperson")).one()
+    contact_id = contacts.save("AZ2", seller, {"name": "李经理", "phone": "13812345678"}).id
     task_id = db.session.scalars(db.select(HumanTask.id).where(HumanTask.instance_id == instance_id)).one()
     owner = db.session.scalars(db.select(User).where(User.username == "sales_manager")).one()
     saved = saved_filters.save(owner, "late credit", {"process": "credit_application"})
@@ -297,6 +306,7 @@ def objects(app: Flask) -> dict[str, Any]:
         "task_id": task_id,
         "instance_id": instance_id,
         "code": "AZ2",
+        "contact_id": contact_id,
         "process_key": "credit_application",
         "filter_id": saved.id,
         "attachment_id": attachment_id,

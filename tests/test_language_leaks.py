@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import (
     AuditEvent,
     Customer,
+    CustomerContact,
     Delegation,
     DeploymentProposal,
     HumanTask,
@@ -110,6 +111,8 @@ def _typed() -> list[str]:
             collect(item["names"])
             collect([item["name"]])
             collect([[c["decision"], c["column"], c["old"], c["new"]] for c in item["cells"]])
+    for contact in db.session.scalars(db.select(CustomerContact)):
+        found.update(v for v in (contact.name, contact.position, contact.phone, contact.website, contact.note) if v)
     # Login names are identifiers, written the same in both languages (the account page shows one's own).
     found.update(db.session.scalars(db.select(User.username)))
     return sorted((f for f in found if f.strip()), key=len, reverse=True)
@@ -162,10 +165,29 @@ def _leaks(text: str, locale: str, typed: list[str]) -> set[str]:
     return {w for w in CJK.findall(text) if w not in ALLOWED_CHINESE}
 
 
+def _a_contact_on_every_file() -> None:
+    """The customer files show their contacts too (the demo's working day records none)."""
+    for customer in db.session.scalars(db.select(Customer)):
+        db.session.add(
+            CustomerContact(
+                customer_id=customer.id,
+                name="李经理",
+                position="采购部经理",
+                phone="021-5555 1234",
+                email="li@example.com",
+                website="www.example.com",
+                note="每周二上午联系。",
+                updated_at=customer.updated_at,
+            )
+        )
+    db.session.commit()
+
+
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
 def test_no_page_speaks_the_other_language(app: Flask, locale: str) -> None:
     assert seed_working_day()
     _propose_a_change(app)
+    _a_contact_on_every_file()
     typed = _typed()
     urls = list(_urls(app))
     found: dict[str, set[str]] = {}

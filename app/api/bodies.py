@@ -212,3 +212,21 @@ class ProposalDecision(Body):
     # Checked by the service, after who may decide: the proposer is refused whatever they send.
     decision = Text(metadata={"enum": ["approve", "reject"]})
     comment = Text(metadata={"description": "the opinion (required, as for every approval), at most 2000 characters"})
+
+
+class FileQuery(Query):
+    grade = Text(metadata={"enum": ["A", "B", "C", "none"], "description": "`none`: no grade yet"})
+    responsible = Text(metadata={"maxLength": 64, "description": "the responsible salesperson's user name"})
+    over_limit = Text(metadata={"enum": ["1", "0", "true", "false"], "description": "balance above the limit"})
+    expiring_within = Text(
+        metadata={"type": "integer", "minimum": 0, "maximum": 3660, "description": "the grant ends within N days"}
+    )
+
+
+class ContactBody(Body):
+    name = Text(metadata={"maxLength": 100})
+    position = Text(metadata={"maxLength": 100})
+    phone = Text(metadata={"maxLength": 50})
+    email = Text(metadata={"maxLength": 200})
+    website = Text(metadata={"maxLength": 200})
+    note = Text(metadata={"maxLength": 2000})

@@ -16,7 +16,6 @@ from werkzeug.wrappers import Response
 from ..models import ProcessInstance
 from ..services.common.errors import DomainError, Forbidden, ValidationFailed
 from ..services.credit import confidential
-from ..services.credit import credit_file as customer_service
 from ..services.deadlines import supervision as desk_service
 from ..services.desk import actions as action_service
 from ..services.desk import lists as list_service
@@ -40,8 +39,8 @@ from .bodies import (
     flat_messages,
     refusals,
 )
-from .serializers import customer_json, desk_json, instance_json, task_json
-from .shapes import CopiedIn, CreditFile, Desk, Incidents, Instance, Retried, Started, Task, Token, Withdrawn
+from .serializers import desk_json, instance_json, task_json
+from .shapes import CopiedIn, Desk, Incidents, Instance, Retried, Started, Task, Token, Withdrawn
 
 
 @bp.errorhandler(DomainError)
@@ -139,15 +138,6 @@ def instance(instance_id: int) -> dict[str, Any]:
     list_service.mark_copy_read(api_user(), row.id)
     data = confidential.visible_data(api_user(), row, f"instance:{row.id}")
     return instance_json(row, instance_service.tasks_of(row), instance_service.history(row), data)
-
-
-@bp.get("/customers/<code>")
-@bp.output(CreditFile)
-@refusals(403, 404)
-@token_required
-def customer(code: str) -> dict[str, Any]:
-    """A customer's credit file with every decision and its approvals (the read is audited)."""
-    return customer_json(customer_service.read_credit_file(code, api_user()))
 
 
 @bp.post("/tasks/<id:task_id>/reassign")

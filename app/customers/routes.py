@@ -8,15 +8,19 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
+from ..exports import status_label
 from ..models import ProcessInstance
 from ..services.audit import trail
 from ..services.common.errors import ValidationFailed
-from ..services.credit import confidential, ledger, limits_view
+from ..services.complaints.cases import CATEGORY_NAMES
+from ..services.credit import confidential, contacts, file_list, ledger, limits_view
 from ..services.credit import credit_file as customer_service
+from ..services.credit import customer_file as file_service
 from ..services.credit import receivables as receivables_service
 from ..services.people.access import roles_of
 from ..views import describe, run_action
 from .blueprint import bp
+from .forms import ContactForm
 
 
 class SheetForm(FlaskForm):
@@ -34,14 +38,26 @@ def _may_record() -> bool:
 
 @bp.route("/customers")
 @login_required
-def index() -> str:
+def index() -> str | tuple[str, int]:
     credit_role = bool(roles_of(current_user) & confidential.CREDIT_ROLES)
-    return render_template(
+    try:
+        filters = file_list.parse_filters(request.args)
+    except ValidationFailed as err:
+        flash(describe(err), "error")
+        filters, status = file_list.Filters(), 422
+    else:
+        status = 200
+    # Someone who reads no credit file sees an empty list; each file listed is recorded as read.
+    rows = file_list.list_files(current_user, filters, "page:customers") if file_list.may_list(current_user) else []
+    page = render_template(
         "customers/index.html",
-        customers=customer_service.list_customers(current_user),
+        rows=rows,
+        filters=filters,
+        grades=file_list.GRADES,
         totals=ledger.totals() if credit_role else None,
         sheet_form=SheetForm() if _may_record() else None,
     )
+    return (page, status) if status != 200 else page
 
 
 @bp.route("/customers/receivables", methods=["POST"])
@@ -66,12 +82,20 @@ def upload_receivables() -> Response | tuple[str, int]:
 @bp.route("/customers/<code>")
 @login_required
 def credit_file(code: str) -> str:
-    customer = customer_service.read_credit_file(code, current_user)
+    found = file_service.read_file(code, current_user)
     reassign = ReassignForm() if "sales_manager" in roles_of(current_user) else None
     readers = trail.file_readers(current_user, code)
-    limits = limits_view.file_view(customer, current_user)
+    limits = limits_view.file_view(found.customer, current_user)
     return render_template(
-        "customers/credit_file.html", customer=customer, reassign_form=reassign, readers=readers, limits=limits
+        "customers/credit_file.html",
+        customer=found.customer,
+        found=found,
+        contact_form=ContactForm() if contacts.may_edit(current_user, found.customer) else None,
+        categories=CATEGORY_NAMES,
+        status_label=status_label,
+        reassign_form=reassign,
+        readers=readers,
+        limits=limits,
     )
 
 

@@ -5,6 +5,7 @@ from .collaboration import AddedSigner, Delegation, InstanceAttachment, Instance
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
 from .credit_cases import CreditAllowance, LimitAdjustment, OverLimitCase
 from .credit_reviews import CreditReview
+from .contacts import CustomerContact
 from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer, ReceivablesRecord
 from .external import ExternalTask
@@ -38,6 +39,7 @@ __all__ = [
     "OverLimitCase",
     "CreditReview",
     "Customer",
+    "CustomerContact",
     "ExternalTask",
     "PenaltyReview",
     "PhoneCallLog",

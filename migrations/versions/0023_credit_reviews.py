@@ -1,7 +1,7 @@
 """Credit reviews after the grant: the quarterly refresh, the monthly review and the quarterly summary
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0024
 Create Date: 2026-12-02 21:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

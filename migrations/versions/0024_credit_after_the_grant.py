@@ -1,7 +1,7 @@
 """The credit file after the grant: limit adjustments, over-limit cases, one-off allowances, renewal and expiry
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0027
 Create Date: 2026-12-02 21:45:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0021"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

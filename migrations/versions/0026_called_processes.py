@@ -1,7 +1,7 @@
 """Call activities across files: each version keeps the diagrams of the processes it calls
 
 Revision ID: 0026
-Revises: 0021
+Revises: 0028
 Create Date: 2026-12-02 22:10:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = "0026"
-down_revision = "0021"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Deployments waiting for a second process owner's approval
 
 Revision ID: 0027
-Revises: 0021
+Revises: 0026
 Create Date: 2026-12-02 21:45:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027"
-down_revision = "0021"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

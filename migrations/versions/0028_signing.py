@@ -2,7 +2,7 @@
 signers a holder added before or after themselves
 
 Revision ID: 0028
-Revises: 0021
+Revises: 0029
 Create Date: 2026-12-02 21:45:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028"
-down_revision = "0021"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Several candidate roles and people per task, task priority and follow-up date, timer start events
 
 Revision ID: 0029
-Revises: 0021
+Revises: 0031
 Create Date: 2026-12-02 21:40:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029"
-down_revision = "0021"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

@@ -76,6 +76,8 @@ ACTION_NAMES = {
     "read_penalties": _l("read the penalty notices"),
     "read_case_clock": _l("read the open complaints"),
     "reassign_customer": _l("customer handed to another salesperson"),
+    "customer_contact_added": _l("customer contact added"),
+    "customer_contact_changed": _l("customer contact changed"),
     "record_receivables": _l("receivables recorded"),
     "limit_adjusted": _l("credit limit lowered"),
     "over_limit_opened": _l("over-limit case opened"),
