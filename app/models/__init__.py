@@ -3,9 +3,9 @@
 from .calendar import CalendarDay, CalendarYear
 from .collaboration import AddedSigner, Delegation, InstanceAttachment, InstanceComment, TaskDraft, TaskReturn
 from .complaints import Complaint, ComplaintCounter, ComplaintReport, RoleStandIn
+from .contacts import CustomerContact
 from .credit_cases import CreditAllowance, LimitAdjustment, OverLimitCase
 from .credit_reviews import CreditReview
-from .contacts import CustomerContact
 from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer, ReceivablesRecord
 from .external import ExternalTask
