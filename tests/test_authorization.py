@@ -17,6 +17,7 @@ from app.models import CreditReview, HumanTask, Notification, User
 from app.services.credit import contacts
 from app.services.desk import saved_filters
 from app.services.modeling import proposals
+from app.services.notifications import robots as chat_robots
 from app.services.people import organisation
 from app.services.people.directory import DEMO_SUPERVISORS
 
@@ -72,6 +73,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "auth.account": ("GET", 302, everyone(200)),
     "auth.language": ("POST", 302, everyone(302)),
     "admin.calendar": ("GET", 302, allowed({"admin"}, 200)),
+    "admin.robots": ("GET", 302, allowed({"admin"}, 200)),
+    "admin.robot_off": ("POST", 302, allowed({"admin"}, 302)),
     "admin.remove_day": ("POST", 302, allowed({"admin"}, 302)),
     "complaints.index": ("GET", 302, everyone(200)),  # each sees the cases they may (test_complaint_visibility)
     "complaints.stats": ("GET", 302, allowed(COMPLAINT_REGISTER, 200)),
@@ -295,7 +298,9 @@ def objects(app: Flask) -> dict[str, Any]:
     proposer = db.session.scalars(db.select(User).where(User.username == "process_owner")).one()
     proposal = proposals.submit("upload", {"filename": "credit_policy.dmn", "xml": policy}, proposer).proposal
     app.config["DEPLOY_APPROVAL"] = False
+    robot_id = chat_robots.add_robot("wecom", "http://127.0.0.1:9/hook", role="finance_director").id
     return {
+        "robot_id": robot_id,
         "proposal_id": proposal.id,
         "index": 0,
         "scope": "started",

@@ -133,3 +133,48 @@ def test_a_robot_is_refused_with_the_field_named(app: Flask) -> None:
         args=["robots", "add", "--kind", "feishu", "--url", "http://127.0.0.1:1/x", "--role", "finance_director"]
     )
     assert result.exit_code == 0 and "added" in result.output
+
+
+def test_the_administrator_adds_and_switches_off_a_robot_on_the_page(app, client) -> None:
+    from app.models import AuditEvent, ChatWebhook, User
+
+    from .conftest import csrf_token, login
+
+    admin = db.session.scalars(db.select(User).where(User.username == "admin")).one()
+    admin.locale = "zh_CN"
+    db.session.commit()
+    login(client, "admin")
+    page = client.get("/admin/robots").get_data(as_text=True)
+    assert "聊天机器人" in page and "尚未设置聊天机器人" in page
+    token = csrf_token(page.encode())
+    # A bad address and nobody named: refused, each field named in Chinese, nothing stored.
+    refused = client.post("/admin/robots", data={"csrf_token": token, "kind": "dingtalk", "url": "ftp://x"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'data-field="url"' in text and 'data-field="user"' in text
+    assert db.session.scalar(db.select(db.func.count(ChatWebhook.id))) == 0
+    added = client.post(
+        "/admin/robots",
+        data={
+            "csrf_token": token,
+            "kind": "feishu",
+            "url": "https://open.example.com/hook/abc-secret-part",
+            "user": "finance_director",
+            "secret": "s3",
+        },
+    )
+    assert added.status_code == 302
+    hook = db.session.scalars(db.select(ChatWebhook)).one()
+    assert (hook.kind, hook.user.username, hook.secret, hook.active) == ("feishu", "finance_director", "s3", True)
+    listing = client.get("/admin/robots").get_data(as_text=True)
+    # The address is a credential: the page shows its host only.
+    assert "飞书群机器人" in listing and "财务总监" in listing and "abc-secret-part" not in listing
+    assert client.post(f"/admin/robots/{hook.id}/off", data={"csrf_token": token}).status_code == 302
+    db.session.refresh(hook)
+    assert hook.active is False
+    actions = set(db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.actor_id == admin.id)))
+    assert {"robot_added", "robot_switched_off"} <= actions
+    # Without the form's token nothing changes.
+    assert (
+        client.post("/admin/robots", data={"kind": "wecom", "url": "https://x.example/h", "role": "admin"}).status_code
+        == 400
+    )

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime
+
+if TYPE_CHECKING:
+    from .users import User
 
 
 class Notification(db.Model):
@@ -46,3 +50,5 @@ class ChatWebhook(db.Model):
     role: Mapped[str | None] = mapped_column(String(64), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User | None] = relationship()

@@ -33,6 +33,8 @@ FILTERS = ("who", "action", "process", "instance", "customer", "from", "to")
 # What each recorded action is called on the audit page; an action not listed shows as recorded.
 ACTION_NAMES = {
     "read_credit_file": _l("read the credit file"),
+    "robot_added": _l("chat robot added"),
+    "robot_switched_off": _l("chat robot switched off"),
     "user_created": _l("person created"),
     "user_changed": _l("person changed"),
     "password_reset": _l("password reset"),

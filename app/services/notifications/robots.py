@@ -287,6 +287,13 @@ def add_robot(
     kind: str, url: str, *, username: str | None = None, role: str | None = None, secret: str | None = None
 ) -> ChatWebhook:
     """Give a person, or every holder of a role, a group robot; refused with the field named."""
+    return new_robot(kind, url, username=username, role=role, secret=secret)
+
+
+def new_robot(
+    kind: str, url: str, *, username: str | None = None, role: str | None = None, secret: str | None = None
+) -> ChatWebhook:
+    """`add_robot` inside the caller's transaction."""
     errors: dict[str, list[Any]] = {}
     if kind not in KINDS:
         errors["kind"] = [_l("must be one of: wecom, dingtalk, feishu")]
