@@ -408,3 +408,26 @@ def test_a_drawing_kept_only_to_view_opens_by_its_key(owner: FlaskClient) -> Non
     db.session.commit()
     page = owner.get("/modeler/processes/miwg_A.1.0/versions/1/view")
     assert page.status_code == 200 and "miwg_A.1.0" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("amount >", "第 1 行：不是有效的表达式：'amount >'"),
+        ("x.__class__", "第 1 行：属性 __class__ 以“_”开头，不允许使用"),
+        ("10**100000", "将产生超过 4096 位的数字"),
+    ],
+)
+def test_a_chinese_process_owner_reads_why_an_expression_is_refused_in_chinese(
+    app: Flask, expression: str, expected: str
+) -> None:
+    client = app.test_client()
+    client.set_cookie("locale", "zh_CN")
+    login(client, "process_owner")
+    start = CREDIT.index('<bpmn:sequenceFlow id="flow_sm_approve"')
+    cond_start = CREDIT.index("<bpmn:conditionExpression", start)
+    cond_end = CREDIT.index("</bpmn:conditionExpression>", start)
+    bad = CREDIT[:cond_start] + f"<bpmn:conditionExpression>{expression.replace('>', '&gt;')}" + CREDIT[cond_end:]
+    answer = post_json(client, "/modeler/check", {"xml": bad, "filename": "x.bpmn"})
+    [message] = [e["message"] for e in answer.json["errors"] if e["element_id"] == "flow_sm_approve"]
+    assert message == f"条件不能使用：{expected}"

@@ -17,18 +17,18 @@ from ...engine import (
     DiagramError,
     XmlRefused,
     build_bundle,
-    check_expression,
-    check_script,
     decision_ids,
     decision_refs,
     expression_text,
     timer_text,
 )
+from ...engine import check_expression as engine_check_expression
+from ...engine import check_script as engine_check_script
 from ...extensions import db
 from ...models import AuditEvent, ProcessVersion, User
 from ..common.errors import Conflict, Forbidden, NotFound
 from ..common.transactions import transactional
-from ..common.wording import parsed, refusal_words, say
+from ..common.wording import engine_reason, parsed, refusal_words, say
 from ..deadlines import start_timers
 from ..deadlines.durations import check_deadline
 from ..instances.operations import OPERATIONS
@@ -63,6 +63,17 @@ def _content_hash(bpmn_xml: str, dmn_xml: dict[str, str], called: dict[str, str]
         digest.update(f"called:{name}".encode())
         digest.update((called or {})[name].encode())
     return digest.hexdigest()
+
+
+def check_expression(text: str) -> str | None:
+    """Why an expression would be refused, in the reader's language; None when it compiles."""
+    reason = engine_check_expression(text)
+    return engine_reason(reason) if reason else None
+
+
+def check_script(text: str) -> str | None:
+    reason = engine_check_script(text)
+    return engine_reason(reason) if reason else None
 
 
 def _dmn_cell_problem(text: str) -> str | None:
