@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from app.extensions import db
-from app.models import AuditEvent, CreditReview, Customer, ProcessInstance, TaskEscalation
+from app.models import AuditEvent, CreditReview, Customer, ProcessInstance, ProcessVersion, TaskEscalation
 from app.services.modeling.deployment import deploy_diagram
 
 from .conftest import PASSWORD, login
@@ -68,6 +68,12 @@ def grant(people: dict[str, ApiUser], code: str, filer: str = "salesperson", **o
 
 def deploy_adjustment() -> None:
     deploy_diagram("credit_limit_adjustment.bpmn", ADJUSTMENT, {}, None)
+    db.session.commit()
+
+
+def without_adjustment() -> None:
+    """A company that has not deployed the limit adjustment (or took it away)."""
+    db.session.execute(db.delete(ProcessVersion).where(ProcessVersion.process_key == "credit_limit_adjustment"))
     db.session.commit()
 
 
@@ -144,6 +150,7 @@ def test_a_lower_cap_starts_the_adjustment_or_leaves_an_incident_while_it_is_not
     app: Flask, people: dict[str, ApiUser]
 ) -> None:
     grant(people, "Q004")  # 80,000 granted
+    without_adjustment()
     tick(app, "2026-10-08T09:00:00+08:00")
     [task] = tasks_of(people["salesperson"], "credit_quarterly_review")
     lower = {**INVESTIGATION, "avg_monthly_collection": 50000.0, "review_confirmed": True}
@@ -223,6 +230,16 @@ def test_month_start_reports_sheet_and_evaluations_reach_the_right_people(
     assert (
         complete(people["salesperson2"], report2, {"business_report": "销量下滑", "vouched": True}).status_code == 200
     )
+    # Each salesperson reports on their own customers: another's report stays out of their sight.
+    other = app.test_client()
+    login(other, "salesperson2")
+    own_page = other.get(f"/tasks/{report2['id']}").get_data(as_text=True)
+    assert "销量下滑" in own_page and "经营正常，回款及时" not in own_page
+    assert other.get(f"/instances/{report2['instance_id']}").status_code == 403
+    controller = app.test_client()
+    login(controller, "credit_controller")
+    whole = controller.get(f"/instances/{report2['instance_id']}").get_data(as_text=True)
+    assert "销量下滑" in whole and "经营正常，回款及时" in whole
     confirmed = {"sheet_confirmed": True, "corrections": "M002 逾期应为 0", "audit_findings": "执行正常"}
     assert complete(people["credit_controller"], sheet, confirmed).status_code == 200
     evaluations = tasks_of(people["sales_manager"], "credit_monthly_review")

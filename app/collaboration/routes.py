@@ -169,7 +169,7 @@ def cancel_delegation(delegation_id: int) -> Response | tuple[str, int]:
 @bp.app_template_global()
 def collaboration_timeline(instance: ProcessInstance) -> list[comment_service.TimelineEntry]:
     """For the instance page's timeline partial; the page itself has checked who may see it."""
-    return comment_service.timeline(instance)
+    return comment_service.timeline(instance, current_user)  # type: ignore[arg-type]
 
 
 @bp.app_template_global()

@@ -88,7 +88,7 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
         form=form,
         form_def=form_def,
         rows=data_rows(instance),
-        chain=chain_service.chain(instance),
+        chain=chain_service.chain(instance, current_user),
         system_task=has_system_facts(instance),
         action_form=ActionForm(),
         escalations=instance_service.escalations_of(row),

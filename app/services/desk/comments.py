@@ -13,7 +13,7 @@ from ...extensions import db
 from ...models import AuditEvent, InstanceAttachment, InstanceComment, ProcessInstance, User
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
-from ..people.access import is_copied_on, may_take_part, may_view_instance
+from ..people.access import is_copied_on, may_take_part, may_view_instance, sees_every_step
 
 MAX_COMMENT = 4000
 
@@ -70,8 +70,10 @@ class TimelineEntry:
     item: AuditEvent | InstanceComment | InstanceAttachment
 
 
-def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
-    """History, remarks and files in the order they happened; the caller has checked who may see it."""
+def timeline(instance: ProcessInstance, reader: User | None = None) -> list[TimelineEntry]:
+    """History, remarks and files in the order they happened; the caller has checked who may see it.
+
+    A reader who may not see every step (PRIVATE_STEPS) sees only what they did themselves."""
     # The tasks come along in one query: each event names its task in the reader's language.
     events = db.session.scalars(
         db.select(AuditEvent).where(AuditEvent.instance_id == instance.id).options(selectinload(AuditEvent.task))
@@ -82,4 +84,15 @@ def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
     entries += [TimelineEntry(c.created_at, "comment", c) for c in notes]
     entries += [TimelineEntry(f.created_at, "attachment", f) for f in files]
     order = {"event": 0, "comment": 1, "attachment": 2}
+    if reader is not None and not sees_every_step(reader, instance):
+        entries = [e for e in entries if _by(e) == reader.id]
     return sorted(entries, key=lambda e: (e.at, order[e.kind], e.item.id))
+
+
+def _by(entry: TimelineEntry) -> int | None:
+    item = entry.item
+    if entry.kind == "event":
+        return item.actor_id
+    if entry.kind == "comment":
+        return item.author_id
+    return item.uploaded_by_id

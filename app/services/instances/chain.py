@@ -23,6 +23,7 @@ from ...taskforms import FormDef
 from ...taskforms.definitions import FormDefinitionError
 from ..deadlines.lateness import Lateness, lateness
 from ..deadlines.workdays import load_calendar
+from ..people.access import sees_every_step
 
 # The audit actions that finish a step.
 FINISHING = ("approve", "reject", "return", "complete", "skip")
@@ -90,7 +91,23 @@ def _ahead(instance: ProcessInstance, open_ids: list[str]) -> list[StepAhead]:
         return []
 
 
-def chain(instance: ProcessInstance) -> Chain:
+def chain(instance: ProcessInstance, reader: User | None = None) -> Chain:
+    """The approval chain; a reader who may not see every step (PRIVATE_STEPS) sees only their own."""
+    whole = _chain(instance)
+    if reader is None or sees_every_step(reader, instance):
+        return whole
+    mine = {t.id for t in [d.task for d in whole.done] + [o.task for o in whole.current] if t.assignee_id == reader.id}
+    return Chain(
+        filed_by=whole.filed_by,
+        filed_at=whole.filed_at,
+        done=[d for d in whole.done if d.task.id in mine or (d.actor is not None and d.actor.id == reader.id)],
+        current=[o for o in whole.current if o.task.id in mine],
+        ahead=[],
+        held=[],
+    )
+
+
+def _chain(instance: ProcessInstance) -> Chain:
     tasks = {t.id: t for t in db.session.scalars(db.select(HumanTask).where(HumanTask.instance_id == instance.id))}
     events = list(
         db.session.scalars(

@@ -200,7 +200,18 @@ def may_take_part(user: User, instance: ProcessInstance) -> bool:
     return user.id in involved or user.id in supervisor_chain(involved)
 
 
+# Processes whose steps are each person's own (第三十九条: every salesperson reports on their own
+# customers): only the credit file's readers see the whole instance; the others see their own steps.
+PRIVATE_STEPS = frozenset({"credit_monthly_review"})
+
+
+def sees_every_step(user: User, instance: ProcessInstance) -> bool:
+    return instance.process_key not in PRIVATE_STEPS or bool(user.role_keys & CREDIT_FILE_ROLES)
+
+
 def may_view_instance(user: User, instance: ProcessInstance) -> bool:
+    if not sees_every_step(user, instance):
+        return False
     return is_copied_on(user, instance) or may_take_part(user, instance)
 
 
