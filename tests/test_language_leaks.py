@@ -105,6 +105,7 @@ def _typed() -> list[str]:
     found.update(db.session.scalars(db.select(InstanceComment.body)))
     found.update(db.session.scalars(db.select(Delegation.reason)))
     found.update(db.session.scalars(db.select(Customer.name)))
+    found.update(db.session.scalars(db.select(Customer.code)))  # codes people gave (DEMO-K203)
     # What a process owner drew or wrote in a proposed change: element names, decision-table cells.
     for proposal in db.session.scalars(db.select(DeploymentProposal)):
         for item in proposal.plan:
@@ -128,10 +129,16 @@ def _propose_a_change(app: Flask) -> None:
     proposals.submit("upload", {"filename": "credit_policy.dmn", "xml": policy}, owner)
 
 
+def _one_of_each(key: Any, *kinds: Any) -> list[int]:
+    return sorted(db.session.scalars(db.select(db.func.min(key)).group_by(*kinds)))
+
+
 def _urls(app: Flask) -> Iterator[str]:
     values: dict[str, list[Any]] = {
-        "instance_id": list(db.session.scalars(db.select(ProcessInstance.id))),
-        "task_id": list(db.session.scalars(db.select(HumanTask.id))),
+        # One of each kind is enough to read every wording: an instance per process and state, a task per
+        # step and state (pages differ by kind, not by which of many alike they show).
+        "instance_id": _one_of_each(ProcessInstance.id, ProcessInstance.process_key, ProcessInstance.status),
+        "task_id": _one_of_each(HumanTask.id, HumanTask.process_key, HumanTask.bpmn_id, HumanTask.status),
         "code": list(db.session.scalars(db.select(Customer.code))),
         "process_key": sorted(set(db.session.scalars(db.select(ProcessVersion.process_key)))),
         "form_key": ["credit_application", "credit_approval"],
