@@ -190,12 +190,12 @@ def test_the_file_holds_contacts_receivables_every_case_and_the_complaints(app: 
     assert [(c["name"], c["phone"], c["website"]) for c in answer["contacts"]] == [
         ("李经理", "13900001111", "www.example.com")
     ]
-    assert [c["instance_id"] for c in answer["cases"]] == [application.json["id"]]
-    assert answer["cases"][0]["process_key"] == "credit_application" and answer["cases"][0]["status"] in {
-        "running",
-        "completed",
-    }
-    assert answer["cases"][0]["process_name"] and answer["cases"][0]["process_name"] != "credit_application"
+    cases = {c["instance_id"]: c for c in answer["cases"]}
+    # The application, and the over-limit case the 120,000 record opened (第三十三条).
+    assert {c["process_key"] for c in cases.values()} == {"credit_application", "credit_over_limit"}
+    filed = cases[application.json["id"]]
+    assert filed["process_key"] == "credit_application" and filed["status"] in {"running", "completed"}
+    assert filed["process_name"] and filed["process_name"] != "credit_application"
     assert [(c["instance_id"], c["category"]) for c in answer["complaints"]] == [(complaint_instance, "grievance")]
     assert [r["balance"] for r in answer["receivables"]["history"]] == [120000.0, 95000.0, 80000.0]
     changes = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.subject == "customer:GA1"))

@@ -57,7 +57,7 @@ def propose_policy(client: object) -> tuple[ApiUser, int]:
     response = upload(owner, "credit_policy.dmn", CHANGED_POLICY)
     assert response.status_code == 202, response.json
     assert response.json["state"] == "pending" and response.json["proposed_by"] == "process_owner"
-    assert [p["process_key"] for p in response.json["processes"]] == ["credit_application"]
+    assert [p["process_key"] for p in response.json["processes"]] == ["credit_application", "credit_quarterly_review"]
     return owner, response.json["proposal_id"]
 
 

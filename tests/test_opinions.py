@@ -88,6 +88,8 @@ def test_an_opinion_can_never_be_edited_afterwards(app: Flask) -> None:
         "api.revoke_token",  # an API client logging out, not the trail
         "api.put_receivables",  # a new receivables record; the trail gains an entry
         "api.put_responsible",  # a customer handed to another salesperson; audited as well
+        "api.update_form",  # a new version of a form; older versions are kept
+        "api.change_contact",  # a customer's contact person; audited with the old values
     }  # a saved inbox filter, not the trail
     client = app.test_client()
     instance_id = ApiUser(client, "salesperson", PASSWORD).start_credit(customer_code="OP3").json["id"]

@@ -31,12 +31,21 @@ def test_a_raw_dmn_body_replaces_the_deployed_table_of_the_same_decision(app: Fl
         "/api/v1/process-models", data=changed, content_type="application/xml", headers=api.headers
     )
     assert answer.status_code == 201, answer.json
-    assert answer.json["deployed"] == [{"process_key": "credit_application", "version": 2, "created": True}]
-    newest = db.session.scalars(db.select(ProcessVersion).where(ProcessVersion.version == 2)).one()
+    # Every diagram that uses the table gets a new version with it (the quarterly review grades with it too).
+    assert answer.json["deployed"] == [
+        {"process_key": key, "version": 2, "created": True} for key in ("credit_application", "credit_quarterly_review")
+    ]
+    newest = db.session.scalars(
+        db.select(ProcessVersion).where(
+            ProcessVersion.version == 2, ProcessVersion.process_key == "credit_application"
+        )
+    ).one()
     assert sorted(newest.dmn_xml) == ["credit_grade.dmn", "credit_policy.dmn"]
     assert owner.get("/modeler/decisions/credit_policy.dmn/xml").data.decode() == changed
     event = db.session.scalars(
-        db.select(AuditEvent).where(AuditEvent.action == "deploy").order_by(AuditEvent.id.desc())
+        db.select(AuditEvent)
+        .where(AuditEvent.action == "deploy", AuditEvent.subject == "process:credit_application")
+        .order_by(AuditEvent.id.desc())
     ).first()
     # Only the edited rule differs: the table was compared with its own earlier edition.
     assert event.details["file"] == "credit_application.bpmn"
@@ -54,7 +63,10 @@ def test_a_dmn_sent_as_a_multipart_file_keeps_its_name(app: Flask, owner: FlaskC
         headers=api.headers,
     )
     assert answer.status_code == 201, answer.json
-    assert answer.json["deployed"] == [{"process_key": "credit_application", "version": 2, "created": True}]
+    # Every diagram that uses the table gets a new version with it (the quarterly review grades with it too).
+    assert answer.json["deployed"] == [
+        {"process_key": key, "version": 2, "created": True} for key in ("credit_application", "credit_quarterly_review")
+    ]
     assert owner.get("/modeler/decisions/credit_policy.dmn/xml").data.decode() == changed
 
 

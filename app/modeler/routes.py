@@ -147,7 +147,8 @@ class _Refusal(Exception):
 
 
 def _problems(problems: list[tuple[str | None, str]]) -> list[dict[str, Any]]:
-    return [{"element_id": element, "message": message} for element, message in problems]
+    # A decision table used by several diagrams is checked once for each: say each problem once.
+    return [{"element_id": element, "message": message} for element, message in dict.fromkeys(problems)]
 
 
 @bp.post("/modeler/check")

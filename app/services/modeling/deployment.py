@@ -478,7 +478,9 @@ def deploy_notes(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[
 def _is_variable(name: str, bpmn_xml: str) -> bool:
     """Whether the diagram's data may hold this name: the filer the app records, a form field, or a
     name a script assigns."""
-    if name in ("filed_by", "filed_by_name"):
+    # The filer the app records, and the customer's responsible salesperson, which the credit processes
+    # the system starts (reviews, over-limit cases, renewals) are given.
+    if name in ("filed_by", "filed_by_name", "responsible"):
         return True
     forms = current_app.extensions["forms"]
     if any(forms.get(key).field(name) is not None for key in forms.keys()):
