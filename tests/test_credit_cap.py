@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import event
 
 from app.extensions import db
 from app.models import Customer
@@ -114,3 +115,28 @@ def test_two_final_approvals_at_once_never_exceed_the_cap_together(app: Flask) -
     db.session.expire_all()
     granted = db.session.scalar(db.select(db.func.sum(Customer.credit_limit)))
     assert granted == 60000
+
+
+def test_only_the_step_that_writes_the_grant_holds_the_companys_total(app: Flask) -> None:
+    """Approvals along the chain check the cap without the company-wide lock, so approvals of other
+    customers never wait for them; the general manager's grant takes it (see the race above)."""
+    app.config["CREDIT_TOTAL_CAP"] = 1_000_000.0
+    team = people(app)
+    team["salesperson"].start_credit(customer_code="HOLD1", requested_limit=50000.0)
+    locks: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "pg_advisory_xact_lock" in statement or "SET id = id WHERE id = -1" in statement:
+            locks.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        approve_through(team, "HOLD1", until="general_manager")
+        assert locks == []
+        gm = team["general_manager"]
+        assert gm.decide(gm.only_task()["id"], "approve", "同意").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(locks) == 1

@@ -18,7 +18,7 @@ from ...models import AuditEvent, CreditDecision, Customer, User
 from ..common.wording import english_beside
 from ..instances.operations import OperationContext, register
 from .credit_file import find
-from .ledger import company_today
+from .ledger import check_headroom, company_today
 
 DECISION_ACTIONS = ("approve", "reject", "return")
 
@@ -123,6 +123,9 @@ def record_credit_decision(ctx: OperationContext, params: dict[str, Any], data: 
         db.session.add(customer)
     approved = data.get("decision") == "approve"
     limit = Decimal(str(data.get("approved_limit") or 0)).quantize(Decimal("0.01")) if approved else Decimal("0")
+    if approved:
+        # The grant is written here, so here the company's total is held until the commit (第二十四条).
+        check_headroom(limit, customer.credit_limit, locked=True)
     term = int(data.get("approved_term_days") or 0) if approved else 0
     filer = db.session.scalars(db.select(User).where(User.username == data.get("filed_by"))).first()
     today = company_today(now)

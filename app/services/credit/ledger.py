@@ -7,11 +7,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, text
 
 from ... import clock
 from ...extensions import db
+from ...i18n import format_cny
 from ...models import CreditAllowance, Customer, ReceivablesRecord
+from ..common.errors import ValidationFailed
 
 # Any fixed number will do: it only has to be the same for every process that grants credit.
 _CAP_LOCK_KEY = 24_0024
@@ -85,3 +88,28 @@ def lock_totals() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CAP_LOCK_KEY})
     else:
         db.session.execute(text("UPDATE customers SET id = id WHERE id = -1"))
+
+
+def check_headroom(limit: Decimal, own_limit: Decimal | None, *, locked: bool) -> Totals:
+    """Refuse a limit beyond what the cap leaves this customer (their own current limit is replaced).
+
+    `locked` holds the total until the transaction ends: the step that writes the grant takes it, so two
+    grants cannot both fit; an approval along the way only reads, telling the approver early without
+    making every other approval in the company wait.
+    """
+    if locked:
+        lock_totals()
+    figures = totals()
+    room = figures.headroom_for(own_limit)
+    if room is not None and limit > room:
+        raise ValidationFailed(
+            {
+                "approved_limit": [
+                    _l(
+                        "exceeds the company's total credit cap: the headroom for this customer is %(room)s",
+                        room=format_cny(float(max(room, Decimal("0")))),
+                    )
+                ]
+            }
+        )
+    return figures

@@ -20,7 +20,7 @@ from ...models import Customer, HumanTask, ProcessInstance, User
 from ..common.errors import Conflict, Forbidden, ValidationFailed
 from ..instances import rules
 from .credit_file import acts_for, find
-from .ledger import lock_totals, totals
+from .ledger import check_headroom, totals
 
 PROCESS_KEY = "credit_application"
 # Facts the credit file knows better than the filer (第三十五条): refused when filed.
@@ -148,22 +148,9 @@ def _grade_check(instance: ProcessInstance, clean: dict[str, Any]) -> None:
 
 
 def _cap_check(instance: ProcessInstance, limit: Decimal) -> dict[str, Any]:
-    lock_totals()
-    figures = totals()
+    # Read without the company-wide lock: the step that writes the grant checks again under it.
     customer = find(str((instance.data or {}).get("customer_code", "")))
-    room = figures.headroom_for(customer.credit_limit if customer else None)
-    if room is not None and limit > room:
-        raise ValidationFailed(
-            {
-                "approved_limit": [
-                    _l(
-                        "exceeds the company's total credit cap: the headroom for this customer is %(room)s",
-                        room=format_cny(float(max(room, Decimal("0")))),
-                    )
-                ]
-            }
-        )
-    return figures.as_data()
+    return check_headroom(limit, customer.credit_limit if customer else None, locked=False).as_data()
 
 
 class CreditRules:
