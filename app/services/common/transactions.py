@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import InstanceState
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
@@ -35,7 +37,7 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         for attempt in range(_ATTEMPTS):
-            db.session.rollback()
+            _fresh_transaction((*args, *kwargs.values()))
             try:
                 result = fn(*args, **kwargs)
                 db.session.commit()
@@ -53,3 +55,27 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+def _fresh_transaction(arguments: tuple[Any, ...]) -> None:
+    """End whatever the request read so far and start from a current snapshot.
+
+    A rollback expires every loaded row; the rows handed to the use case (the acting person, loaded
+    by the log-in moments ago) are kept as loaded, unless changed, so they are not read again.
+    """
+    session = db.session()
+    kept = []
+    for value in arguments:
+        state = inspect(value, raiseerr=False)
+        if (
+            isinstance(state, InstanceState)
+            and state.session is session
+            and state.persistent
+            and not state.modified
+            and not state.expired_attributes
+        ):
+            session.expunge(value)
+            kept.append(value)
+    session.rollback()
+    for value in kept:
+        session.add(value)

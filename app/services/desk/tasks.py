@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, update
+from sqlalchemy.orm import contains_eager
 
 from ... import clock
 from ...engine import EngineError, TaskNotReady
@@ -156,12 +157,12 @@ def complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
 
 @functools.cache
 def _task_to_complete() -> Any:
-    """The task, its instance, its version's content hash and the rare-case flags: built once, bound per call."""
+    """The task, its instance, its version and the rare-case flags: built once, bound per call."""
     return (
         db.select(
             HumanTask,
             ProcessInstance,
-            ProcessVersion.content_hash,
+            ProcessVersion,
             returns.pending_exists(HumanTask.instance_id),
             drafts.exists_for(HumanTask.id),
             delegation.was_delegated(HumanTask.instance_id, HumanTask.id),
@@ -170,6 +171,8 @@ def _task_to_complete() -> Any:
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
         .where(HumanTask.id == bindparam("task_id"))
+        # The instance's version comes with it: the filer's message names the process from it.
+        .options(contains_eager(ProcessInstance.process_version))
     )
 
 
@@ -192,7 +195,7 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     found = db.session.execute(_task_to_complete(), {"task_id": task_id}).first()
     if found is None:
         raise NotFound(_l("task %(id)s does not exist", id=task_id))
-    task, instance, content_hash, return_pending, has_draft, delegated, signers_pending = found
+    task, instance, version, return_pending, has_draft, delegated, signers_pending = found
     if task.status != "open":
         raise Conflict(_l("this task has already been handled"))
     if not may_act_on(user, task):
@@ -227,7 +230,7 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
             _after_step(task, has_draft, step)
             return task
         proceed = found_step
-    runtime = load_runtime(bundle_for_id(instance.process_version_id, content_hash), instance, step)
+    runtime = load_runtime(bundle_for_id(instance.process_version_id, version.content_hash), instance, step)
     row = proceed.row
     try:
         if row.bpmn_id == returns.RESUBMIT_STEP:

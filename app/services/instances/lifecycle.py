@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ...engine import DiagramError, evaluate
 from ...extensions import db
-from ...models import AuditEvent, HumanTask, ProcessInstance, TaskEscalation, User
+from ...models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion, TaskEscalation, User
 from ...taskforms import FormDef, validate_data
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
@@ -34,6 +34,8 @@ class StartForm:
     starter_role: str | None
     form: FormDef | None
     default: bool = False
+    # The version the start form was read from: the instance starts on that same version.
+    version: ProcessVersion | None = None
 
 
 def start_form(process_key: str) -> StartForm:
@@ -46,18 +48,18 @@ def start_form(process_key: str) -> StartForm:
     forms = current_app.extensions["forms"]
     form_key = ext.get("form_key") or process_key
     if form_key in forms.keys():
-        return StartForm(process_key, version.name, role, forms.get(form_key))
+        return StartForm(process_key, version.name, role, forms.get(form_key), version=version)
     if ext.get("camunda_form_data"):
         start_id = bundle.start_event_id()
         if start_id:
             generated = forms.get(generated_forms.form_key(version.id, start_id))
-            return StartForm(process_key, version.name, role, generated)
+            return StartForm(process_key, version.name, role, generated, version=version)
     if ext.get("form_key"):
-        return StartForm(process_key, version.name, role, None)
+        return StartForm(process_key, version.name, role, None, version=version)
     if ext.get("drawn_for_camunda"):
         # A Camunda start event without a form of this app starts with a note; API callers send variables.
-        return StartForm(process_key, version.name, role, forms.get(PLAIN_TASK_FORM), default=True)
-    return StartForm(process_key, version.name, role, forms.get(DEFAULT_START_FORM), default=True)
+        return StartForm(process_key, version.name, role, forms.get(PLAIN_TASK_FORM), default=True, version=version)
+    return StartForm(process_key, version.name, role, forms.get(DEFAULT_START_FORM), default=True, version=version)
 
 
 def process_name(process_key: str, locale: str) -> str:
@@ -129,10 +131,10 @@ def start(process_key: str, user: User, data: Any) -> ProcessInstance:
     refused = policy.refused_fields(data) if policy else {}
     if errors or refused:
         raise ValidationFailed({**errors, **refused})
-    seed = _seed(process_key, clean, user)
+    seed = _seed(info, clean, user)
     if policy is not None:
         seed.update(policy.before_start(user, clean))
-    return _start(process_key, seed, user, None)
+    return _start(process_key, seed, user, None, version=info.version)
 
 
 @transactional
@@ -152,16 +154,16 @@ def start_with_variables(
             raise ValidationFailed({**errors, **refused})
     else:
         clean = process_variables(variables)
-    seed = _seed(process_key, clean, user)
+    seed = _seed(info, clean, user)
     if policy is not None:
         seed.update(policy.before_start(user, clean))  # the same company policy as a start from the page
     key = str(business_key)[:100] if business_key else None
-    return _start(process_key, seed, user, key)
+    return _start(process_key, seed, user, key, version=info.version)
 
 
-def _seed(process_key: str, clean: dict[str, Any], user: User) -> dict[str, Any]:
+def _seed(info: StartForm, clean: dict[str, Any], user: User) -> dict[str, Any]:
     seed = {**clean, "filed_by": user.username, "filed_by_name": user.name_zh}
-    initiator = bundle_for(latest_version(process_key)).start_event()[1].get("initiator")
+    initiator = bundle_for(info.version or latest_version(info.process_key)).start_event()[1].get("initiator")
     if initiator:
         seed[str(initiator)] = user.username  # camunda:initiator names the variable that holds the starter
     return seed
@@ -181,8 +183,9 @@ def _start(
     user: User | None,
     business_key: str | None,
     fired_start: str | None = None,
+    version: ProcessVersion | None = None,
 ) -> ProcessInstance:
-    version = latest_version(process_key)
+    version = version or latest_version(process_key)
     if version is None:
         raise NotFound(_l("process '%(key)s' is not deployed", key=process_key))
     bundle = bundle_for(version)

@@ -330,8 +330,10 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     created = rows.insert_tasks(new_rows)
     rows.insert_candidates(created, extras)
     delegation.route_new_tasks(created)
-    unowned.flag_unowned(instance, created, now)
-    notify.assignments(created, now)
+    # Who holds the new tasks' roles is read once: it says both whether anyone can take them and whom to tell.
+    holders = notify.holders_of_roles({role for t in created if t.assignee_id is None for role in t.candidate_roles})
+    unowned.flag_unowned(instance, created, now, holders)
+    notify.assignments(created, now, holders=holders)
     return created
 
 

@@ -119,6 +119,10 @@ def insert_candidates(created: list[HumanTask], extras: list[tuple[list[str], li
     ]
     if values:
         db.session.connection().execute(_INSERT_CANDIDATES, values)
+    for task, (roles, user_ids) in zip(created, extras, strict=True):
+        if not roles and not user_ids:
+            # Known to have none: the checks that follow need not ask the database.
+            set_committed_value(task, "candidates", [])
 
 
 def store_state(instance: ProcessInstance, state: str, data: dict[str, Any], status: str, ended_at: Any) -> None:

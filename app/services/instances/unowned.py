@@ -57,12 +57,18 @@ def _all_roles(tasks: list[HumanTask]) -> set[str]:
     return {role for task in tasks for role in task.candidate_roles}
 
 
-def flag_unowned(instance: ProcessInstance, created: list[HumanTask], now: Any) -> None:
-    """Make an incident of each new task nobody can take; part of the step's transaction."""
+def flag_unowned(
+    instance: ProcessInstance, created: list[HumanTask], now: Any, holders: notices.Holders | None = None
+) -> None:
+    """Make an incident of each new task nobody can take; part of the step's transaction.
+
+    `holders`, when the caller has read them, are the active holders of every candidate role of the
+    tasks without an assignee.
+    """
     loose = [task for task in created if task.assignee_id is None]
     if not loose:
         return
-    held = _roles_with_holders(_all_roles(loose))
+    held = set(holders) if holders is not None else _roles_with_holders(_all_roles(loose))
     for task in loose:
         if _someone_can_take(task, held):
             continue

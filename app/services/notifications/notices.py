@@ -80,19 +80,26 @@ _ADDRESSES_OF_ROLES = (
 )
 
 
-def _recipients(tasks: list[HumanTask]) -> dict[int, list[tuple[int, str | None]]]:
+Holders = dict[str, list[tuple[int, str | None]]]
+
+
+def holders_of_roles(roles: set[str]) -> Holders:
+    """Every active holder of each role, with their address, in one statement for all the roles."""
+    found: Holders = {}
+    if roles:
+        for role, user_id, email in db.session.connection().execute(_ADDRESSES_OF_ROLES, {"roles": sorted(roles)}):
+            found.setdefault(role, []).append((user_id, email))
+    return found
+
+
+def _recipients(tasks: list[HumanTask], by_role: Holders) -> dict[int, list[tuple[int, str | None]]]:
     """For each task, the (user id, address or None) of its assignee or of every active holder of its role."""
     assignee_ids = {t.assignee_id for t in tasks if t.assignee_id is not None}
-    roles = {t.role for t in tasks if t.assignee_id is None and t.role}
     by_id: dict[int, tuple[int, str | None]] = {}
-    by_role: dict[str, list[tuple[int, str | None]]] = {}
-    connection = db.session.connection()
     if assignee_ids:
+        connection = db.session.connection()
         for user_id, email in connection.execute(_ADDRESSES_OF_USERS, {"ids": sorted(assignee_ids)}):
             by_id[user_id] = (user_id, email)
-    if roles:
-        for role, user_id, email in connection.execute(_ADDRESSES_OF_ROLES, {"roles": sorted(roles)}):
-            by_role.setdefault(role, []).append((user_id, email))
     return {
         t.id: ([by_id[t.assignee_id]] if t.assignee_id in by_id else [])
         if t.assignee_id is not None
@@ -101,7 +108,7 @@ def _recipients(tasks: list[HumanTask]) -> dict[int, list[tuple[int, str | None]
     }
 
 
-def assignments(tasks: list[HumanTask], now: datetime, kind: str | None = None) -> None:
+def assignments(tasks: list[HumanTask], now: datetime, kind: str | None = None, holders: Holders | None = None) -> None:
     """Queue the notices for new tasks, reading every recipient in one statement per kind.
 
     Each recipient also gets a line in the message centre and a message on their own chat robot; a
@@ -110,7 +117,9 @@ def assignments(tasks: list[HumanTask], now: datetime, kind: str | None = None) 
     """
     if not tasks:
         return
-    recipients = _recipients(tasks)
+    if holders is None:
+        holders = holders_of_roles({t.role for t in tasks if t.assignee_id is None and t.role})
+    recipients = _recipients(tasks, holders)
     mails = []
     lines = []
     messages = []
