@@ -171,6 +171,8 @@ TABLE: dict[str, tuple[str, int, dict[str, int]]] = {
     "modeler.save_form": ("POST", 302, allowed(OWNERS, 422)),
     "modeler.preview_form": ("POST", 302, allowed(OWNERS, 422)),
     "modeler.new_form": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.new_process": ("GET", 302, allowed(OWNERS, 200)),
+    "modeler.new_decision": ("GET", 302, allowed(OWNERS, 200)),
     "modeler.design_form": ("GET", 302, allowed(OWNERS, 302)),  # a JSON form opens in the JSON editor
     "modeler.save_designed_form": ("POST", 302, allowed(OWNERS, 422)),
     "modeler.deploy_files": ("POST", 302, allowed(OWNERS, 302)),

@@ -14,7 +14,7 @@ from ..config import PROJECT_ROOT
 from ..engine import DiagramError
 from ..services.common.errors import DomainError
 from ..services.instances import diagram_state
-from ..services.modeling import camunda_rules, deployment, process_models, proposals, uploads
+from ..services.modeling import blanks, camunda_rules, decision_tables, deployment, process_models, proposals, uploads
 from .access import body_within_limit, owner_required
 from .blueprint import bp
 from .proposal_routes import proposal_view
@@ -46,8 +46,13 @@ def index() -> str:
     )
 
 
+def panel_choices() -> dict[str, list[str]]:
+    """What the properties panel offers to pick: the forms and the decisions a diagram may name."""
+    return {"form_keys": list(current_app.extensions["forms"].keys()), "decision_ids": sorted(blanks.known_decisions())}
+
+
 def _decision_files() -> list[str]:
-    return sorted(p.name for p in Path(current_app.config["BPMN_DIR"]).glob("*.dmn"))
+    return decision_tables.file_names()
 
 
 @bp.get("/modeler/processes/<process_key>")
@@ -61,6 +66,7 @@ def model(process_key: str) -> str:
         abort(404)
     return render_template(
         "modeler/model.html",
+        **panel_choices(),
         process_key=process_key,
         versions=versions,
         changes=process_models.changes_by_version(process_key),
@@ -178,6 +184,10 @@ def check() -> tuple[Response, int]:
 def deploy() -> tuple[Response, int]:
     try:
         filename, xml = _upload()
+        # A table no process calls yet changes nothing that runs: it is kept for the diagram that will call it.
+        saved = uploads.save_new_table(filename, xml, current_user)
+        if saved is not None:
+            return jsonify(saved=saved.name, deployed=[]), 201
         submitted = proposals.submit("upload", {"filename": filename, "xml": xml}, current_user)
     except _Refusal as refusal:
         return jsonify(errors=refusal.errors), 422

@@ -8,6 +8,7 @@ from .credit_cases import CreditAllowance, LimitAdjustment, OverLimitCase
 from .credit_reviews import CreditReview
 from .customer_service import PenaltyReview, PhoneCallLog, PhoneInquiry, SatisfactionSurvey
 from .customers import CreditDecision, Customer, ReceivablesRecord
+from .decisions import DecisionTableFile
 from .external import ExternalTask
 from .forms import FormVersion
 from .inbox import SavedFilter
@@ -24,6 +25,7 @@ __all__ = [
     "InstanceComment",
     "InstanceAttachment",
     "Delegation",
+    "DecisionTableFile",
     "DeploymentProposal",
     "Department",
     "ApiToken",

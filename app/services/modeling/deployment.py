@@ -33,7 +33,7 @@ from ..deadlines import start_timers
 from ..deadlines.durations import check_deadline
 from ..instances.operations import OPERATIONS
 from ..people.directory import role_names
-from . import calls, camunda_rules, diagram_rules, signing_rules
+from . import calls, camunda_rules, decision_tables, diagram_rules, signing_rules
 from .diagram_diff import diff_versions
 from .specs import latest_version
 
@@ -74,14 +74,6 @@ def check_expression(text: str) -> str | None:
 def check_script(text: str) -> str | None:
     reason = engine_check_script(text)
     return engine_reason(reason) if reason else None
-
-
-def _dmn_cell_problem(text: str) -> str | None:
-    if not text.strip() or text.strip() == "-":
-        return None
-    if check_expression(text) is None:
-        return None
-    return check_expression(f"value {text}")
 
 
 _RULES = (
@@ -169,23 +161,7 @@ def check_diagram(
     for node in root.iter(f"{SPIFF}serviceTaskOperator"):
         if node.get("id") not in OPERATIONS:
             problems.append(Problem(_owner_id(node), say("unknown service operation '%(name)s'", name=node.get("id"))))
-    for name, xml in dmn_xml.items():
-        for entry in parsed(xml, name).iter():
-            if isinstance(entry.tag, str) and etree.QName(entry).localname in (
-                "inputEntry",
-                "outputEntry",
-                "inputExpression",
-            ):
-                # A pretty-printed table (as dmn-js saves it) indents the text inside each entry.
-                text = "".join(entry.itertext()).strip()
-                reason = _dmn_cell_problem(text)
-                if reason:
-                    problems.append(
-                        Problem(
-                            entry.get("id"),
-                            say("decision table cell in %(file)s cannot be used: %(reason)s", file=name, reason=reason),
-                        )
-                    )
+    problems.extend(Problem(el, msg) for el, msg in decision_tables.cell_problems(dmn_xml))
     return problems
 
 
@@ -302,14 +278,18 @@ def sync_directory(directory: Path, actor: User | None = None) -> list[DeployRes
 
 
 def deployed_dmn() -> dict[str, tuple[str, str]]:
-    """decision id -> (file name, XML), from the newest deployed versions, then the bpmn/ folder."""
+    """decision id -> (file name, XML), from the newest deployed versions, then the saved tables, then bpmn/."""
     found: dict[str, tuple[str, str]] = {}
     versions = db.session.scalars(db.select(ProcessVersion).order_by(ProcessVersion.id.desc()))
     for version in versions:
         for name, xml in (version.dmn_xml or {}).items():
             for decision in decision_ids(parsed(xml, name)):
                 found.setdefault(decision, (name, xml))
-    for path in sorted(Path(current_app.config["BPMN_DIR"]).glob("*.dmn")):
+    # Then the tables saved before any process called them, so the first diagram calling one finds it.
+    for name, xml in decision_tables.saved_tables().items():
+        for decision in decision_ids(parsed(xml, name)):
+            found.setdefault(decision, (name, xml))
+    for path in decision_tables.folder_tables():
         xml = path.read_text(encoding="utf-8")
         for decision in decision_ids(parsed(xml, path.name)):
             found.setdefault(decision, (path.name, xml))
@@ -354,7 +334,7 @@ def redeploy_users_of(
     if not decisions:
         raise DiagramError([(None, say("%(file)s holds no decision table", file=filename))])
     results = []
-    for key in _keys_using(decisions):
+    for key in keys_using(decisions):
         if skip and key in skip:
             continue
         latest = latest_version(key)
@@ -389,11 +369,11 @@ def restore_now(process_key: str, version: int, actor: User, extra: dict | None 
 
 
 def deployed_dmn_file(name: str) -> str | None:
-    """The newest deployed content of one decision-table file, if any process uses it."""
+    """The newest deployed content of one decision-table file, if any process uses it, else as it was saved."""
     for version in db.session.scalars(db.select(ProcessVersion).order_by(ProcessVersion.id.desc())):
         if name in (version.dmn_xml or {}):
             return version.dmn_xml[name]
-    return None
+    return decision_tables.saved_tables().get(name)
 
 
 def check_upload(kind: str, filename: str, xml: str) -> list[Problem]:
@@ -403,15 +383,20 @@ def check_upload(kind: str, filename: str, xml: str) -> list[Problem]:
     decisions = set(decision_ids(parsed(xml, filename)))
     if not decisions:
         return [Problem(None, say("%(file)s holds no decision table", file=filename))]
+    users = keys_using(decisions)
+    if not users:
+        # A new table: its cells are all there is to check until a diagram calls it.
+        return [Problem(el, msg) for el, msg in decision_tables.cell_problems({filename: xml})]
     problems = []
-    for key in _keys_using(decisions):
+    for key in users:
         latest = latest_version(key)
         dmn = _with_dmn(latest, filename, xml, decisions)
         problems.extend(check_diagram(latest.bpmn_xml, dmn, latest.source_name))
     return problems
 
 
-def _keys_using(decisions: set[str]) -> list[str]:
+def keys_using(decisions: set[str]) -> list[str]:
+    """The processes whose newest version calls one of these decisions."""
     keys = db.session.scalars(db.select(ProcessVersion.process_key).distinct().order_by(ProcessVersion.process_key))
     using = []
     for key in keys:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from lxml import etree
 
 from ...engine import DiagramError, decision_ids
 from ...engine.parsing import BPMN_NS, DMN_NAMESPACES, executable_process_ids
-from ...models import User
+from ...models import DecisionTableFile, User
+from ..common.errors import Forbidden
+from ..common.transactions import transactional
 from ..common.wording import parsed, say
-from .deployment import DeployResult, deploy_diagram, deployed_dmn, dmn_for, redeploy_users_of
+from . import decision_tables
+from .deployment import DeployResult, deploy_diagram, deployed_dmn, dmn_for, keys_using, redeploy_users_of
 from .specs import latest_version
 
 
@@ -51,3 +55,22 @@ def deploy_upload(filename: str | None, xml: str, actor: User, extra: dict | Non
     if kind == "dmn":
         return redeploy_users_of(name, xml, actor, extra=extra)
     return [deploy_diagram(name, xml, dmn_for(xml, name), actor, extra)]
+
+
+@transactional
+def save_new_table(filename: str, xml: str, actor: User) -> DecisionTableFile | None:
+    """A decision table no deployed process calls yet, kept so the first diagram calling it can be deployed.
+
+    Nothing runs differently until that diagram is deployed (and approved, where approval is on), so a
+    new table needs no approval of its own. None for anything else: a diagram, or a table in use."""
+    if not actor.has_role("process_owner"):
+        raise Forbidden(_l("only a process owner may deploy diagrams"))
+    if document_kind(xml, filename) != "dmn":
+        return None
+    decisions = set(decision_ids(parsed(xml, filename)))
+    if not decisions or keys_using(decisions):
+        return None
+    problems = decision_tables.cell_problems({filename: xml})
+    if problems:
+        raise DiagramError(problems)
+    return decision_tables.save(filename, xml, actor)

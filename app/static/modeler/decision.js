@@ -87,6 +87,8 @@
     send(canvasEl.dataset.deployUrl, function (answer) {
       if (answer.status === 202) {
         C.showProposal(answer, canvasEl.dataset.proposedText);
+      } else if (answer.status === 201 && answer.data.saved) {
+        C.setStatus(canvasEl.dataset.savedText, "saved");
       } else if (answer.status === 201) {
         var versions = answer.data.deployed.map(function (d) { return d.process_key + " v" + d.version; }).join(", ");
         C.setStatus(canvasEl.dataset.deployedText.replace("{versions}", versions), "deployed");
@@ -96,7 +98,10 @@
     });
   });
 
-  C.fetchText(canvasEl.dataset.xmlUrl).then(function (xml) {
+  // A new table starts from the blank one the page carries; a deployed one is fetched.
+  var blank = document.getElementById("blank-table");
+  var loaded = blank ? Promise.resolve(JSON.parse(blank.textContent)) : C.fetchText(canvasEl.dataset.xmlUrl);
+  loaded.then(function (xml) {
     return modeler.importXML(xml);
   }).then(function () {
     canvasEl.dataset.importState = "ok";

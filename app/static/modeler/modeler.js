@@ -117,6 +117,26 @@
     modeling.updateModdleProperties(element, props, { properties: props.get("properties").concat([prop]) });
   }
 
+  // A business rule task names its decision as the engine's own extension does, or as Camunda does.
+  function calledDecision(bo) {
+    var ext = bo.extensionElements;
+    return (ext ? ext.get("values") : []).filter(function (v) { return v.$type === "spiffworkflow:CalledDecisionId"; })[0];
+  }
+
+  function readDecision(bo) {
+    var called = calledDecision(bo);
+    return (called && (called.value || "").trim()) || bo.get("camunda:decisionRef") || "";
+  }
+
+  function writeDecision(element, value) {
+    var called = calledDecision(element.businessObject);
+    if (called) {
+      modeler.get("modeling").updateModdleProperties(element, called, { value: value });
+    } else {
+      modeler.get("modeling").updateProperties(element, { "camunda:decisionRef": value || undefined });
+    }
+  }
+
   var selected = null;
   var fields = {
     name: document.getElementById("prop-name"),
@@ -126,12 +146,15 @@
     assignee: document.getElementById("prop-assignee"),
     candidateRoles: document.getElementById("prop-candidates"),
     condition: document.getElementById("prop-condition"),
+    decision: document.getElementById("prop-decision"),
     executable: document.getElementById("prop-executable")
   };
 
   function kindOf(element) {
     var type = element.businessObject.$type;
     if (type === "bpmn:Lane") { return "lane"; }
+    if (type === "bpmn:StartEvent") { return "start"; }
+    if (type === "bpmn:BusinessRuleTask") { return "rule"; }
     if (type === "bpmn:UserTask" || type === "bpmn:ManualTask") { return "task"; }
     if (type === "bpmn:SequenceFlow") { return "flow"; }
     if (type === "bpmn:Process" || (type === "bpmn:Participant" && element.businessObject.processRef)) { return "process"; }
@@ -147,11 +170,14 @@
     var kind = kindOf(element);
     label.textContent = bo.$type.replace("bpmn:", "") + " · " + bo.id;
     box.hidden = false;
-    box.querySelectorAll("[data-for]").forEach(function (part) { part.hidden = part.dataset.for !== kind; });
+    box.querySelectorAll("[data-for]").forEach(function (part) { part.hidden = part.dataset.for.split(" ").indexOf(kind) < 0; });
     fields.name.parentNode.hidden = kind === "lane";
     fields.name.value = bo.name || "";
     fields.role.value = bo.name || "";
-    Object.keys(ALIASES).forEach(function (key) { fields[key].value = kind === "task" ? readProperty(bo, key) : ""; });
+    Object.keys(ALIASES).forEach(function (key) {
+      fields[key].value = kind === "task" || (kind === "start" && key === "formKey") ? readProperty(bo, key) : "";
+    });
+    fields.decision.value = kind === "rule" ? readDecision(bo) : "";
     fields.condition.value = (bo.conditionExpression && bo.conditionExpression.body) || "";
     fields.executable.checked = kind === "process" && !!processOf(element).isExecutable;
   }
@@ -162,6 +188,7 @@
   onChange(fields.name, function (el, v) { modeler.get("modeling").updateProperties(el, { name: v }); });
   onChange(fields.role, function (el, v) { modeler.get("modeling").updateProperties(el, { name: v }); });
   Object.keys(ALIASES).forEach(function (key) { onChange(fields[key], function (el, v) { writeProperty(el, key, v); }); });
+  onChange(fields.decision, writeDecision);
   onChange(fields.condition, function (el, v) {
     var expr = v ? modeler.get("moddle").create("bpmn:FormalExpression", { body: v }) : undefined;
     modeler.get("modeling").updateProperties(el, { conditionExpression: expr });
@@ -248,7 +275,10 @@
     file.text().then(importXml);
   });
 
-  C.fetchText(canvasEl.dataset.xmlUrl).then(importXml).catch(function (err) {
+  // A new process starts from the blank diagram the page carries; a deployed one is fetched.
+  var blank = document.getElementById("blank-diagram");
+  var loaded = blank ? Promise.resolve(JSON.parse(blank.textContent)) : C.fetchText(canvasEl.dataset.xmlUrl);
+  loaded.then(importXml).catch(function (err) {
     canvasEl.dataset.importState = "error";
     C.setStatus(err.message, "error");
   });
