@@ -33,7 +33,6 @@ from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import User  # noqa: E402
 from app.services.desk import tasks  # noqa: E402
 from app.services.modeling import deployment  # noqa: E402
 from app.services.people import accounts as user_service  # noqa: E402
@@ -210,7 +209,7 @@ def profile(n: int, top: int = 40) -> None:
 
         def one(task_id: int) -> Any:
             with app.test_request_context():
-                return tasks.complete(task_id, db.session.get(User, manager_id), dict(use_cases.DECISION))
+                return tasks.complete(task_id, use_cases.signed_in(manager_id), dict(use_cases.DECISION))
 
         for task_id in ids[:10]:
             one(task_id)

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.orm import lazyload
 
 from app.engine import ProcessRuntime, SpecBundle
 from app.extensions import db
@@ -46,6 +47,11 @@ class Paired:
     @property
     def floor_ms(self) -> float:
         return statistics.median(e + c for e, c in zip(self.engine, self.commit, strict=True))
+
+
+def signed_in(user_id: int) -> User:
+    """The acting person as the log-in loader loads them: the row alone, roles read when needed."""
+    return db.session.get(User, user_id, options=[lazyload(User.roles)])
 
 
 def user_id(app: Flask, username: str) -> int:
@@ -145,7 +151,7 @@ def completions(app: Flask, db_path: Path, tmp: Path, n: int, warm_up: int = 10)
 
     def run(task_id: int) -> None:
         with app.test_request_context():
-            tasks.complete(task_id, db.session.get(User, manager_id), dict(DECISION))
+            tasks.complete(task_id, signed_in(manager_id), dict(DECISION))
 
     def engine_step(task_id: int) -> None:
         engine_task_id, state = before[task_id]
@@ -166,7 +172,7 @@ def starts(app: Flask, db_path: Path, tmp: Path, n: int, warm_up: int = 10) -> P
 
     def run(i: int) -> None:
         with app.test_request_context():
-            instances.start("credit_application", db.session.get(User, sales_id), filing(i))
+            instances.start("credit_application", signed_in(sales_id), filing(i))
 
     def engine_start(i: int) -> None:
         ProcessRuntime.start(bundle, {**filing(i), "filed_by": "salesperson"}, Recorder()).dump()

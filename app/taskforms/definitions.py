@@ -308,6 +308,10 @@ class FormRegistry:
     def keys(self) -> list[str]:
         return sorted(p.stem for p in self.directory.glob("*.json") if _NAME.match(p.stem))
 
+    def has(self, key: str) -> bool:
+        """Whether `key` is one of `keys()`, without listing the folder (every start asks)."""
+        return isinstance(key, str) and bool(_NAME.match(key)) and (self.directory / f"{key}.json").is_file()
+
     def get(self, key: str) -> FormDef:
         return self._load(key, ())[0]
 

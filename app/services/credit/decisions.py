@@ -125,7 +125,7 @@ def record_credit_decision(ctx: OperationContext, params: dict[str, Any], data: 
     limit = Decimal(str(data.get("approved_limit") or 0)).quantize(Decimal("0.01")) if approved else Decimal("0")
     if approved:
         # The grant is written here, so here the company's total is held until the commit (第二十四条).
-        check_headroom(limit, customer.credit_limit, locked=True)
+        check_headroom(limit, code, locked=True)
     term = int(data.get("approved_term_days") or 0) if approved else 0
     filer = db.session.scalars(db.select(User).where(User.username == data.get("filed_by"))).first()
     today = company_today(now)

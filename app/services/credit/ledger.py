@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, text
+from sqlalchemy import func, null, text
 
 from ... import clock
 from ...extensions import db
@@ -25,6 +26,7 @@ class Totals:
     granted: Decimal
     cap: Decimal | None  # None: no cap configured and no 1 January receivables recorded
     cap_source: str  # setting | receivables | none
+    own_limit: Decimal | None = None  # the asked-about customer's current limit, when one was named
 
     @property
     def headroom(self) -> Decimal | None:
@@ -49,31 +51,43 @@ def company_today(at: datetime | None = None) -> date:
     return (at or clock.now()).astimezone(clock.company_tz()).date()
 
 
-def _january_receivables(year: int) -> Decimal | None:
+def _january_receivables(year: int) -> Any:
     """The receivables balance recorded as of 1 January: each customer's latest recording of that day."""
     latest = (
         db.select(func.max(ReceivablesRecord.id))
         .where(ReceivablesRecord.as_of == date(year, 1, 1))
         .group_by(ReceivablesRecord.customer_id)
     )
-    total = db.session.scalar(db.select(func.sum(ReceivablesRecord.balance)).where(ReceivablesRecord.id.in_(latest)))
-    return None if total is None else Decimal(total)
+    return db.select(func.sum(ReceivablesRecord.balance)).where(ReceivablesRecord.id.in_(latest)).scalar_subquery()
 
 
-def totals() -> Totals:
-    limits = Decimal(db.session.scalar(db.select(func.coalesce(func.sum(Customer.credit_limit), 0))) or 0)
+def totals(customer_code: str | None = None) -> Totals:
+    """The company's figures, and with a customer code that customer's own current limit: one statement."""
+    today = company_today()
+    limits = db.select(func.coalesce(func.sum(Customer.credit_limit), 0)).scalar_subquery()
     # A one-off allowance beyond a limit (第三十二条) counts in the total while it lasts.
-    running = db.select(func.coalesce(func.sum(CreditAllowance.amount), 0)).where(
-        CreditAllowance.valid_until >= company_today()
+    running = (
+        db.select(func.coalesce(func.sum(CreditAllowance.amount), 0))
+        .where(CreditAllowance.valid_until >= today)
+        .scalar_subquery()
     )
-    granted = limits + Decimal(db.session.scalar(running) or 0)
     setting = current_app.config.get("CREDIT_TOTAL_CAP")
+    january = _january_receivables(today.year) if setting is None else null()
+    own = (
+        db.select(Customer.credit_limit).where(Customer.code == customer_code).scalar_subquery()
+        if customer_code is not None
+        else null()
+    )
+    granted_limits, allowed, january_total, own_limit = db.session.execute(
+        db.select(limits, running, january, own)
+    ).one()
+    granted = Decimal(granted_limits or 0) + Decimal(allowed or 0)
+    own_decimal = None if own_limit is None else Decimal(own_limit)
     if setting is not None:
-        return Totals(granted, Decimal(str(setting)), "setting")
-    january = _january_receivables(company_today().year)
-    if january is not None:
-        return Totals(granted, january, "receivables")
-    return Totals(granted, None, "none")
+        return Totals(granted, Decimal(str(setting)), "setting", own_decimal)
+    if january_total is not None:
+        return Totals(granted, Decimal(january_total), "receivables", own_decimal)
+    return Totals(granted, None, "none", own_decimal)
 
 
 def lock_totals() -> None:
@@ -90,7 +104,7 @@ def lock_totals() -> None:
         db.session.execute(text("UPDATE customers SET id = id WHERE id = -1"))
 
 
-def check_headroom(limit: Decimal, own_limit: Decimal | None, *, locked: bool) -> Totals:
+def check_headroom(limit: Decimal, customer_code: str, *, locked: bool) -> Totals:
     """Refuse a limit beyond what the cap leaves this customer (their own current limit is replaced).
 
     `locked` holds the total until the transaction ends: the step that writes the grant takes it, so two
@@ -99,8 +113,8 @@ def check_headroom(limit: Decimal, own_limit: Decimal | None, *, locked: bool) -
     """
     if locked:
         lock_totals()
-    figures = totals()
-    room = figures.headroom_for(own_limit)
+    figures = totals(customer_code)
+    room = figures.headroom_for(figures.own_limit)
     if room is not None and limit > room:
         raise ValidationFailed(
             {

@@ -19,7 +19,7 @@ from ...i18n import format_cny
 from ...models import Customer, HumanTask, ProcessInstance, User
 from ..common.errors import Conflict, Forbidden, ValidationFailed
 from ..instances import rules
-from .credit_file import acts_for, find
+from .credit_file import acts_for
 from .ledger import check_headroom, totals
 
 PROCESS_KEY = "credit_application"
@@ -149,8 +149,8 @@ def _grade_check(instance: ProcessInstance, clean: dict[str, Any]) -> None:
 
 def _cap_check(instance: ProcessInstance, limit: Decimal) -> dict[str, Any]:
     # Read without the company-wide lock: the step that writes the grant checks again under it.
-    customer = find(str((instance.data or {}).get("customer_code", "")))
-    return check_headroom(limit, customer.credit_limit if customer else None, locked=False).as_data()
+    code = str((instance.data or {}).get("customer_code", ""))
+    return check_headroom(limit, code, locked=False).as_data()
 
 
 class CreditRules:

@@ -20,7 +20,7 @@ def _form_of(task: HumanTask) -> FormDef | None:
     if not task.form_key:
         return None
     forms = current_app.extensions["forms"]
-    return forms.get(task.form_key) if task.form_key in forms.keys() else None
+    return forms.get(task.form_key) if task.form_key and forms.has(task.form_key) else None
 
 
 def is_approval(task: HumanTask) -> bool:

@@ -197,7 +197,7 @@ def _waiting_after(row: HumanTask) -> list[AddedSigner]:
 
 def _has_reject(form_key: str | None) -> bool:
     forms = current_app.extensions["forms"]
-    if not form_key or form_key not in forms.keys():
+    if not form_key or not forms.has(form_key):
         return False
     fields = forms.get(form_key).fields
     return any(f.name == "decision" and any(value == "reject" for value, _label in f.choices) for f in fields)

@@ -9,11 +9,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ... import clock
 from ...engine import EngineError, TaskNotReady
 from ...extensions import db
-from ...models import AuditEvent, HumanTask, InstanceAttachment, ProcessInstance, ProcessVersion, User
+from ...models import AuditEvent, HumanTask, InstanceAttachment, ProcessInstance, ProcessVersion, TaskCandidate, User
 from ...taskforms import FormDef, validate_data
 from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from ..common.transactions import transactional
@@ -167,6 +168,7 @@ def _task_to_complete() -> Any:
             drafts.exists_for(HumanTask.id),
             delegation.was_delegated(HumanTask.instance_id, HumanTask.id),
             signers.pending_exists(HumanTask.id),
+            db.select(TaskCandidate.id).where(TaskCandidate.task_id == HumanTask.id).exists(),
         )
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
@@ -195,7 +197,9 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     found = db.session.execute(_task_to_complete(), {"task_id": task_id}).first()
     if found is None:
         raise NotFound(_l("task %(id)s does not exist", id=task_id))
-    task, instance, version, return_pending, has_draft, delegated, signers_pending = found
+    task, instance, version, return_pending, has_draft, delegated, signers_pending, has_candidates = found
+    if not has_candidates:
+        set_committed_value(task, "candidates", [])  # most tasks have none: the access check need not ask
     if task.status != "open":
         raise Conflict(_l("this task has already been handled"))
     if not may_act_on(user, task):

@@ -42,12 +42,17 @@ def start_form(process_key: str) -> StartForm:
     version = latest_version(process_key)
     if version is None:
         raise NotFound(_l("process '%(key)s' is not deployed", key=process_key))
+    return start_form_of(version)
+
+
+def start_form_of(version: ProcessVersion) -> StartForm:
+    process_key = version.process_key
     bundle = bundle_for(version)
     lane, ext = bundle.start_event()
     role = ext.get("startedBy") or ext.get("candidate_roles") or lane
     forms = current_app.extensions["forms"]
     form_key = ext.get("form_key") or process_key
-    if form_key in forms.keys():
+    if forms.has(form_key):
         return StartForm(process_key, version.name, role, forms.get(form_key), version=version)
     if ext.get("camunda_form_data"):
         start_id = bundle.start_event_id()
@@ -67,17 +72,19 @@ def process_name(process_key: str, locale: str) -> str:
     names = g.setdefault("_process_names", {})
     if process_key not in names:
         try:
-            info = start_form(process_key)
+            names[process_key] = _names(start_form(process_key))
         except (NotFound, DiagramError):
             # A drawing kept only to be viewed (never executable) has no start: it is called by its key.
             names[process_key] = (process_key, process_key)
-        else:
-            chinese, english = bilingual(info.name)
-            if info.form and not info.default:
-                english = info.form.title.get("en", english)
-            names[process_key] = (chinese, english)
     chinese, english = names[process_key]
     return english if locale == "en" else chinese
+
+
+def _names(info: StartForm) -> tuple[str, str]:
+    chinese, english = bilingual(info.name)
+    if info.form and not info.default:
+        english = info.form.title.get("en", english)
+    return chinese, english
 
 
 # A diagram may name its process in both languages at once: "逾期督办 Overdue escalation".
@@ -91,10 +98,19 @@ def bilingual(name: str) -> tuple[str, str]:
 
 def instance_title(instance: ProcessInstance, locale: str) -> str:
     """The title with its process named in the reader's language (titles are stored as the diagram wrote them)."""
-    name = instance.process_version.name
+    version = instance.process_version
+    name = version.name
     if not instance.title.startswith(name):
         return instance.title
-    return process_name(instance.process_key, locale) + instance.title[len(name) :]
+    # Named as its own version names it: no need to look for the newest version.
+    names = g.setdefault("_version_names", {})
+    if version.id not in names:
+        try:
+            names[version.id] = _names(start_form_of(version))
+        except DiagramError:
+            names[version.id] = (name, name)
+    chinese, english = names[version.id]
+    return (english if locale == "en" else chinese) + instance.title[len(name) :]
 
 
 SYSTEM_STARTER = "system"

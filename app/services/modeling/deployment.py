@@ -430,7 +430,7 @@ def deploy_notes(bpmn_xml: str, dmn_xml: dict[str, str], filename: str) -> list[
         and not start.get("drawn_for_camunda")
     ):
         forms = current_app.extensions["forms"]
-        if bundle.spec.name not in forms.keys():
+        if not forms.has(bundle.spec.name):
             notes.append(Problem(None, say("the process starts with the standard request page (title, description)")))
     for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
         for task_spec in spec.task_specs.values():

@@ -74,6 +74,9 @@ class VersionedFormRegistry(FormRegistry):
     def keys(self) -> list[str]:
         return sorted(set(super().keys()) | set(self._saved_ids()))
 
+    def has(self, key: str) -> bool:
+        return key in self._saved_ids() or super().has(key)
+
     def get(self, key: str) -> FormDef:
         if generated_forms.is_generated(key):
             return generated_forms.load(key)
