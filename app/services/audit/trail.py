@@ -61,6 +61,7 @@ ACTION_NAMES = {
     "deploy_proposed": _l("change proposed for approval"),
     "deploy_approved": _l("proposed change approved"),
     "deploy_rejected": _l("proposed change rejected"),
+    "decision_table_saved": _l("new decision table saved"),
     "assign_unowned": _l("task nobody could take assigned"),
     "task_unowned": _l("task nobody can take"),
     "calendar_day": _l("working-day calendar corrected"),
