@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, null, text
+from sqlalchemy import bindparam, func, null, text
 
 from ... import clock
 from ...extensions import db
@@ -51,36 +52,40 @@ def company_today(at: datetime | None = None) -> date:
     return (at or clock.now()).astimezone(clock.company_tz()).date()
 
 
-def _january_receivables(year: int) -> Any:
-    """The receivables balance recorded as of 1 January: each customer's latest recording of that day."""
-    latest = (
-        db.select(func.max(ReceivablesRecord.id))
-        .where(ReceivablesRecord.as_of == date(year, 1, 1))
-        .group_by(ReceivablesRecord.customer_id)
+@functools.cache
+def _figures(with_january: bool, with_customer: bool) -> Any:
+    """The statement reading the figures: built once per shape, bound per call."""
+    limits = db.select(func.coalesce(func.sum(Customer.credit_limit), 0)).scalar_subquery()
+    # A one-off allowance beyond a limit (第三十二条) counts in the total while it lasts.
+    running = (
+        db.select(func.coalesce(func.sum(CreditAllowance.amount), 0))
+        .where(CreditAllowance.valid_until >= bindparam("today"))
+        .scalar_subquery()
     )
-    return db.select(func.sum(ReceivablesRecord.balance)).where(ReceivablesRecord.id.in_(latest)).scalar_subquery()
+    january: Any = null()
+    if with_january:
+        # The receivables balance recorded as of 1 January: each customer's latest recording of that day.
+        latest = (
+            db.select(func.max(ReceivablesRecord.id))
+            .where(ReceivablesRecord.as_of == bindparam("new_year"))
+            .group_by(ReceivablesRecord.customer_id)
+        )
+        january = (
+            db.select(func.sum(ReceivablesRecord.balance)).where(ReceivablesRecord.id.in_(latest)).scalar_subquery()
+        )
+    own: Any = null()
+    if with_customer:
+        own = db.select(Customer.credit_limit).where(Customer.code == bindparam("code")).scalar_subquery()
+    return db.select(limits, running, january, own)
 
 
 def totals(customer_code: str | None = None) -> Totals:
     """The company's figures, and with a customer code that customer's own current limit: one statement."""
     today = company_today()
-    limits = db.select(func.coalesce(func.sum(Customer.credit_limit), 0)).scalar_subquery()
-    # A one-off allowance beyond a limit (第三十二条) counts in the total while it lasts.
-    running = (
-        db.select(func.coalesce(func.sum(CreditAllowance.amount), 0))
-        .where(CreditAllowance.valid_until >= today)
-        .scalar_subquery()
-    )
     setting = current_app.config.get("CREDIT_TOTAL_CAP")
-    january = _january_receivables(today.year) if setting is None else null()
-    own = (
-        db.select(Customer.credit_limit).where(Customer.code == customer_code).scalar_subquery()
-        if customer_code is not None
-        else null()
-    )
-    granted_limits, allowed, january_total, own_limit = db.session.execute(
-        db.select(limits, running, january, own)
-    ).one()
+    statement = _figures(setting is None, customer_code is not None)
+    values = {"today": today, "new_year": date(today.year, 1, 1), "code": customer_code}
+    granted_limits, allowed, january_total, own_limit = db.session.execute(statement, values).one()
     granted = Decimal(granted_limits or 0) + Decimal(allowed or 0)
     own_decimal = None if own_limit is None else Decimal(own_limit)
     if setting is not None:
