@@ -33,9 +33,9 @@ class StartForm:
     name: str
     starter_role: str | None
     form: FormDef | None
-    default: bool = False
     # The version the start form was read from: the instance starts on that same version.
-    version: ProcessVersion | None = None
+    version: ProcessVersion
+    default: bool = False
 
 
 def start_form(process_key: str) -> StartForm:
@@ -179,7 +179,7 @@ def start_with_variables(
 
 def _seed(info: StartForm, clean: dict[str, Any], user: User) -> dict[str, Any]:
     seed = {**clean, "filed_by": user.username, "filed_by_name": user.name_zh}
-    initiator = bundle_for(info.version or latest_version(info.process_key)).start_event()[1].get("initiator")
+    initiator = bundle_for(info.version).start_event()[1].get("initiator")
     if initiator:
         seed[str(initiator)] = user.username  # camunda:initiator names the variable that holds the starter
     return seed

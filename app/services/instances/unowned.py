@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from ... import clock
 from ...extensions import db
-from ...models import HumanTask, ProcessInstance, Role, User, user_roles
+from ...models import HumanTask, ProcessInstance, User
 from ..common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..common.transactions import transactional
 from ..notifications import notices
@@ -26,17 +26,7 @@ UNOWNED_PREFIX = "nobody can do task "
 
 
 def _roles_with_holders(roles: set[str]) -> set[str]:
-    if not roles:
-        return set()
-    return set(
-        db.session.scalars(
-            db.select(Role.key)
-            .join(user_roles, user_roles.c.role_id == Role.id)
-            .join(User, User.id == user_roles.c.user_id)
-            .where(User.active.is_(True), Role.key.in_(roles))
-            .distinct()
-        )
-    )
+    return set(notices.holders_of_roles(roles))
 
 
 def _someone_can_take(task: HumanTask, held: set[str]) -> bool:
@@ -57,18 +47,15 @@ def _all_roles(tasks: list[HumanTask]) -> set[str]:
     return {role for task in tasks for role in task.candidate_roles}
 
 
-def flag_unowned(
-    instance: ProcessInstance, created: list[HumanTask], now: Any, holders: notices.Holders | None = None
-) -> None:
+def flag_unowned(instance: ProcessInstance, created: list[HumanTask], now: Any, holders: notices.Holders) -> None:
     """Make an incident of each new task nobody can take; part of the step's transaction.
 
-    `holders`, when the caller has read them, are the active holders of every candidate role of the
-    tasks without an assignee.
+    `holders` are the active holders of every candidate role of the tasks without an assignee.
     """
     loose = [task for task in created if task.assignee_id is None]
     if not loose:
         return
-    held = set(holders) if holders is not None else _roles_with_holders(_all_roles(loose))
+    held = set(holders)
     for task in loose:
         if _someone_can_take(task, held):
             continue

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from lxml import etree
 
-from ...engine import decision_ids
 from ..common.errors import ValidationFailed
-from ..common.wording import parsed
 from . import decision_tables
 from .deployment import deployed_dmn
 from .specs import latest_version
@@ -128,7 +126,4 @@ def _variable_problem(value: str, field: str) -> str | None:
 
 def known_decisions() -> set[str]:
     """Every decision id a diagram may call now: deployed, saved, or shipped in bpmn/."""
-    known = set(deployed_dmn())
-    for name, xml in decision_tables.saved_tables().items():
-        known.update(decision_ids(parsed(xml, name)))
-    return known
+    return set(deployed_dmn())
