@@ -14,8 +14,10 @@
     input.setAttribute("autocomplete", "off");
     var timer = null;
     var asked = 0;
-    function show(people) {
+    function show(people, query) {
       list.innerHTML = "";
+      // Which text this list answers, so a reader (or a test) can tell an answer to older typing.
+      list.dataset.answered = query;
       if (!people.length) {
         var none = document.createElement("li");
         none.className = "picker-none";
@@ -41,11 +43,12 @@
     }
     function ask() {
       var mine = ++asked;
-      var params = new URLSearchParams({ q: input.value, "for": input.dataset.picker });
+      var query = input.value;
+      var params = new URLSearchParams({ q: query, "for": input.dataset.picker });
       if (input.dataset.task) params.set("task", input.dataset.task);
       fetch(input.dataset.pickerUrl + "?" + params.toString(), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : { users: [] }; })
-        .then(function (body) { if (mine === asked) show(body.users || []); });
+        .then(function (body) { if (mine === asked) show(body.users || [], query); });
     }
     input.addEventListener("input", function () {
       chosen.textContent = "";

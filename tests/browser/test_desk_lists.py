@@ -8,6 +8,7 @@ from flask import Flask
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app.extensions import db
@@ -47,11 +48,14 @@ def _wait_for_text(driver: WebDriver, css: str, text: str) -> None:
     )
 
 
-def _pick(driver: WebDriver, username: str) -> None:
-    """Click the person in the picker's list, again if the list was redrawn under the click."""
+def _pick(driver: WebDriver, field: WebElement, username: str) -> None:
+    """Click the person in the list that answers what the field holds now: a list answering earlier
+    typing is redrawn a moment later, and a click aimed at it can land beside the new one."""
 
     def clicked(d: WebDriver) -> bool:
-        for option in d.find_elements(By.CSS_SELECTOR, f".picker-option[data-username={username}]"):
+        typed = field.get_attribute("value")
+        answered = f".picker-results[data-answered='{typed}']"
+        for option in d.find_elements(By.CSS_SELECTOR, f"{answered} .picker-option[data-username={username}]"):
             option.click()
             return True
         return False
@@ -92,14 +96,14 @@ def test_bell_picker_and_lists(app: Flask, browser: WebDriver, live_server: str,
         field.send_keys("zw")
         _wait_for_text(browser, ".picker-option[data-username=credit_controller]", "张伟")
         _no_sideways_scroll(browser)
-        _pick(browser, "credit_controller")
+        _pick(browser, field, "credit_controller")
         assert field.get_attribute("value") == "credit_controller"
         field.clear()
         field.send_keys("qqqqqq")  # nobody: the picker says so
         _wait_for_text(browser, ".picker-none", words["none"])
         field.clear()
         field.send_keys("zhangwei")
-        _pick(browser, "credit_controller")
+        _pick(browser, field, "credit_controller")
         assert field.get_attribute("value") == "credit_controller"
         browser.find_element(By.CSS_SELECTOR, "#copy-to input[name=comment]").send_keys("请留意")
         browser.find_element(By.CSS_SELECTOR, "#copy-to button[type=submit]").click()
