@@ -54,11 +54,44 @@ def _populate(app: Flask) -> None:
         deployment.sync_directory(app.config["BPMN_DIR"])
 
 
-def _reset_postgres(app: Flask) -> None:
-    with app.app_context():
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+class _PostgresSnapshot:
+    """The demo company's rows, read once after the first population; each test empties every table
+    and writes them back, which costs a fraction of seeding and deploying again."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.sequences: list[tuple[str, str, str]] = []
+
+    def take(self) -> None:
+        for table in db.metadata.sorted_tables:
+            self.rows[table.name] = [dict(row) for row in db.session.execute(table.select()).mappings()]
+            for column in table.columns:
+                sequence = db.session.scalar(
+                    text("SELECT pg_get_serial_sequence(:table, :column)"),
+                    {"table": table.name, "column": column.name},
+                )
+                if sequence:
+                    self.sequences.append((table.name, column.name, sequence))
+
+    def restore(self) -> None:
+        # Rows that point at each other (a manager, a superseded version) were written one at a time with
+        # updates between; their keys held then, so the copy skips the foreign-key triggers. On tables
+        # this small, deleting is several times quicker than truncating.
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        for table in db.metadata.sorted_tables:
+            if self.rows[table.name]:
+                db.session.execute(table.insert(), self.rows[table.name])
+        for table_name, column, sequence in self.sequences:
+            db.session.execute(
+                text(f"SELECT setval(:sequence, COALESCE((SELECT MAX({column}) FROM {table_name}), 0) + 1, false)"),
+                {"sequence": sequence},
+            )
         db.session.commit()
+
+
+_POSTGRES_SNAPSHOT = _PostgresSnapshot()
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +104,9 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
             db.session.execute(text("CREATE SCHEMA public"))
             db.session.commit()
             upgrade()
+        _populate(app)
+        with app.app_context():
+            _POSTGRES_SNAPSHOT.take()
             db.engine.dispose()
         return PG_URL
     path = tmp_path_factory.mktemp("template") / "template.db"
@@ -110,8 +146,8 @@ def app(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]
         g.__dict__.clear()
 
     if PG_URL:
-        _reset_postgres(app)
-        _populate(app)
+        with app.app_context():
+            _POSTGRES_SNAPSHOT.restore()
     with app.app_context():
         yield app
         db.session.remove()
