@@ -86,3 +86,33 @@ def test_scopes_separate_my_tasks_from_my_roles_queue(app: Flask) -> None:
         tasks.list_tasks(manager, "everything")
     assert db.session.get(HumanTask, first.id).assignee_id == manager.id
     assert db.session.scalar(db.select(db.func.count(CreditDecision.id))) == 0
+
+
+def test_a_final_approval_that_loses_the_race_during_the_engine_step_is_told_so_and_writes_nothing(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim comes after the engine has stepped; on the last step it is made by the grant's own first
+    write. Someone else completing the task in between must still give a plain conflict: no grant, no
+    incident, nothing in the history."""
+    instance = instances.start("credit_application", user("salesperson"), filed(customer_code="SV4"))
+    for approver in ("sales_manager", "sales_vp", "finance_director"):
+        [task] = tasks.list_tasks(user(approver))
+        tasks.complete(task.id, user(approver), {"decision": "approve", "comment": "同意"})
+    [last] = tasks.list_tasks(user("general_manager"))
+    audit_before = db.session.scalar(db.select(db.func.count(AuditEvent.id)))
+    loaded = tasks.load_runtime
+
+    def load_then_lose_the_race(*args: Any) -> Any:
+        # Another request completes the same task on its own connection and commits.
+        with db.engine.begin() as other:
+            other.execute(db.update(HumanTask).where(HumanTask.id == last.id).values(status="completed"))
+        return loaded(*args)
+
+    monkeypatch.setattr(tasks, "load_runtime", load_then_lose_the_race)
+    with pytest.raises(Conflict):
+        tasks.complete(last.id, user("general_manager"), {"decision": "approve", "comment": "同意"})
+    db.session.expire_all()
+    after = db.session.get(ProcessInstance, instance.id)
+    assert (after.status, after.error) == ("running", None)
+    assert db.session.scalars(db.select(CreditDecision).where(CreditDecision.instance_id == instance.id)).all() == []
+    assert db.session.scalar(db.select(db.func.count(AuditEvent.id))) == audit_before

@@ -208,10 +208,55 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     clean = _validated(task, instance, data, user)
     opinions.require_opinion(clean)
     step = Step(actor=user)
-    now = step.now
+    step.before_writes = lambda: _claim(task, instance, user, clean, delegated, step.now)
+    # The row that stands for the engine step, and what it is completed with: the task itself, unless
+    # signers were added to it (加签) or it is an added signer's own.
+    proceed = signers.Proceed(row=task, data=clean, rejected=clean.get("decision") == "reject")
+    if signers_pending or task.sign_kind in ADDED:
+        step.writes()
+        found_step = signers.answered(task, clean, instance, step)
+        if found_step is None:
+            _after_step(task, has_draft, step)
+            return task
+        proceed = found_step
+    runtime = load_runtime(bundle_for_id(instance.process_version_id, version.content_hash), instance, step)
+    row = proceed.row
+    try:
+        if row.bpmn_id == returns.RESUBMIT_STEP:
+            step.writes()
+            returns.resubmit(runtime, proceed.data, instance, step)
+        elif proceed.row is not task and signers.ends_rejected(proceed):
+            runtime.cancel()  # a signer after the holder rejected what the step's form cannot reject
+            instance.status, instance.ended_at = "rejected", step.now
+        else:
+            runtime.complete(row.engine_task_id, {k: v for k, v in proceed.data.items() if v is not None})
+    except TaskNotReady as err:
+        raise Conflict(_l("this task has already been handled")) from err
+    except EngineError as err:
+        raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
+    # The claim is the first write, made once the engine has stepped (or when a service operation of the
+    # step first writes): on SQLite the single writer is then held for the writes and the commit alone.
+    step.writes()
+    if row.sign_kind in CO_SIGNING:
+        _signing_outcome(runtime, row, instance, step)
+    elif row.form_key == DEFAULT_APPROVAL_FORM and proceed.data.get("decision") == "reject":
+        # The standard approval has no path for a rejection in the diagram: it ends the request, as
+        # a rejection does in every approval chain.
+        runtime.cancel()
+        instance.status, instance.ended_at = "rejected", step.now
+    pending_return = returns.fast_forward(instance, runtime, step) if return_pending else None
+    returns.land(pending_return, instance, project(instance, runtime, step), step)
+    _after_step(task, has_draft, step)
+    # No refresh: the commit that follows expires the row, and the caller reads it fresh.
+    return task
+
+
+def _claim(
+    task: HumanTask, instance: ProcessInstance, user: User, clean: dict[str, Any], delegated: bool, now: Any
+) -> None:
     # The conditional update is the claim: of two people completing at once,
     # exactly one changes the row; the other sees 0 rows and is told so.
-    done = db.session.connection().execute(_COMPLETE_TASK, {"task_id": task_id, "at": now, "user_id": user.id}).rowcount
+    done = db.session.connection().execute(_COMPLETE_TASK, {"task_id": task.id, "at": now, "user_id": user.id}).rowcount
     if done != 1:
         raise Conflict(_l("this task has already been handled"))
     rows.audit(
@@ -225,41 +270,6 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         details=_details(task, user, clean, delegated),
     )
     _tell_filer(instance, task, user, _action_of(task, clean), now)
-    # The row that stands for the engine step, and what it is completed with: the task itself, unless
-    # signers were added to it (加签) or it is an added signer's own.
-    proceed = signers.Proceed(row=task, data=clean, rejected=clean.get("decision") == "reject")
-    if signers_pending or task.sign_kind in ADDED:
-        found_step = signers.answered(task, clean, instance, step)
-        if found_step is None:
-            _after_step(task, has_draft, step)
-            return task
-        proceed = found_step
-    runtime = load_runtime(bundle_for_id(instance.process_version_id, version.content_hash), instance, step)
-    row = proceed.row
-    try:
-        if row.bpmn_id == returns.RESUBMIT_STEP:
-            returns.resubmit(runtime, proceed.data, instance, step)
-        elif proceed.row is not task and signers.ends_rejected(proceed):
-            runtime.cancel()  # a signer after the holder rejected what the step's form cannot reject
-            instance.status, instance.ended_at = "rejected", now
-        else:
-            runtime.complete(row.engine_task_id, {k: v for k, v in proceed.data.items() if v is not None})
-    except TaskNotReady as err:
-        raise Conflict(_l("this task has already been handled")) from err
-    except EngineError as err:
-        raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
-    if row.sign_kind in CO_SIGNING:
-        _signing_outcome(runtime, row, instance, step)
-    elif row.form_key == DEFAULT_APPROVAL_FORM and proceed.data.get("decision") == "reject":
-        # The standard approval has no path for a rejection in the diagram: it ends the request, as
-        # a rejection does in every approval chain.
-        runtime.cancel()
-        instance.status, instance.ended_at = "rejected", now
-    pending_return = returns.fast_forward(instance, runtime, step) if return_pending else None
-    returns.land(pending_return, instance, project(instance, runtime, step), step)
-    _after_step(task, has_draft, step)
-    # No refresh: the commit that follows expires the row, and the caller reads it fresh.
-    return task
 
 
 def _after_step(task: HumanTask, has_draft: bool, step: Step) -> None:

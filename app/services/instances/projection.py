@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,9 +39,18 @@ class Step:
     actor: User | None
     now: datetime = field(default_factory=clock.now)
     calendar: WorkCalendar = field(default_factory=load_calendar)
+    # What must be written before anything else the step writes (a task's claim), when the use case
+    # runs the engine first; a service operation the engine runs writes, so it calls `writes` too. What
+    # it raises there passes through the engine as it is (the engine wraps only its own errors).
+    before_writes: Callable[[], None] | None = None
 
     def helpers(self) -> dict[str, Any]:
         return script_helpers(lambda: self.now, self.calendar)
+
+    def writes(self) -> None:
+        first, self.before_writes = self.before_writes, None
+        if first is not None:
+            first()
 
 
 def process_variables(values: dict[str, Any]) -> dict[str, Any]:
@@ -84,6 +94,7 @@ def _service_handler(instance: ProcessInstance, step: Step):  # noqa: ANN202 - e
         operation = OPERATIONS.get(name)
         if operation is None:
             raise EngineError(f"unknown service operation '{name}'")
+        step.writes()
         return operation(context, params, data)
 
     return handle
