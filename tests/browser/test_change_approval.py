@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -37,9 +38,10 @@ def test_the_reviewer_sees_the_change_on_the_diagrams_and_approves_it(
 
     browser.find_element(By.NAME, "comment").send_keys("门槛调整合理")
     browser.find_element(By.ID, "approve-button").click()
-    WebDriverWait(browser, WAIT_SECONDS).until(
-        lambda d: d.find_element(By.ID, "proposal-state").get_attribute("data-state") == "approved"
-    )
+    # The button posts the form: the state may be read from the page it replaces.
+    WebDriverWait(
+        browser, WAIT_SECONDS, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    ).until(lambda d: d.find_element(By.ID, "proposal-state").get_attribute("data-state") == "approved")
     db.session.expire_all()
     assert db.session.get(DeploymentProposal, proposal_id).decided_by.username == "process_owner2"
     assert latest_version(KEY).version == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from flask import Flask
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -70,7 +71,10 @@ return flow.id;
 
 
 def _wait_until(browser: WebDriver, condition) -> None:  # noqa: ANN001 - a predicate on the driver
-    WebDriverWait(browser, WAIT_SECONDS).until(condition)
+    # A button that posts a form swaps the page: an element found on the old one is asked again.
+    WebDriverWait(
+        browser, WAIT_SECONDS, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    ).until(condition)
 
 
 def _switch_user(browser: WebDriver, base: str, username: str) -> None:
