@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -252,7 +253,7 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
 
 
 def _claim(
-    task: HumanTask, instance: ProcessInstance, user: User, clean: dict[str, Any], delegated: bool, now: Any
+    task: HumanTask, instance: ProcessInstance, user: User, clean: dict[str, Any], delegated: bool, now: datetime
 ) -> None:
     # The conditional update is the claim: of two people completing at once,
     # exactly one changes the row; the other sees 0 rows and is told so.

@@ -25,10 +25,6 @@ from . import rows
 UNOWNED_PREFIX = "nobody can do task "
 
 
-def _roles_with_holders(roles: set[str]) -> set[str]:
-    return set(notices.holders_of_roles(roles))
-
-
 def _someone_can_take(task: HumanTask, held: set[str]) -> bool:
     """Whether one of the task's candidate roles has an active holder, or one of its candidate people is active."""
     if any(role in held for role in task.candidate_roles):
@@ -90,7 +86,7 @@ def open_unowned(instance_ids: list[int]) -> dict[int, list[HumanTask]]:
         .where(HumanTask.instance_id.in_(instance_ids), HumanTask.status == "open", HumanTask.assignee_id.is_(None))
         .order_by(HumanTask.id)
     ).all()
-    held = _roles_with_holders(_all_roles(list(loose)))
+    held = set(notices.holders_of_roles(_all_roles(list(loose))))
     for task in loose:
         if not _someone_can_take(task, held):
             found.setdefault(task.instance_id, []).append(task)
@@ -108,7 +104,7 @@ def assign(task_id: int, actor: User, assignee_username: object, reason: object)
         raise Forbidden(_l("only an administrator or a supervisor of the filer may assign this task"))
     if task.status != "open" or task.assignee_id is not None:
         raise Conflict(_l("this task already has someone to do it"))
-    if _someone_can_take(task, _roles_with_holders(set(task.candidate_roles))):
+    if _someone_can_take(task, set(notices.holders_of_roles(set(task.candidate_roles)))):
         raise Conflict(_l("this task waits in its role's queue; someone holding the role takes it there"))
     errors: dict[str, list[Any]] = {}
     name = assignee_username.strip() if isinstance(assignee_username, str) else ""
