@@ -8,10 +8,10 @@ from typing import Any
 from flask import Flask
 
 from app.extensions import db
-from app.models import AuditEvent, HumanTask
+from app.models import AuditEvent, Customer, HumanTask, ProcessInstance
 
 from .conftest import PASSWORD
-from .support import ApiUser
+from .support import ApiUser, application
 
 
 def _race(app: Flask, task_id: int, users: list[ApiUser]) -> list[int]:
@@ -87,3 +87,46 @@ def test_different_tasks_at_once_both_succeed(app: Flask) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert results == [200, 200]
+
+
+def _file_at_once(app: Flask, people: list[ApiUser], code: str) -> list[int]:
+    barrier = threading.Barrier(len(people))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def file(user: ApiUser) -> None:
+        data = application(customer_code=code, customer_name=f"新客户{code}")
+        data.pop("filed_by")
+        local = app.test_client()
+        barrier.wait()
+        response = local.post(
+            "/api/v1/processes/credit_application/instances", json={"data": data}, headers=user.headers
+        )
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=file, args=(user,)) for user in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(statuses)
+
+
+def test_two_salespeople_filing_for_the_same_new_customer_at_once_make_one_file(app: Flask) -> None:
+    """The first filing makes the customer's file; the other waits for it and is refused by it."""
+    client = app.test_client()
+    people = [ApiUser(client, "salesperson", PASSWORD), ApiUser(client, "salesperson2", PASSWORD)]
+    for round_no in range(3):
+        code = f"NEW{round_no}"
+        statuses = _file_at_once(app, people, code)
+        # The loser is told the file is another salesperson's (403), or, if they share it, that an
+        # application is open (409): never a second file, never a crash.
+        assert statuses[0] == 201 and statuses[1] in (403, 409), statuses
+        db.session.expire_all()
+        files = db.session.scalars(db.select(Customer).where(Customer.code == code)).all()
+        assert len(files) == 1 and files[0].name == f"新客户{code}"
+        filers = db.session.scalars(
+            db.select(ProcessInstance.started_by_id).where(ProcessInstance.business_key == code)
+        ).all()
+        assert filers == [files[0].responsible_id]

@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ... import clock
 from ...extensions import db
@@ -72,43 +73,58 @@ def _same(a: Any, b: Any) -> bool:
     return (a if a not in ("", None) else None) == (b if b not in ("", None) else None)
 
 
-def _locked_file(code: str) -> tuple[Customer, bool]:
-    """The customer's file, locked for this transaction; made now if there is none (the first filing)."""
+def _insert_customer(values: dict[str, Any]) -> bool:
+    """Insert a customer's file unless its code is taken; whether this insert made it."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Customer.__table__).values(**values).on_conflict_do_nothing(index_elements=["code"])
+    return db.session.connection().execute(statement).rowcount == 1
+
+
+def _locked_file(code: str, name: str, user: User) -> Customer | None:
+    """The customer's file, locked for this transaction; None when this filing made it (the first one),
+    under the name filed and with the filer responsible for it.
+
+    No savepoint: an insert that does nothing on a taken code waits, on PostgreSQL, for whoever is making
+    that file at the same moment, and the file is then read as they left it.
+    """
     query = db.select(Customer).where(Customer.code == code).with_for_update()
     customer = db.session.scalars(query).first()
     if customer is not None:
-        return customer, False
-    try:
-        with db.session.begin_nested():
-            customer = Customer(code=code, name="", updated_at=clock.now())
-            db.session.add(customer)
-    except IntegrityError:
-        # Someone filed for the same new code at this moment: wait for theirs and check against it.
-        return db.session.scalars(query.execution_options(populate_existing=True)).one(), False
-    return customer, True
+        return customer
+    if _insert_customer({"code": code, "name": name, "responsible_id": user.id, "updated_at": clock.now()}):
+        return None
+    return db.session.scalars(query.execution_options(populate_existing=True)).one()
+
+
+# Every filing asks: built once, bound per call (an id of -1 excludes no instance).
+_OPEN_APPLICATION = (
+    db.select(ProcessInstance.id)
+    .where(
+        ProcessInstance.process_key == PROCESS_KEY,
+        ProcessInstance.business_key == bindparam("code"),
+        ProcessInstance.status.in_(OPEN_STATUSES),
+        ProcessInstance.id != bindparam("other_than"),
+    )
+    .limit(1)
+)
 
 
 def _open_application(code: str, other_than: int | None) -> int | None:
-    query = db.select(ProcessInstance.id).where(
-        ProcessInstance.process_key == PROCESS_KEY,
-        ProcessInstance.business_key == code,
-        ProcessInstance.status.in_(OPEN_STATUSES),
-    )
-    if other_than is not None:
-        query = query.where(ProcessInstance.id != other_than)
-    return db.session.scalar(query.limit(1))
+    return db.session.scalar(_OPEN_APPLICATION, {"code": code, "other_than": -1 if other_than is None else other_than})
 
 
 def _check_filing(user: User, clean: dict[str, Any], instance_id: int | None) -> None:
     code = str(clean["customer_code"])
-    customer, _ = _locked_file(code)
-    if customer.responsible_id is not None and not acts_for(user, customer.responsible_id):
+    name = str(clean.get("customer_name") or "").strip()
+    customer = _locked_file(code, name, user)
+    if customer is not None and customer.responsible_id is not None and not acts_for(user, customer.responsible_id):
         # Nothing about the file in the answer: who holds it, its grade and limit are not theirs to know.
         raise Forbidden(_l("another salesperson is responsible for this customer"))
     open_id = _open_application(code, instance_id)
     if open_id is not None:
         raise OpenApplication(open_id)
-    name = str(clean.get("customer_name") or "").strip()
+    if customer is None:
+        return
     if customer.name and name != customer.name:
         raise ValidationFailed(
             {"customer_name": [_l("the credit file names this customer '%(name)s'", name=customer.name)]}

@@ -19,7 +19,7 @@ from ..common.transactions import transactional
 from ..modeling import generated_forms
 from ..modeling.specs import bundle_for, latest_version
 from ..people.access import may_view_instance, roles_of
-from . import rules
+from . import rows, rules
 from .projection import PLAIN_TASK_FORM, Step, process_variables, project, start_runtime
 
 # The forms a diagram gets where it names none: a start page (title, description; files are attached
@@ -224,15 +224,13 @@ def _start(
     )
     db.session.add(instance)
     db.session.flush()
-    db.session.add(
-        AuditEvent(
-            at=now,
-            actor_id=user.id if user else None,
-            action="start",
-            instance_id=instance.id,
-            task_name=version.name,
-            details={"version": version.version},
-        )
+    rows.audit(
+        at=now,
+        actor_id=user.id if user else None,
+        action="start",
+        instance_id=instance.id,
+        task_name=version.name,
+        details={"version": version.version},
     )
     runtime = start_runtime(bundle, instance, seed, step, fired_start)
     project(instance, runtime, step)

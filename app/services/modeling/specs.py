@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from sqlalchemy import bindparam
+
 from ...engine import SpecBundle, build_bundle
 from ...extensions import db
 from ...models import ProcessVersion
@@ -45,10 +47,14 @@ def bundle_for_id(version_id: int, content_hash: str | None = None) -> SpecBundl
     return bundle_for(db.session.get(ProcessVersion, version_id))
 
 
+# Every start reads it: built once, bound per call.
+_LATEST_VERSION = (
+    db.select(ProcessVersion)
+    .where(ProcessVersion.process_key == bindparam("process_key"))
+    .order_by(ProcessVersion.version.desc())
+    .limit(1)
+)
+
+
 def latest_version(process_key: str) -> ProcessVersion | None:
-    return db.session.scalars(
-        db.select(ProcessVersion)
-        .where(ProcessVersion.process_key == process_key)
-        .order_by(ProcessVersion.version.desc())
-        .limit(1)
-    ).first()
+    return db.session.scalars(_LATEST_VERSION, {"process_key": process_key}).first()
