@@ -58,11 +58,16 @@ class _Rules:
         self.context = context
         self.locale = locale
 
+    def _context(self, form: Form) -> Mapping[str, Any]:
+        """The process data the rules check against: the form's own, when its class serves many checks."""
+        carried = getattr(form, "process_context", None)
+        return self.context if carried is None else carried
+
     def _needed(self, form: Form) -> bool:
         if self.field_def.required:
             return True
         for other, values in self.field_def.required_if:
-            current = form[other].data if other in form else self.context.get(other)
+            current = form[other].data if other in form else self._context(form).get(other)
             current = current if isinstance(current, list) else [current]
             if any(v is not None and condition_key(v) in values for v in current):
                 return True
@@ -73,7 +78,7 @@ class _Rules:
         condition = self.field_def.hide_if
         if condition is None:
             return False
-        values = dict(self.context)
+        values = dict(self._context(form))
         values.update({name: form[name].data for name in fields_of(condition) if name in form})
         return holds(condition, values)
 
@@ -91,7 +96,7 @@ class _Rules:
         if _is_blank(value):
             raise StopValidation(message("required", self.locale) if self._needed(form) else None)
         if fdef.type in NUMERIC:
-            self._check_number(Decimal(str(value)))
+            self._check_number(Decimal(str(value)), self._context(form))
         elif fdef.type in ("string", "text"):
             if fdef.max_length is not None and len(value) > fdef.max_length:
                 raise self._fail("length", limit=fdef.max_length)
@@ -129,15 +134,15 @@ class _Rules:
         if late:
             raise self._fail("future")
 
-    def _check_number(self, number: Decimal) -> None:
+    def _check_number(self, number: Decimal, context: Mapping[str, Any]) -> None:
         fdef = self.field_def
         if fdef.min is not None and number < Decimal(str(fdef.min)):
             raise self._fail("min", limit=show_number(Decimal(str(fdef.min)), fdef.type))
         if fdef.max is not None and number > Decimal(str(fdef.max)):
             raise self._fail("max", limit=show_number(Decimal(str(fdef.max)), fdef.type))
-        if fdef.max_from is None or self.context.get(fdef.max_from) is None:
+        if fdef.max_from is None or context.get(fdef.max_from) is None:
             return
-        cap = as_decimal(self.context[fdef.max_from])
+        cap = as_decimal(context[fdef.max_from])
         if cap is None:
             # Fail closed: a broken cap in the process data must not let any amount through.
             raise self._fail("cap_unusable", name=fdef.max_from)
@@ -205,6 +210,32 @@ def _form_class(
     attrs = {f.name: _field(f, frozen, locale) for f in fields}
     name = "".join(part.title() for part in form_def.key.split("_")) + "Form"
     return type(name, (base,), attrs)
+
+
+# The plain forms that check JSON submissions, by form definition (the registry hands out the same
+# object until the form changes) and language. Building one costs as much as checking with it.
+_CHECKING_FORMS: dict[tuple[int, str], tuple[FormDef, type[Form] | None]] = {}
+_CHECKING_FORMS_KEPT = 512
+
+
+def _checking_form(
+    form_def: FormDef, context: Mapping[str, Any] | None, locale: str, formdata: MultiDict[str, str]
+) -> Form:
+    """A plain form holding a submission, to check against `context`; its class is built once per form and
+    language, except for a form with rows, whose row forms are built with the data itself."""
+    key = (id(form_def), locale)
+    cached = _CHECKING_FORMS.get(key)
+    if cached is None or cached[0] is not form_def:
+        if len(_CHECKING_FORMS) >= _CHECKING_FORMS_KEPT:
+            _CHECKING_FORMS.clear()
+        has_rows = any(f.type == "rows" for f in form_def.fields)
+        cached = (form_def, None if has_rows else _form_class(Form, form_def, {}, locale))
+        _CHECKING_FORMS[key] = cached
+    if cached[1] is None:
+        return _form_class(Form, form_def, context, locale)(formdata=formdata)
+    form = cached[1](formdata=formdata)
+    form.process_context = dict(context or {})  # a copy: the check sees the data as it was handed in
+    return form
 
 
 def build_form_class(
@@ -345,7 +376,7 @@ def validate_data(
     errors = {str(name): [message("unknown", locale)] for name in data if name not in known}
     formdata, type_errors = _json_to_formdata(form_def, data, locale)
     errors.update(type_errors)
-    form = _form_class(Form, form_def, context, locale)(formdata=formdata)
+    form = _checking_form(form_def, context, locale, formdata)
     form.validate()
     for name, messages in form.errors.items():
         errors.setdefault(str(name), [str(m) for m in messages])
