@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import bindparam
 
 from ...extensions import db
 from ...models import AuditEvent, CreditDecision, Customer, User
@@ -23,14 +24,19 @@ from .ledger import check_headroom, company_today
 DECISION_ACTIONS = ("approve", "reject", "return")
 
 
-def has_had_grant(customer: Customer) -> bool:
-    return bool(
-        db.session.scalar(
-            db.select(CreditDecision.id).where(
-                CreditDecision.customer_id == customer.id, CreditDecision.decision == "approve"
-            )
-        )
+def _granted(customer_id: Any) -> Any:
+    return db.select(CreditDecision.id).where(
+        CreditDecision.customer_id == customer_id, CreditDecision.decision == "approve"
     )
+
+
+def has_had_grant(customer: Customer) -> bool:
+    return bool(db.session.scalar(_granted(customer.id)))
+
+
+# Every credit application reads it as it starts: the file and whether it ever had a grant, in one
+# statement built once.
+_FILE_AND_GRANT = db.select(Customer, _granted(Customer.id).exists()).where(Customer.code == bindparam("code"))
 
 
 def receivables_out_of_date(customer: Customer | None, today: date) -> bool:
@@ -39,8 +45,9 @@ def receivables_out_of_date(customer: Customer | None, today: date) -> bool:
     return (today - customer.receivables_as_of).days > current_app.config["RECEIVABLES_MAX_AGE_DAYS"]
 
 
-def file_facts(customer: Customer | None, today: date) -> dict[str, Any]:
-    """What the policy reads from the credit file, as plain values."""
+def file_facts(customer: Customer | None, today: date, prior: bool | None = None) -> dict[str, Any]:
+    """What the policy reads from the credit file, as plain values (`prior`: whether it ever had a grant,
+    when already read)."""
     if customer is None:
         return {
             "exists": False,
@@ -54,7 +61,8 @@ def file_facts(customer: Customer | None, today: date) -> dict[str, Any]:
             "receivables_as_of": None,
             "receivables_out_of_date": False,
         }
-    prior = has_had_grant(customer)
+    if prior is None:
+        prior = has_had_grant(customer)
     balance = customer.receivables_balance
     # Settled means finance's latest record shows nothing owed. Without any record, a customer who
     # never had credit owes us nothing from it; one who had credit must be shown settled by finance.
@@ -75,7 +83,9 @@ def file_facts(customer: Customer | None, today: date) -> dict[str, Any]:
 
 @register("load_credit_file")
 def load_credit_file(ctx: OperationContext, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    return file_facts(find(str(data.get("customer_code", ""))), company_today(ctx.now))
+    found = db.session.execute(_FILE_AND_GRANT, {"code": str(data.get("customer_code", ""))}).first()
+    customer, prior = found if found is not None else (None, None)
+    return file_facts(customer, company_today(ctx.now), prior)
 
 
 def _approvals(instance_id: int) -> list[dict[str, Any]]:

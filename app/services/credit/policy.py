@@ -80,6 +80,9 @@ def _insert_customer(values: dict[str, Any]) -> bool:
     return db.session.connection().execute(statement).rowcount == 1
 
 
+_FILE_FOR_UPDATE = db.select(Customer).where(Customer.code == bindparam("code")).with_for_update()
+
+
 def _locked_file(code: str, name: str, user: User) -> Customer | None:
     """The customer's file, locked for this transaction; None when this filing made it (the first one),
     under the name filed and with the filer responsible for it.
@@ -87,13 +90,12 @@ def _locked_file(code: str, name: str, user: User) -> Customer | None:
     No savepoint: an insert that does nothing on a taken code waits, on PostgreSQL, for whoever is making
     that file at the same moment, and the file is then read as they left it.
     """
-    query = db.select(Customer).where(Customer.code == code).with_for_update()
-    customer = db.session.scalars(query).first()
+    customer = db.session.scalars(_FILE_FOR_UPDATE, {"code": code}).first()
     if customer is not None:
         return customer
     if _insert_customer({"code": code, "name": name, "responsible_id": user.id, "updated_at": clock.now()}):
         return None
-    return db.session.scalars(query.execution_options(populate_existing=True)).one()
+    return db.session.scalars(_FILE_FOR_UPDATE.execution_options(populate_existing=True), {"code": code}).one()
 
 
 # Every filing asks: built once, bound per call (an id of -1 excludes no instance).
