@@ -73,11 +73,23 @@ def _same(a: Any, b: Any) -> bool:
     return (a if a not in ("", None) else None) == (b if b not in ("", None) else None)
 
 
+def _new_file_statement(dialect: Any) -> Any:
+    columns = ("code", "name", "responsible_id", "updated_at")
+    return (
+        dialect.insert(Customer.__table__)
+        .values({column: bindparam(column) for column in columns})
+        .on_conflict_do_nothing(index_elements=["code"])
+    )
+
+
+# A customer's file made unless its code is taken, in each database's words; built once.
+_NEW_FILE = {"postgresql": _new_file_statement(postgresql), "sqlite": _new_file_statement(sqlite)}
+
+
 def _insert_customer(values: dict[str, Any]) -> bool:
     """Insert a customer's file unless its code is taken; whether this insert made it."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Customer.__table__).values(**values).on_conflict_do_nothing(index_elements=["code"])
-    return db.session.connection().execute(statement).rowcount == 1
+    connection = db.session.connection()
+    return connection.execute(_NEW_FILE[connection.dialect.name], values).rowcount == 1
 
 
 _FILE_FOR_UPDATE = db.select(Customer).where(Customer.code == bindparam("code")).with_for_update()
