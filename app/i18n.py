@@ -15,6 +15,7 @@ from pathlib import Path
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import parse_pattern
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, refresh
 from flask_login import current_user
@@ -130,12 +131,16 @@ def format_number_local(value: int | float | Decimal | None, places: int | None 
     return format_decimal(value, format=pattern)
 
 
+# Parsed once: Babel parses a pattern given as text on every call, and a long record shows a hundred amounts.
+_CNY_PATTERN = parse_pattern("¤#,##0.00")
+
+
 def format_cny(value: int | float | Decimal | None) -> str:
     """Amounts in yuan, always with two decimals: ¥1,234.50 for Chinese readers, CN¥1,234.50 in English
     (the locale's own symbol, so an English reader never takes it for yen)."""
     if value is None:
         return "—"
-    return format_currency(value, "CNY", format="¤#,##0.00", currency_digits=False)
+    return format_currency(value, "CNY", format=_CNY_PATTERN, currency_digits=False)
 
 
 def in_reader_language(texts: dict[str, str] | None) -> str:

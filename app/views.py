@@ -37,16 +37,23 @@ DERIVED_MONEY = {"limit_cap", "approved_limit"}
 DERIVED_CHOICES = {"decision": {"approve": _l("Approved"), "reject": _l("Rejected"), "return": _l("Returned")}}
 
 
-def _label(field_label: dict[str, str], name: str) -> str:
-    return field_label.get(current_locale()) or field_label.get("en") or name
+# A page labels hundreds of values (a long record): the reader's language is looked up once per list
+# and handed down, not asked again for every label.
 
 
-def _display(value: Any, choices: dict[str, str] | None = None, money: bool = False) -> str | Markup:
+def _label(field_label: dict[str, str], name: str, locale: str | None = None) -> str:
+    return field_label.get(locale or current_locale()) or field_label.get("en") or name
+
+
+def _display(
+    value: Any, choices: dict[str, str] | None = None, money: bool = False, locale: str | None = None
+) -> str | Markup:
     if isinstance(value, bool):
         return str(_l("Yes") if value else _l("No"))
     if isinstance(value, list):
-        separator = "、" if current_locale() == "zh_CN" else ", "
-        return separator.join(_display(v, choices) for v in value) or "—"
+        locale = locale or current_locale()
+        separator = "、" if locale == "zh_CN" else ", "
+        return separator.join(_display(v, choices, locale=locale) for v in value) or "—"
     if value is None or value == "":
         return "—"
     if money and isinstance(value, int | float):
@@ -72,11 +79,12 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
         form = instance_service.start_form(instance.process_key).form
     except DomainError:
         form = None
+    locale = current_locale()
     if form is not None:
         for field in form.fields:
             if field.name in data:
-                rows.append((_label(field.label, field.name), _field_value(field, data[field.name])))
-    english = current_locale() == "en"
+                rows.append((_label(field.label, field.name, locale), _field_value(field, data[field.name], locale)))
+    english = locale == "en"
     for key, label in DERIVED_LABELS.items():
         if key in data:
             choices = {value: str(text) for value, text in DERIVED_CHOICES.get(key, {}).items()}
@@ -85,13 +93,14 @@ def data_rows(instance: ProcessInstance) -> list[tuple[str, str | Markup]]:
     return rows
 
 
-def _field_value(field: FieldDef, value: Any) -> str | Markup:
+def _field_value(field: FieldDef, value: Any, locale: str | None = None) -> str | Markup:
+    locale = locale or current_locale()
     if field.type == "rows" and isinstance(value, list):
         # Each row as its labelled cells, never as the data's own keys.
-        colon, comma, semicolon = ("：", "，", "；") if current_locale() == "zh_CN" else (": ", ", ", "; ")
+        colon, comma, semicolon = ("：", "，", "；") if locale == "zh_CN" else (": ", ", ", "; ")
         rows = [
             comma.join(
-                f"{_label(c.label, c.name)}{colon}{_field_value(c, row[c.name])}"
+                f"{_label(c.label, c.name, locale)}{colon}{_field_value(c, row[c.name], locale)}"
                 for c in field.columns
                 if row.get(c.name) not in (None, "", [])
             )
@@ -103,16 +112,17 @@ def _field_value(field: FieldDef, value: Any) -> str | Markup:
         return str(_l("%(count)s files attached", count=len(value))) if value else "—"
     if field.name == "department" and isinstance(value, str) and value:
         return department_label(value)  # a department is written by its key, read by its name
-    choices = {v: _label(label, v) for v, label in field.choices}
-    return _display(value, choices, field.money)
+    choices = {v: _label(label, v, locale) for v, label in field.choices}
+    return _display(value, choices, field.money, locale)
 
 
 def entered_rows(form: FormDef | None, values: dict[str, Any], leave_out: set[str]) -> list[tuple[str, str | Markup]]:
     """What someone entered in one form, labelled by that form, in its order; unknown keys never show."""
     if form is None:
         return []
+    locale = current_locale()
     return [
-        (_label(f.label, f.name), _field_value(f, values[f.name]))
+        (_label(f.label, f.name, locale), _field_value(f, values[f.name], locale))
         for f in form.fields
         if f.name in values and f.name not in leave_out and values[f.name] not in (None, "", [])
     ]
