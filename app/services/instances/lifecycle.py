@@ -211,19 +211,17 @@ def _start(
     if ext.get("businessKey"):
         business_key = str(evaluate(ext["businessKey"], seed))[:100]
     label = business_key or (str(seed["subject"]).strip() if isinstance(seed.get("subject"), str) else None)
-    instance = ProcessInstance(
-        process_version_id=version.id,
-        process_key=process_key,
-        business_key=business_key,
-        title=(f"{version.name} · {label}" if label else version.name)[:300],
-        status="running",
-        state="{}",
-        data={},
-        started_by_id=user.id if user else None,
-        started_at=now,
+    instance = rows.insert_instance(
+        {
+            "process_version_id": version.id,
+            "process_key": process_key,
+            "business_key": business_key,
+            "title": (f"{version.name} · {label}" if label else version.name)[:300],
+            "status": "running",
+            "started_by_id": user.id if user else None,
+            "started_at": now,
+        }
     )
-    db.session.add(instance)
-    db.session.flush()
     rows.audit(
         at=now,
         actor_id=user.id if user else None,
@@ -233,7 +231,7 @@ def _start(
         details={"version": version.version},
     )
     runtime = start_runtime(bundle, instance, seed, step, fired_start)
-    project(instance, runtime, step)
+    project(instance, runtime, step, started=True)
     return instance
 
 

@@ -307,8 +307,12 @@ def _sync_timers(instance: ProcessInstance, runtime: ProcessRuntime, timers: lis
             row.lease_owner = row.lease_until = None
 
 
-def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> list[HumanTask]:
-    """Store the runtime's state and bring task and timer rows in line with it; returns new task rows."""
+def project(
+    instance: ProcessInstance, runtime: ProcessRuntime, step: Step, *, started: bool = False
+) -> list[HumanTask]:
+    """Store the runtime's state and bring task and timer rows in line with it; returns new task rows.
+
+    `started`: the instance began in this step, so it has no task rows yet to compare with."""
     now = step.now
     ready = [t for t in runtime.ready_tasks() if not external_rows.is_external(t)]
     timers = runtime.pending_timers()
@@ -316,7 +320,7 @@ def project(instance: ProcessInstance, runtime: ProcessRuntime, step: Step) -> l
     # database before its task rows are compared with the engine's ready tasks.
     if db.session.new or db.session.dirty:
         db.session.flush()
-    open_rows = rows.open_tasks(instance.id)
+    open_rows = {} if started else rows.open_tasks(instance.id)
     # An added signer's row (加签) stands for its holder's engine task, as does a holder's answer that
     # waits for the signer after them: neither lets a second row open for that task.
     added = [row_id for engine_id, row_id in open_rows.items() if engine_id.startswith(signing_rows.ADDED_PREFIX)]

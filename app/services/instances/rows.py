@@ -30,6 +30,7 @@ _INSERT_AUDIT = insert(AuditEvent)
 _INSERT_TASKS = insert(HumanTask).returning(HumanTask.id)
 _INSERT_MAIL = insert(OutboxMail)
 _INSERT_CANDIDATES = insert(TaskCandidate)
+_INSERT_INSTANCE = insert(ProcessInstance).returning(ProcessInstance.id)
 # A row "held" waits while a signer its holder added before them decides (加签): it still stands for
 # its engine task, and ends with it.
 LIVE = ("open", "held")
@@ -69,6 +70,27 @@ _TASK_DEFAULTS: dict[str, Any] = {
     "priority": 50,
     "follow_up_at": None,
 }
+
+
+# Every column a new instance row starts with: its state and data come with the first step's write.
+_INSTANCE_DEFAULTS: dict[str, Any] = {
+    "error": None,
+    "state": "{}",
+    "lock_version": 1,
+    "ended_at": None,
+    "due_at": None,
+    "case_closed_at": None,
+}
+
+
+def insert_instance(values: dict[str, Any]) -> ProcessInstance:
+    """Insert a new instance row and hand back its ORM object, as if just loaded."""
+    row = {**_INSTANCE_DEFAULTS, "data": {}, **values}
+    row_id = db.session.connection().execute(_INSERT_INSTANCE, row).scalar_one()
+    instance = ProcessInstance(id=row_id, **row)
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+    return instance
 
 
 def audit(**values: Any) -> None:
