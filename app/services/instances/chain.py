@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from ... import clock
 from ...engine import ExpressionError, XmlRefused, evaluate
@@ -118,6 +119,8 @@ def _chain(instance: ProcessInstance) -> Chain:
                 AuditEvent.action.in_(FINISHING + SIGNING),
             )
             .order_by(AuditEvent.at, AuditEvent.id)
+            # Who acted, read with the steps rather than one by one; their roles are not shown here.
+            .options(joinedload(AuditEvent.actor).lazyload(User.roles))
         )
     )
     files = list(
@@ -127,6 +130,7 @@ def _chain(instance: ProcessInstance) -> Chain:
             .order_by(InstanceAttachment.created_at)
         )
     )
+    forms: dict[str | None, FormDef | None] = {}
     done = []
     for event in events:
         task = tasks.get(event.task_id or 0)
@@ -140,6 +144,8 @@ def _chain(instance: ProcessInstance) -> Chain:
             and f.uploaded_by_id == event.actor_id
             and task.created_at <= f.created_at <= event.at
         ]
+        if task.form_key not in forms:
+            forms[task.form_key] = _form(task.form_key)  # each form once: a long record repeats its steps
         done.append(
             DoneStep(
                 task=task,
@@ -148,7 +154,7 @@ def _chain(instance: ProcessInstance) -> Chain:
                 action=event.action,
                 opinion=event.comment,
                 details=dict(event.details or {}),
-                form=_form(task.form_key),
+                form=forms[task.form_key],
                 files=own,
             )
         )
