@@ -235,16 +235,19 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
         raise Conflict(_l("this task has already been handled")) from err
     except EngineError as err:
         raise ProcessFailed(f"the process could not continue: {err}", instance.id) from err
-    # The claim is the first write, made once the engine has stepped (or when a service operation of the
-    # step first writes): on SQLite the single writer is then held for the writes and the commit alone.
-    step.writes()
+    # The claim is the first write: made once the engine has stepped and the projection has worked out
+    # its rows (or when a service operation of the step first writes), so that on SQLite the single
+    # writer is held for the writes and the commit alone. The rare paths that write sooner claim sooner.
     if row.sign_kind in CO_SIGNING:
+        step.writes()
         _signing_outcome(runtime, row, instance, step)
     elif row.form_key == DEFAULT_APPROVAL_FORM and proceed.data.get("decision") == "reject":
         # The standard approval has no path for a rejection in the diagram: it ends the request, as
         # a rejection does in every approval chain.
         runtime.cancel()
         instance.status, instance.ended_at = "rejected", step.now
+    if return_pending:
+        step.writes()
     pending_return = returns.fast_forward(instance, runtime, step) if return_pending else None
     returns.land(pending_return, instance, project(instance, runtime, step), step)
     _after_step(task, has_draft, step)

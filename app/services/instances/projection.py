@@ -319,6 +319,7 @@ def project(
     # Changes still held by the ORM (a row added or moved earlier in this use case) must be in the
     # database before its task rows are compared with the engine's ready tasks.
     if db.session.new or db.session.dirty:
+        step.writes()
         db.session.flush()
     open_rows = {} if started else rows.open_tasks(instance.id)
     # An added signer's row (加签) stands for its holder's engine task, as does a holder's answer that
@@ -329,8 +330,15 @@ def project(
     if added:
         covered |= signing_rows.held_engine_ids(instance.id)
     new_rows = [_task_row(task, timers, instance, step) for task in ready if task.id not in covered]
+    extras = [row.pop("_candidates") for row in new_rows]
     ready_ids = {t.id for t in ready}
     gone = [row_id for engine_id, row_id in open_rows.items() if anchors.get(row_id, engine_id) not in ready_ids]
+    # Everything the writes need is read and worked out before the first of them (the claim of a
+    # completion): on SQLite the single writer is held from there to the commit. Who holds the new
+    # tasks' roles says both whether anyone can take them and whom to tell.
+    state, data = runtime.dump(), _bounded_data(instance, runtime)
+    holders = notify.holders_of_roles(_queue_roles(new_rows, extras))
+    step.writes()
     rows.cancel_tasks(gone, now)
     if added and gone:
         signing_rows.cancel_with(gone, now)
@@ -340,16 +348,23 @@ def project(
     external_rows.sync(instance, runtime, now)
     status = "completed" if runtime.completed and instance.status == "running" else instance.status
     ended_at = now if status == "completed" and instance.status == "running" else instance.ended_at
-    rows.store_state(instance, runtime.dump(), _bounded_data(instance, runtime), status, ended_at)
-    extras = [row.pop("_candidates") for row in new_rows]
+    rows.store_state(instance, state, data, status, ended_at)
     created = rows.insert_tasks(new_rows)
     rows.insert_candidates(created, extras)
     delegation.route_new_tasks(created)
-    # Who holds the new tasks' roles is read once: it says both whether anyone can take them and whom to tell.
-    holders = notify.holders_of_roles({role for t in created if t.assignee_id is None for role in t.candidate_roles})
     unowned.flag_unowned(instance, created, now, holders)
     notify.assignments(created, now, holders=holders)
     return created
+
+
+def _queue_roles(new_rows: list[dict[str, Any]], extras: list[tuple[list[str], list[int]]]) -> set[str]:
+    """Every candidate role of the new tasks that wait in a queue (no assignee; a delegation moves only
+    assigned tasks, so this holds after it too)."""
+    roles: set[str] = set()
+    for row, (groups, _) in zip(new_rows, extras, strict=True):
+        if row["assignee_id"] is None:
+            roles.update(role for role in (row["role"], *groups) if role)
+    return roles
 
 
 def _form_key(task: ReadyTask, instance: ProcessInstance) -> str:
