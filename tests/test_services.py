@@ -12,6 +12,7 @@ from app.models import AuditEvent, CreditDecision, HumanTask, ProcessInstance, U
 from app.services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.credit import credit_file as customers
 from app.services.desk import tasks
+from app.services.instances import events
 from app.services.instances import lifecycle as instances
 
 from .support import application
@@ -86,6 +87,27 @@ def test_scopes_separate_my_tasks_from_my_roles_queue(app: Flask) -> None:
         tasks.list_tasks(manager, "everything")
     assert db.session.get(HumanTask, first.id).assignee_id == manager.id
     assert db.session.scalar(db.select(db.func.count(CreditDecision.id))) == 0
+
+
+def test_an_approval_ends_only_its_own_task_and_cancels_none(app: Flask) -> None:
+    """The step's rows are worked out before the claim: the row being completed must not be taken for an
+    open row the step left behind (which it would cancel and announce as ended)."""
+    instances.start("credit_application", user("salesperson"), filed(customer_code="SV5"))
+    [task] = tasks.list_tasks(user("sales_manager"))
+    ended: list[int] = []
+
+    def seen(_step: Any, task_ids: list[int]) -> None:
+        ended.extend(task_ids)
+
+    events.tasks_ended.connect(seen)
+    try:
+        tasks.complete(task.id, user("sales_manager"), {"decision": "approve", "comment": "同意"})
+    finally:
+        events.tasks_ended.disconnect(seen)
+    assert ended == []
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).status == "completed"
+    assert [t.role for t in tasks.list_tasks(user("sales_vp"))] == ["sales_vp"]
 
 
 def test_a_final_approval_that_loses_the_race_during_the_engine_step_is_told_so_and_writes_nothing(

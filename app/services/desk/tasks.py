@@ -208,7 +208,7 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     opinions.refuse_own_application(user, instance, task)
     clean = _validated(task, instance, data, user)
     opinions.require_opinion(clean)
-    step = Step(actor=user)
+    step = Step(actor=user, claimed_row=task.id)
     step.before_writes = lambda: _claim(task, instance, user, clean, delegated, step.now)
     # The row that stands for the engine step, and what it is completed with: the task itself, unless
     # signers were added to it (加签) or it is an added signer's own.

@@ -43,6 +43,8 @@ class Step:
     # runs the engine first; a service operation the engine runs writes, so it calls `writes` too. What
     # it raises there passes through the engine as it is (the engine wraps only its own errors).
     before_writes: Callable[[], None] | None = None
+    # The task row that claim completes: the projection, reading the open rows before it, leaves it out.
+    claimed_row: int | None = None
 
     def helpers(self) -> dict[str, Any]:
         return script_helpers(lambda: self.now, self.calendar)
@@ -322,6 +324,8 @@ def project(
         step.writes()
         db.session.flush()
     open_rows = {} if started else rows.open_tasks(instance.id)
+    if step.claimed_row is not None:
+        open_rows = {engine_id: row_id for engine_id, row_id in open_rows.items() if row_id != step.claimed_row}
     # An added signer's row (加签) stands for its holder's engine task, as does a holder's answer that
     # waits for the signer after them: neither lets a second row open for that task.
     added = [row_id for engine_id, row_id in open_rows.items() if engine_id.startswith(signing_rows.ADDED_PREFIX)]
