@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -14,19 +15,18 @@ from .conftest import PASSWORD
 from .support import ApiUser, application
 
 
-def _race(app: Flask, task_id: int, users: list[ApiUser]) -> list[int]:
+def _at_once(app: Flask, users: list[ApiUser], path: str, body: Callable[[ApiUser], dict[str, Any]]) -> list[int]:
+    """Each user posts `body(user)` to `path` on their own connection, all released at the same moment;
+    the answers' statuses, sorted."""
     barrier = threading.Barrier(len(users))
     statuses: list[int] = []
     lock = threading.Lock()
 
     def act(user: ApiUser) -> None:
         client = app.test_client()
+        sent = body(user)
         barrier.wait()
-        response = client.post(
-            f"/api/v1/tasks/{task_id}/complete",
-            json={"data": {"decision": "approve", "comment": f"by {user.username}"}},
-            headers=user.headers,
-        )
+        response = client.post(path, json=sent, headers=user.headers)
         with lock:
             statuses.append(response.status_code)
 
@@ -36,6 +36,15 @@ def _race(app: Flask, task_id: int, users: list[ApiUser]) -> list[int]:
     for thread in threads:
         thread.join(timeout=60)
     return sorted(statuses)
+
+
+def _race(app: Flask, task_id: int, users: list[ApiUser]) -> list[int]:
+    return _at_once(
+        app,
+        users,
+        f"/api/v1/tasks/{task_id}/complete",
+        lambda user: {"data": {"decision": "approve", "comment": f"by {user.username}"}},
+    )
 
 
 def test_two_concurrent_completions_give_one_200_and_one_409(app: Flask) -> None:
@@ -90,27 +99,9 @@ def test_different_tasks_at_once_both_succeed(app: Flask) -> None:
 
 
 def _file_at_once(app: Flask, people: list[ApiUser], code: str) -> list[int]:
-    barrier = threading.Barrier(len(people))
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def file(user: ApiUser) -> None:
-        data = application(customer_code=code, customer_name=f"新客户{code}")
-        data.pop("filed_by")
-        local = app.test_client()
-        barrier.wait()
-        response = local.post(
-            "/api/v1/processes/credit_application/instances", json={"data": data}, headers=user.headers
-        )
-        with lock:
-            statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=file, args=(user,)) for user in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return sorted(statuses)
+    data = application(customer_code=code, customer_name=f"新客户{code}")
+    data.pop("filed_by")
+    return _at_once(app, people, "/api/v1/processes/credit_application/instances", lambda _user: {"data": data})
 
 
 def test_two_salespeople_filing_for_the_same_new_customer_at_once_make_one_file(app: Flask) -> None:
