@@ -38,9 +38,7 @@ DERIVED_CHOICES = {"decision": {"approve": _l("Approved"), "reject": _l("Rejecte
 
 
 # A page labels hundreds of values (a long record): the reader's language is looked up once per list
-# and handed down, not asked again for every label.
-
-
+# and handed down to these helpers, not asked again for every label.
 def _label(field_label: dict[str, str], name: str, locale: str | None = None) -> str:
     return field_label.get(locale or current_locale()) or field_label.get("en") or name
 

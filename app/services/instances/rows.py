@@ -15,7 +15,7 @@ in line with what was written, so the rest of the use case can go on reading the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import make_transient_to_detached
@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ...extensions import db
 from ...models import AuditEvent, HumanTask, OutboxMail, ProcessInstance, TaskCandidate
 
+M = TypeVar("M", HumanTask, ProcessInstance)
 _AUDIT_COLUMNS = ("at", "actor_id", "action", "instance_id", "task_id", "task_name", "subject", "comment", "details")
 _INSERT_AUDIT = insert(AuditEvent)
 _INSERT_TASKS = insert(HumanTask).returning(HumanTask.id)
@@ -87,10 +88,15 @@ def insert_instance(values: dict[str, Any]) -> ProcessInstance:
     """Insert a new instance row and hand back its ORM object, as if just loaded."""
     row = {**_INSTANCE_DEFAULTS, "data": {}, **values}
     row_id = db.session.connection().execute(_INSERT_INSTANCE, row).scalar_one()
-    instance = ProcessInstance(id=row_id, **row)
-    make_transient_to_detached(instance)
-    db.session.add(instance)
-    return instance
+    return _as_loaded(ProcessInstance, row_id, row)
+
+
+def _as_loaded(model: type[M], row_id: int, row: dict[str, Any]) -> M:
+    """The ORM object of a row just inserted by a Core statement, in the session as if read back."""
+    obj = model(id=row_id, **row)
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj
 
 
 def audit(**values: Any) -> None:
@@ -119,13 +125,7 @@ def insert_tasks(values: list[dict[str, Any]]) -> list[HumanTask]:
     connection = db.session.connection()
     # One statement per row: RETURNING over a multi-row insert does not promise the rows' order.
     ids = [connection.execute(_INSERT_TASKS, row).scalar_one() for row in rows]
-    created = []
-    for row_id, row in zip(ids, rows, strict=True):
-        task = HumanTask(id=row_id, **row)
-        make_transient_to_detached(task)
-        db.session.add(task)
-        created.append(task)
-    return created
+    return [_as_loaded(HumanTask, row_id, row) for row_id, row in zip(ids, rows, strict=True)]
 
 
 def insert_candidates(created: list[HumanTask], extras: list[tuple[list[str], list[int]]]) -> None:
