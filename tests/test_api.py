@@ -105,6 +105,27 @@ def test_a_second_decision_keeps_the_first_as_history(as_user: Any) -> None:
     assert [d["limit"] for d in credit_file["history"]] == [50000.0, 70000.0]
 
 
+def test_the_answer_to_a_completion_shows_the_task_as_stored(as_user: Any) -> None:
+    as_user("salesperson").start_credit(customer_code="C350")
+    manager = as_user("sales_manager")
+    queued = manager.only_task()
+    assert (queued["status"], queued["assignee"]) == ("open", None)  # waiting in the role's queue
+    answer = manager.decide(queued["id"], "approve", "同意")
+    assert answer.status_code == 200
+    db.session.expire_all()
+    stored = db.session.get(HumanTask, queued["id"])
+    assert (stored.status, stored.assignee.username) == ("completed", "sales_manager")
+    assert (answer.json["status"], answer.json["assignee"], answer.json["overdue"]) == (
+        "completed",
+        "sales_manager",
+        False,
+    )
+    unchanged = ("id", "instance_id", "process_key", "business_key", "name", "title", "role", "created_at", "due_at")
+    assert {k: answer.json[k] for k in unchanged} == {k: queued[k] for k in unchanged}
+    # The next step's task is a new row; the answer is about the one completed.
+    assert as_user("sales_vp").only_task()["id"] != queued["id"]
+
+
 def test_c_grade_is_rejected_at_once_without_a_task(as_user: Any) -> None:
     sales, manager = as_user("salesperson"), as_user("sales_manager")
     started = sales.start_credit(customer_code="C300", bad_record_24m=True)

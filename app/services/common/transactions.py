@@ -40,7 +40,7 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
             _fresh_transaction((*args, *kwargs.values()))
             try:
                 result = fn(*args, **kwargs)
-                db.session.commit()
+                _commit()
                 return result
             except StaleDataError as err:
                 db.session.rollback()
@@ -57,6 +57,32 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def current_after_commit(*rows: Any) -> None:
+    """Say that these loaded rows hold, once committed, exactly what the database holds: the use case
+    set every value it wrote on them. The commit then leaves them as they are, so the answer built
+    from them right after it (an API response) reads nothing again; every other row is expired."""
+    db.session().info.setdefault(_CURRENT_AFTER_COMMIT, []).extend(rows)
+
+
+_CURRENT_AFTER_COMMIT = "rows current after commit"
+
+
+def _commit() -> None:
+    session = db.session()
+    kept = session.info.pop(_CURRENT_AFTER_COMMIT, None)
+    if not kept:
+        session.commit()
+        return
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
+    for row in list(session.identity_map.values()):
+        if not any(row is value for value in kept):
+            session.expire(row)
+
+
 def _fresh_transaction(arguments: tuple[Any, ...]) -> None:
     """End whatever the request read so far and start from a current snapshot.
 
@@ -64,6 +90,7 @@ def _fresh_transaction(arguments: tuple[Any, ...]) -> None:
     by the log-in moments ago) are kept as loaded, unless changed, so they are not read again.
     """
     session = db.session()
+    session.info.pop(_CURRENT_AFTER_COMMIT, None)  # said by an attempt that did not commit
     kept = []
     for value in arguments:
         state = inspect(value, raiseerr=False)

@@ -18,7 +18,7 @@ from ...extensions import db
 from ...models import AuditEvent, HumanTask, InstanceAttachment, ProcessInstance, ProcessVersion, TaskCandidate, User
 from ...taskforms import FormDef, validate_data
 from ..common.errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
-from ..common.transactions import transactional
+from ..common.transactions import current_after_commit, transactional
 from ..deadlines.escalation import close_escalations
 from ..instances import incidents, rows, rules
 from ..instances.lifecycle import instance_title
@@ -251,7 +251,9 @@ def _complete(task_id: int, user: User, data: dict[str, Any]) -> HumanTask:
     pending_return = returns.fast_forward(instance, runtime, step) if return_pending else None
     returns.land(pending_return, instance, project(instance, runtime, step), step)
     _after_step(task, has_draft, step)
-    # No refresh: the commit that follows expires the row, and the caller reads it fresh.
+    if proceed.row is task and pending_return is None:
+        # The claim set every value the step wrote on the row, so the caller's answer needs no new read.
+        current_after_commit(task, user)
     return task
 
 
@@ -263,6 +265,10 @@ def _claim(
     done = db.session.connection().execute(_COMPLETE_TASK, {"task_id": task.id, "at": now, "user_id": user.id}).rowcount
     if done != 1:
         raise Conflict(_l("this task has already been handled"))
+    # The loaded row says what the claim wrote, as if read again.
+    written = {"status": "completed", "completed_at": now, "completed_by_id": user.id, "assignee_id": user.id}
+    for name, value in (*written.items(), ("assignee", user)):
+        set_committed_value(task, name, value)
     rows.audit(
         at=now,
         actor_id=user.id,
