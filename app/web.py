@@ -10,7 +10,6 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import lazyload
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -28,8 +27,7 @@ from .views import entered_rows
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    # Roles are read when a page needs them: a use case's transaction starts by expiring what was loaded here.
-    user = db.session.get(User, int(user_id), options=[lazyload(User.roles)])
+    user = accounts.signed_in_user(int(user_id))
     if user is None or not user.active:
         return None
     # A session made before the user's last logout, password change or disabling is void.

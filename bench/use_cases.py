@@ -17,7 +17,6 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.orm import lazyload
 
 from app.engine import ProcessRuntime, SpecBundle
 from app.extensions import db
@@ -25,6 +24,7 @@ from app.models import HumanTask, ProcessInstance, User
 from app.services.desk import tasks
 from app.services.instances import lifecycle as instances
 from app.services.modeling.specs import bundle_for, latest_version
+from app.services.people import accounts
 from bench.floor import Replica, WriteLog, snapshot
 from tests.support import Recorder, application
 
@@ -51,7 +51,9 @@ class Paired:
 
 def signed_in(user_id: int) -> User:
     """The acting person as the log-in loader loads them: the row alone, roles read when needed."""
-    return db.session.get(User, user_id, options=[lazyload(User.roles)])
+    user = accounts.signed_in_user(user_id)
+    assert user is not None
+    return user
 
 
 def user_id(app: Flask, username: str) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, delete
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ... import clock
@@ -90,6 +90,20 @@ def revoke_token(user: User, token_id: int) -> None:
 def revoke_token_in_use(token: str) -> None:
     """The bearer token of this very request stops working (log-out for an API client)."""
     db.session.execute(delete(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+
+
+@functools.cache
+def _user_by_id() -> Select:
+    # Roles are read when a request needs them: a use case's transaction starts by expiring what was loaded here.
+    return db.select(User).options(lazyload(User.roles)).where(User.id == bindparam("user_id"))
+
+
+def signed_in_user(user_id: int) -> User | None:
+    """The person a browser session names, as every request loads them: the row alone.
+
+    The statement is built once; building it (and its loader option) on each request cost more than
+    running it."""
+    return db.session.scalars(_user_by_id(), {"user_id": user_id}).one_or_none()
 
 
 @functools.cache
