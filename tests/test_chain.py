@@ -12,9 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import ComplaintReport, HumanTask, User
+from app.models import ComplaintReport, HumanTask, ProcessVersion, User
 from app.services.deadlines.lateness import lateness
 from app.services.deadlines.workdays import load_calendar
+from app.services.modeling.deployment import deploy_diagram
 
 from .conftest import PASSWORD, SHANGHAI, csrf_token, login
 from .support import ApiUser
@@ -147,3 +148,21 @@ def test_an_escalation_task_reads_like_a_document(app: Flask, client: FlaskClien
         assert key not in page
     assert f'href="/instances/{late.instance_id}" id="late-task-link"' in page
     assert "2026年11月25日 18:00" in text and "1 个工作日" in text and "营销部经理" in text
+
+
+def test_each_instance_shows_the_steps_to_come_of_its_own_diagram_version(client: FlaskClient) -> None:
+    filer = ApiUser(client, "salesperson", PASSWORD)
+    first = filer.start_credit(customer_code="CV1").json["id"]
+    login(client, "salesperson")
+    assert "总经理审批" in _chain(client.get(f"/instances/{first}").data.decode())
+    # A process owner renames the last step in a new version; the running instance keeps its own.
+    deployed = db.session.scalars(
+        db.select(ProcessVersion).where(ProcessVersion.process_key == "credit_application")
+    ).one()
+    renamed = deployed.bpmn_xml.replace('name="总经理审批"', 'name="总经理终审"')
+    deploy_diagram("credit_application.bpmn", renamed, dict(deployed.dmn_xml), None)
+    db.session.commit()
+    second = filer.start_credit(customer_code="CV2").json["id"]
+    newer, older = (_chain(client.get(f"/instances/{i}").data.decode()) for i in (second, first))
+    assert "总经理终审" in newer and "总经理审批" not in newer
+    assert "总经理审批" in older and "总经理终审" not in older

@@ -55,12 +55,28 @@ def _plain_role(value: str | None) -> str | None:
     return value if value and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value) else None
 
 
+@dataclass(frozen=True)
+class _Step:
+    """What the chain shows of a human step, read from its element once."""
+
+    name: str
+    name_en: str | None
+    role: str | None
+    personal: bool
+
+
 class _Graph:
+    """A process's flows as plain data: no XML element is kept, so one graph serves every reader."""
+
     def __init__(self, process: etree._Element) -> None:
-        self.nodes: dict[str, etree._Element] = {}
+        self.kinds: dict[str, str] = {}
         self.outgoing: dict[str, list[tuple[str, str | None, str]]] = {}
         self.defaults: dict[str, str] = {}
-        self.lanes: dict[str, str] = {}
+        lanes: dict[str, str] = {}
+        for lane in process.iter(f"{{{BPMN_NS}}}lane"):
+            for ref in lane.iter(f"{{{BPMN_NS}}}flowNodeRef"):
+                lanes[(ref.text or "").strip()] = lane.get("name") or ""
+        self.steps: dict[str, _Step] = {}
         for element in process:
             if not isinstance(element.tag, str):
                 continue
@@ -72,16 +88,23 @@ class _Graph:
                     (element.get("targetRef", ""), text or None, element.get("id", ""))
                 )
             elif kind != "laneSet" and element.get("id"):
-                self.nodes[element.get("id")] = element
+                node_id = element.get("id")
+                self.kinds[node_id] = kind
                 if element.get("default"):
-                    self.defaults[element.get("id")] = element.get("default")
-        for lane in process.iter(f"{{{BPMN_NS}}}lane"):
-            for ref in lane.iter(f"{{{BPMN_NS}}}flowNodeRef"):
-                self.lanes[(ref.text or "").strip()] = lane.get("name") or ""
+                    self.defaults[node_id] = element.get("default")
+                if kind in _HUMAN:
+                    props = _properties(element)
+                    role = props.get("candidateRoles") or props.get("candidateGroups") or lanes.get(node_id)
+                    self.steps[node_id] = _Step(
+                        name=element.get("name") or node_id,
+                        name_en=props.get("nameEn"),
+                        role=_plain_role(role),
+                        personal=bool(props.get("assignee")),
+                    )
 
     def next_of(self, node_id: str, holds: Callable[[str], bool | None]) -> list[str]:
         flows = self.outgoing.get(node_id, [])
-        if len(flows) <= 1 or _local(self.nodes.get(node_id, etree.Element("x"))) == "parallelGateway":
+        if len(flows) <= 1 or self.kinds.get(node_id) == "parallelGateway":
             return [target for target, _c, _i in flows]
         chosen = [target for target, condition, _i in flows if condition and holds(condition)]
         if chosen:
@@ -93,7 +116,7 @@ class _Graph:
 
     def back_edges(self) -> set[tuple[str, str]]:
         """Flows that lead back to a step already on the way from the start (a return, a correction)."""
-        starts = [n for n, el in self.nodes.items() if _local(el) == "startEvent"]
+        starts = [n for n, kind in self.kinds.items() if kind == "startEvent"]
         back: set[tuple[str, str]] = set()
         done: set[str] = set()
         for start in starts:
@@ -110,14 +133,14 @@ class _Graph:
                 target = step[0]
                 if target in on_path:
                     back.add((node, target))
-                elif target not in done and target in self.nodes:
+                elif target not in done and target in self.kinds:
                     on_path.add(target)
                     stack.append((target, iter(self.outgoing.get(target, []))))
         return back
 
     def finishing(self, back: set[tuple[str, str]]) -> set[str]:
         """Nodes from which an end can be reached going forward only."""
-        ends = {n for n, el in self.nodes.items() if _local(el) == "endEvent"}
+        ends = {n for n, kind in self.kinds.items() if kind == "endEvent"}
         incoming: dict[str, list[str]] = {}
         for source, flows in self.outgoing.items():
             for target, _c, _i in flows:
@@ -132,45 +155,47 @@ class _Graph:
         return found
 
 
-def steps_ahead(
-    bpmn_xml: str, process_id: str, current: Iterable[str], holds: Callable[[str], bool | None]
-) -> list[StepAhead]:
-    """Human steps after the `current` element ids, nearest first; `holds` answers a flow's condition
-    from the instance's data (None when it cannot tell)."""
+@dataclass(frozen=True)
+class Outline:
+    """One process of a deployed diagram, prepared for walking ahead: the same for every instance of
+    that diagram, so it is worked out once per diagram rather than on every page."""
+
+    graph: _Graph
+    # Steps from which an end is reached going forward only (not the corrections that lead back).
+    forward: frozenset[str]
+
+
+def outline_of(bpmn_xml: str, process_id: str) -> Outline | None:
+    """The outline of `process_id` in the diagram (its first process when none has that id)."""
     root = parse_xml(bpmn_xml)
     process = next(
         (p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == process_id),
         next(root.iter(f"{{{BPMN_NS}}}process"), None),
     )
     if process is None:
-        return []
+        return None
     graph = _Graph(process)
-    forward = graph.finishing(graph.back_edges())
-    here = {c for c in current if c in graph.nodes}
+    return Outline(graph, frozenset(graph.finishing(graph.back_edges())))
+
+
+def steps_ahead(outline: Outline, current: Iterable[str], holds: Callable[[str], bool | None]) -> list[StepAhead]:
+    """Human steps after the `current` element ids, nearest first; `holds` answers a flow's condition
+    from the instance's data (None when it cannot tell)."""
+    graph = outline.graph
+    here = {c for c in current if c in graph.kinds}
     seen = set(here)
     queue = deque(here)
     found: list[StepAhead] = []
     while queue and len(found) < MAX_STEPS:
         node_id = queue.popleft()
         for target in graph.next_of(node_id, holds):
-            if target in seen or target not in graph.nodes:
+            if target in seen or target not in graph.kinds:
                 continue
             seen.add(target)
-            element = graph.nodes[target]
-            if _local(element) in _HUMAN:
-                if target not in forward:
+            step = graph.steps.get(target)
+            if step is not None:
+                if target not in outline.forward:
                     continue  # only leads back (a correction for the filer): not the road ahead
-                props = _properties(element)
-                found.append(
-                    StepAhead(
-                        bpmn_id=target,
-                        name=element.get("name") or target,
-                        name_en=props.get("nameEn"),
-                        role=_plain_role(
-                            props.get("candidateRoles") or props.get("candidateGroups") or graph.lanes.get(target)
-                        ),
-                        personal=bool(props.get("assignee")),
-                    )
-                )
+                found.append(StepAhead(target, step.name, step.name_en, step.role, step.personal))
             queue.append(target)
     return found

@@ -8,6 +8,7 @@ and a complaint's on-site memo, committee decision or reply stays visible to eve
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from ... import clock
 from ...engine import ExpressionError, XmlRefused, evaluate
-from ...engine.outline import StepAhead, steps_ahead
+from ...engine.outline import Outline, StepAhead, outline_of, steps_ahead
 from ...extensions import db
 from ...models import AuditEvent, HumanTask, InstanceAttachment, ProcessInstance, ProcessVersion, User
 from ...taskforms import FormDef
@@ -86,10 +87,18 @@ def _ahead(instance: ProcessInstance, open_ids: list[str]) -> list[StepAhead]:
     if instance.status != "running" or not open_ids:
         return []
     version = db.session.get(ProcessVersion, instance.process_version_id)
+    outline = _outline(version.content_hash, instance.process_key, version.id)
+    return [] if outline is None else steps_ahead(outline, open_ids, _holds(dict(instance.data or {})))
+
+
+@functools.lru_cache(maxsize=256)
+def _outline(content_hash: str, process_key: str, version_id: int) -> Outline | None:
+    """The diagram's outline, read from its XML on the first page that needs it. A deployed version
+    never changes, and its content hash keeps two databases' versions of the same id apart."""
     try:
-        return steps_ahead(version.bpmn_xml, instance.process_key, open_ids, _holds(dict(instance.data or {})))
+        return outline_of(db.session.get(ProcessVersion, version_id).bpmn_xml, process_key)
     except XmlRefused:
-        return []
+        return None
 
 
 def chain(instance: ProcessInstance, reader: User | None = None) -> Chain:
