@@ -75,7 +75,6 @@ def instance(instance_id: int) -> str:
         chain=chain_service.chain(row),
         tasks=tasks,
         urgeable={t.id for t in tasks if t.status == "open" and action_service.may_urge(t, current_user)},
-        history=instance_service.history(row),
         complaint=complaint,
         links=complaint_service.linked(complaint) if complaint else None,
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ... import clock
 from ...extensions import db
@@ -74,12 +74,23 @@ def timeline(instance: ProcessInstance, reader: User | None = None) -> list[Time
     """History, remarks and files in the order they happened; the caller has checked who may see it.
 
     A reader who may not see every step (PRIVATE_STEPS) sees only what they did themselves."""
-    # The tasks come along in one query: each event names its task in the reader's language.
+    # The tasks come along in one query: each event names its task in the reader's language. Who
+    # acted, wrote or attached comes with each row, not one by one; their roles are not shown here.
     events = db.session.scalars(
-        db.select(AuditEvent).where(AuditEvent.instance_id == instance.id).options(selectinload(AuditEvent.task))
+        db.select(AuditEvent)
+        .where(AuditEvent.instance_id == instance.id)
+        .options(selectinload(AuditEvent.task), joinedload(AuditEvent.actor).lazyload(User.roles))
     )
-    notes = db.session.scalars(db.select(InstanceComment).where(InstanceComment.instance_id == instance.id))
-    files = db.session.scalars(db.select(InstanceAttachment).where(InstanceAttachment.instance_id == instance.id))
+    notes = db.session.scalars(
+        db.select(InstanceComment)
+        .where(InstanceComment.instance_id == instance.id)
+        .options(joinedload(InstanceComment.author).lazyload(User.roles))
+    )
+    files = db.session.scalars(
+        db.select(InstanceAttachment)
+        .where(InstanceAttachment.instance_id == instance.id)
+        .options(joinedload(InstanceAttachment.uploaded_by).lazyload(User.roles))
+    )
     entries = [TimelineEntry(e.at, "event", e) for e in events]
     entries += [TimelineEntry(c.created_at, "comment", c) for c in notes]
     entries += [TimelineEntry(f.created_at, "attachment", f) for f in files]
