@@ -8,16 +8,18 @@ Source strings are English; each area keeps its Chinese in its own
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import DateTimePattern
+from babel.dates import parse_pattern as parse_date_pattern
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import parse_pattern
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, refresh
+from flask_babel import format_currency, format_date, format_decimal, get_locale, get_timezone, refresh
 from flask_login import current_user
 
 APP_ROOT = Path(__file__).resolve().parent
@@ -97,11 +99,23 @@ def current_locale() -> str:
 _PATTERNS = {"zh_CN": ("y年M月d日 HH:mm", "y年M月d日"), "en": ("d MMM y, HH:mm", "d MMM y")}
 
 
+@functools.cache
+def _date_pattern(text: str) -> DateTimePattern:
+    return parse_date_pattern(text)
+
+
+def _in_company_time(value: datetime, pattern: str) -> str:
+    # Babel's own pattern, parsed once: a long page writes a time on every row of its history, and
+    # going through the per-call lookups each time cost more than the writing itself.
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # rows keep UTC
+    return _date_pattern(pattern).apply(aware.astimezone(get_timezone()), get_locale())
+
+
 def format_datetime_local(value: datetime | None) -> str:
     """Company time, in the reader's way of writing dates (2026年11月23日 09:00 / Nov 23, 2026, 09:00)."""
     if value is None:
         return ""
-    return format_datetime(value, _PATTERNS[current_locale()][0])
+    return _in_company_time(value, _PATTERNS[current_locale()][0])
 
 
 def format_iso_datetime(value: str | None) -> str:
@@ -118,7 +132,7 @@ def format_date_local(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(value, _PATTERNS[current_locale()][1])
+        return _in_company_time(value, _PATTERNS[current_locale()][1])
     return format_date(value, _PATTERNS[current_locale()][1])
 
 
