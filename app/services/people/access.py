@@ -133,35 +133,45 @@ def supervisor_chain(user_ids: set[int]) -> set[int]:
     return chain
 
 
+# Built once: every page of an instance asks who takes part in it, some of them twice.
+_TASK_PEOPLE = db.select(HumanTask.assignee_id, HumanTask.completed_by_id, HumanTask.role, HumanTask.status).where(
+    HumanTask.instance_id == bindparam("instance_id")
+)
+_OPEN_TASK_CANDIDATES = (
+    db.select(TaskCandidate.role, TaskCandidate.user_id)
+    .join(HumanTask, HumanTask.id == TaskCandidate.task_id)
+    .where(
+        HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "open", HumanTask.assignee_id.is_(None)
+    )
+)
+_ROLE_HOLDERS = (
+    db.select(user_roles.c.user_id)
+    .join(Role, Role.id == user_roles.c.role_id)
+    .where(Role.key.in_(bindparam("roles", expanding=True)))
+)
+_DELEGATES_NOW = db.select(Delegation.delegate_id).where(
+    Delegation.delegator_id.in_(bindparam("user_ids", expanding=True)),
+    Delegation.cancelled_at.is_(None),
+    Delegation.starts_at <= bindparam("now"),
+    Delegation.ends_at > bindparam("now"),
+)
+
+
 def involved_user_ids(instance: ProcessInstance) -> set[int]:
     ids: set[int] = {instance.started_by_id} if instance.started_by_id else set()
-    rows = db.session.execute(
-        db.select(HumanTask.assignee_id, HumanTask.completed_by_id, HumanTask.role, HumanTask.status).where(
-            HumanTask.instance_id == instance.id
-        )
-    ).all()
+    rows = db.session.execute(_TASK_PEOPLE, {"instance_id": instance.id}).all()
     open_roles: set[str] = set()
     for assignee_id, completed_by_id, role, status in rows:
         ids.update(i for i in (assignee_id, completed_by_id) if i)
         if status == "open" and assignee_id is None and role:
             open_roles.add(role)
-    for role, user_id in db.session.execute(
-        db.select(TaskCandidate.role, TaskCandidate.user_id)
-        .join(HumanTask, HumanTask.id == TaskCandidate.task_id)
-        .where(HumanTask.instance_id == instance.id, HumanTask.status == "open", HumanTask.assignee_id.is_(None))
-    ):
+    for role, user_id in db.session.execute(_OPEN_TASK_CANDIDATES, {"instance_id": instance.id}):
         if role:
             open_roles.add(role)
         if user_id:
             ids.add(user_id)
     if open_roles:
-        holders = set(
-            db.session.scalars(
-                db.select(user_roles.c.user_id)
-                .join(Role, Role.id == user_roles.c.role_id)
-                .where(Role.key.in_(open_roles))
-            )
-        )
+        holders = set(db.session.scalars(_ROLE_HOLDERS, {"roles": sorted(open_roles)}))
         ids.update(holders)
         # Whoever works a holder's queue while they are away is asked to act, so may read what they act on.
         ids.update(_delegates_of(holders, clock.now()))
@@ -171,16 +181,7 @@ def involved_user_ids(instance: ProcessInstance) -> set[int]:
 def _delegates_of(user_ids: set[int], now: datetime) -> set[int]:
     if not user_ids:
         return set()
-    return set(
-        db.session.scalars(
-            db.select(Delegation.delegate_id).where(
-                Delegation.delegator_id.in_(user_ids),
-                Delegation.cancelled_at.is_(None),
-                Delegation.starts_at <= now,
-                Delegation.ends_at > now,
-            )
-        )
-    )
+    return set(db.session.scalars(_DELEGATES_NOW, {"user_ids": sorted(user_ids), "now": now}))
 
 
 def is_copied_on(user: User, instance: ProcessInstance) -> bool:
