@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -149,8 +151,29 @@ def throwaway_postgres(server_url: str, name: str | None = None) -> Iterator[str
         admin.dispose()
 
 
-def scaling(database_url: str, file_tasks: Callable[[int], list[int]], n: int) -> tuple[float, float]:
-    """Completions/s with one worker, then with two (two client threads per worker each time)."""
-    one = api_completions(database_url, 1, file_tasks(n), clients=2)
-    two = api_completions(database_url, 2, file_tasks(n), clients=4)
-    return one, two
+@dataclass
+class Scaling:
+    """Completions/s with one worker and with two, measured in alternating rounds."""
+
+    one: list[float]
+    two: list[float]
+
+    @property
+    def ratios(self) -> list[float]:
+        """Two workers against one, per round: each pair measured back to back, on the same load."""
+        return [two / one for one, two in zip(self.one, self.two, strict=True)]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+
+def scaling(database_url: str, file_tasks: Callable[[int], list[int]], n: int, rounds: int = 1) -> Scaling:
+    """Completions/s with one worker, then with two (two client threads per worker each time), `rounds`
+    times in turn: this machine's speed drifts by more than the effect measured, so one pair alone can
+    land on either side of a target."""
+    measured = Scaling([], [])
+    for _ in range(rounds):
+        measured.one.append(api_completions(database_url, 1, file_tasks(n), clients=2))
+        measured.two.append(api_completions(database_url, 2, file_tasks(n), clients=4))
+    return measured
