@@ -78,8 +78,9 @@ def _commit() -> None:
         session.commit()
     finally:
         session.expire_on_commit = expiring
+    kept_ids = {id(value) for value in kept}
     for row in list(session.identity_map.values()):
-        if not any(row is value for value in kept):
+        if id(row) not in kept_ids:
             session.expire(row)
 
 

@@ -267,7 +267,7 @@ def _claim(
         raise Conflict(_l("this task has already been handled"))
     # The loaded row says what the claim wrote, as if read again.
     written = {"status": "completed", "completed_at": now, "completed_by_id": user.id, "assignee_id": user.id}
-    for name, value in (*written.items(), ("assignee", user)):
+    for name, value in (written | {"assignee": user}).items():
         set_committed_value(task, name, value)
     rows.audit(
         at=now,
