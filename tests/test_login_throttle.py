@@ -80,6 +80,11 @@ def test_a_shared_database_without_a_shared_limit_store_is_warned_about(
                 "RATELIMIT_STORAGE_URI": "memory://",
                 "SECRET_KEY": "x",
                 "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 1}},
+                # Not a test app, so its first request would start a scheduler and cap the address
+                # space of the process serving it: here that is the test run itself, and every later
+                # test would run capped, beside a scheduler ticking against a database that is not there.
+                "WORKER_MEMORY_LIMIT_MB": 0,
+                "SCHEDULER_ENABLED": False,
             }
         )
     assert any("RATELIMIT_STORAGE_URI" in record.getMessage() for record in caplog.records)
