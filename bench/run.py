@@ -6,7 +6,9 @@
 benchmark working, and asserts nothing about speed); `full` uses the sizes the targets name. The ratio
 column is floor ÷ figure for the "≥" rows (1.0 is the limit) and figure ÷ floor for the "≤" rows.
 The scaling rows measure one worker and two in turn, in rounds (three at `full`); their ratio is the
-median of the rounds' own ratios, and each round's pair is printed beside it.
+median of the rounds' own ratios, and each round's pair is printed beside it, with how much more work
+two busy processes got done than one on the machine in that round (its own ceiling for the ratio)
+and the share of CPU time left idle while the two workers ran.
 `--profile N` instead profiles N completions through the service layer with fresh contexts (cProfile).
 Not part of the test run.
 """
@@ -130,12 +132,16 @@ def http_rows(app: Flask, url: str, sizes: dict[str, int], service_ms: float) ->
 
 
 def _scaling_row(database: str, measured: workers.Scaling) -> Row:
-    """The median of the rounds' ratios; each round's own figures beside it."""
-    rounds = ", ".join(f"{two:.0f}/{one:.0f}" for one, two in zip(measured.one, measured.two, strict=True))
+    """The median of the rounds' ratios; each round's own figures beside it, with the machine's own
+    parallelism (two busy processes against one) and the CPU left idle while two workers ran."""
+    rounds = "; ".join(
+        f"{two.per_second:.0f}/{one.per_second:.0f} (machine {machine:.2f}×, idle {two.idle:.0%})"
+        for one, two, machine in zip(measured.one, measured.two, measured.machine, strict=True)
+    )
     return (
         f"completions/s, JSON API, 2 workers against 1, {database}",
-        f"{statistics.median(measured.two):.0f}",
-        f"1 worker {statistics.median(measured.one):.0f}; each round 2 against 1: {rounds}",
+        f"{statistics.median(m.per_second for m in measured.two):.0f}",
+        f"1 worker {statistics.median(m.per_second for m in measured.one):.0f}; each round 2 against 1: {rounds}",
         f"{measured.ratio:.2f}× (target ≥ 1.7×)",
     )
 

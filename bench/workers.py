@@ -114,7 +114,22 @@ def api_latencies(database_url: str, task_ids: list[int], warm_up: int = 10) -> 
         return times
 
 
-def api_completions(database_url: str, workers: int, task_ids: list[int], clients: int) -> float:
+@dataclass
+class Throughput:
+    """Completions/s of one run, and the share of the machine's CPU time that stayed idle meanwhile."""
+
+    per_second: float
+    idle: float
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(all, idle) jiffies of the whole machine so far; idle counts waiting for the disk too."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    return sum(fields), fields[3] + fields[4]
+
+
+def api_completions(database_url: str, workers: int, task_ids: list[int], clients: int) -> Throughput:
     """Completions/s of `task_ids` through POST /api/v1/tasks/<id>/complete, `clients` at a time."""
     with gunicorn(database_url, workers) as base:
         token = _token(base)
@@ -129,10 +144,38 @@ def api_completions(database_url: str, workers: int, task_ids: list[int], client
                 client.close()
             return len(ids)
 
+        cpu_before = _cpu_times()
         start = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             done = sum(pool.map(work, slices))
-        return done / (time.perf_counter() - start)
+        elapsed = time.perf_counter() - start
+        cpu_after = _cpu_times()
+        spent = cpu_after[0] - cpu_before[0]
+        return Throughput(done / elapsed, (cpu_after[1] - cpu_before[1]) / spent if spent else 0.0)
+
+
+# Pure interpreter work with no memory traffic to speak of: what the machine gives one process and two.
+_SPIN = "\n".join(
+    (
+        "import time",
+        "start = time.perf_counter()",
+        "sum(i * i % 7 for i in range({n}))",
+        "print(time.perf_counter() - start)",
+    )
+)
+
+
+def _spin_seconds(processes: int, n: int) -> list[float]:
+    command = [sys.executable, "-c", _SPIN.format(n=n)]
+    running = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+    return [float(process.communicate()[0]) for process in running]
+
+
+def machine_parallelism(n: int = 4_000_000) -> float:
+    """How much more CPU work two busy processes get done than one, on this machine, now: 2.0 on two
+    free cores; less where the two cores share a physical one or the host lends them to others."""
+    (alone,) = _spin_seconds(1, n)
+    return sum(alone / seconds for seconds in _spin_seconds(2, n))
 
 
 @contextmanager
@@ -153,15 +196,17 @@ def throwaway_postgres(server_url: str, name: str | None = None) -> Iterator[str
 
 @dataclass
 class Scaling:
-    """Completions/s with one worker and with two, measured in alternating rounds."""
+    """Completions/s with one worker and with two, measured in alternating rounds, with what the machine
+    itself gave two busy processes against one in each round."""
 
-    one: list[float]
-    two: list[float]
+    one: list[Throughput]
+    two: list[Throughput]
+    machine: list[float]
 
     @property
     def ratios(self) -> list[float]:
         """Two workers against one, per round: each pair measured back to back, on the same load."""
-        return [two / one for one, two in zip(self.one, self.two, strict=True)]
+        return [two.per_second / one.per_second for one, two in zip(self.one, self.two, strict=True)]
 
     @property
     def ratio(self) -> float:
@@ -171,9 +216,11 @@ class Scaling:
 def scaling(database_url: str, file_tasks: Callable[[int], list[int]], n: int, rounds: int = 1) -> Scaling:
     """Completions/s with one worker, then with two (two client threads per worker each time), `rounds`
     times in turn: this machine's speed drifts by more than the effect measured, so one pair alone can
-    land on either side of a target."""
-    measured = Scaling([], [])
+    land on either side of a target. Each round also measures the machine's own parallelism, the
+    ceiling of any two-worker ratio on it."""
+    measured = Scaling([], [], [])
     for _ in range(rounds):
+        measured.machine.append(machine_parallelism())
         measured.one.append(api_completions(database_url, 1, file_tasks(n), clients=2))
         measured.two.append(api_completions(database_url, 2, file_tasks(n), clients=4))
     return measured
