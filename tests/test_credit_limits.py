@@ -24,6 +24,7 @@ def _no_periodic_reviews(monkeypatch: pytest.MonkeyPatch) -> None:
     would put their own tasks in the same inboxes."""
     monkeypatch.setattr(review_calendar, "start_due_reviews", lambda *args, **kwargs: 0)
 
+
 CHAIN = ("sales_manager", "sales_vp", "finance_director", "general_manager")
 NAMES = ("salesperson", "salesperson2", *CHAIN, "credit_controller", "chairman")
 

@@ -36,9 +36,7 @@ def test_a_raw_dmn_body_replaces_the_deployed_table_of_the_same_decision(app: Fl
         {"process_key": key, "version": 2, "created": True} for key in ("credit_application", "credit_quarterly_review")
     ]
     newest = db.session.scalars(
-        db.select(ProcessVersion).where(
-            ProcessVersion.version == 2, ProcessVersion.process_key == "credit_application"
-        )
+        db.select(ProcessVersion).where(ProcessVersion.version == 2, ProcessVersion.process_key == "credit_application")
     ).one()
     assert sorted(newest.dmn_xml) == ["credit_grade.dmn", "credit_policy.dmn"]
     assert owner.get("/modeler/decisions/credit_policy.dmn/xml").data.decode() == changed

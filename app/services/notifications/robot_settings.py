@@ -27,9 +27,7 @@ KIND_NAMES = {
 def listing(actor: User) -> list[ChatWebhook]:
     """Every robot, the active ones first; only an administrator sees the webhook addresses."""
     require_admin(actor)
-    return list(
-        db.session.scalars(db.select(ChatWebhook).order_by(ChatWebhook.active.desc(), ChatWebhook.id.desc()))
-    )
+    return list(db.session.scalars(db.select(ChatWebhook).order_by(ChatWebhook.active.desc(), ChatWebhook.id.desc())))
 
 
 def masked(url: str) -> str:
