@@ -171,11 +171,15 @@ def _spin_seconds(processes: int, n: int) -> list[float]:
     return [float(process.communicate()[0]) for process in running]
 
 
-def machine_parallelism(n: int = 4_000_000) -> float:
+def machine_parallelism(n: int = 3_000_000, pairs: int = 3) -> float:
     """How much more CPU work two busy processes get done than one, on this machine, now: 2.0 on two
-    free cores; less where the two cores share a physical one or the host lends them to others."""
-    (alone,) = _spin_seconds(1, n)
-    return sum(alone / seconds for seconds in _spin_seconds(2, n))
+    free cores; less where the two cores share a physical one or the host lends them to others. The
+    median of `pairs` measurements, one process alone and then two, each pair back to back."""
+    ratios = []
+    for _ in range(pairs):
+        (alone,) = _spin_seconds(1, n)
+        ratios.append(sum(alone / seconds for seconds in _spin_seconds(2, n)))
+    return statistics.median(ratios)
 
 
 @contextmanager
