@@ -36,7 +36,7 @@ def _user(name: str) -> User | None:
 
 
 def _audits(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action)))
+    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 def test_the_administrator_creates_a_person_who_can_then_work(app: Flask, admin: ApiUser) -> None:

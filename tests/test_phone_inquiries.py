@@ -93,7 +93,9 @@ def test_the_days_calls_reach_the_general_managers_office_the_next_working_day(a
     assert sheet.status_code == 200
     rows = list(load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
     assert len(rows) == 3 and rows[0][0] == "来电时间" and {r[1] for r in rows[1:]} == {"华南五金", "北方机电"}
-    reads = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "read_call_log")).all()
+    reads = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "read_call_log").order_by(AuditEvent.id)
+    ).all()
     assert len(reads) == 2 and reads[0].subject == "2026-11-23"
     assert client.get("/complaints/calls?day=23.11.2026").status_code == 400
     other = app.test_client()
