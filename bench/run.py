@@ -49,6 +49,7 @@ SIZES: dict[str, dict[str, int]] = {
         "http": 20,
         "scaling": 20,
         "scaling_rounds": 1,
+        "machine_pairs": 1,
         "warm_up": 3,
         "open_small": 200,
         "open_large": 2_000,
@@ -62,6 +63,7 @@ SIZES: dict[str, dict[str, int]] = {
         "http": 300,
         "scaling": 300,
         "scaling_rounds": 3,
+        "machine_pairs": 3,
         "warm_up": 20,
         "open_small": 1_000,
         "open_large": 100_000,
@@ -117,9 +119,7 @@ def service_rows(app: Flask, path: Path, tmp: Path, sizes: dict[str, int]) -> tu
 def http_rows(app: Flask, url: str, sizes: dict[str, int], service_ms: float) -> list[Row]:
     times = workers.api_latencies(url, use_cases.file_applications(app, sizes["http"]), sizes["warm_up"])
     http_ms = statistics.median(times)
-    measured = workers.scaling(
-        url, lambda n: use_cases.file_applications(app, n), sizes["scaling"], sizes["scaling_rounds"]
-    )
+    measured = _scaling(app, url, sizes)
     return [
         (
             "task completion, JSON API, 1 gunicorn worker, keep-alive client (ms, p50)",
@@ -129,6 +129,16 @@ def http_rows(app: Flask, url: str, sizes: dict[str, int], service_ms: float) ->
         ),
         _scaling_row("SQLite", measured),
     ]
+
+
+def _scaling(app: Flask, url: str, sizes: dict[str, int]) -> workers.Scaling:
+    return workers.scaling(
+        url,
+        lambda n: use_cases.file_applications(app, n),
+        sizes["scaling"],
+        sizes["scaling_rounds"],
+        sizes["machine_pairs"],
+    )
 
 
 def _scaling_row(database: str, measured: workers.Scaling) -> Row:
@@ -150,9 +160,7 @@ def postgres_row(server_url: str, sizes: dict[str, int]) -> Row | None:
     try:
         with workers.throwaway_postgres(server_url) as url:
             app = product_app(url)
-            measured = workers.scaling(
-                url, lambda n: use_cases.file_applications(app, n), sizes["scaling"], sizes["scaling_rounds"]
-            )
+            measured = _scaling(app, url, sizes)
             with app.app_context():
                 db.engine.dispose()
     except OperationalError as err:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from app.engine import SpecBundle, build_bundle
+from app.extensions import db
+from app.models import AuditEvent
 
 BPMN = Path(__file__).resolve().parent.parent / "bpmn"
 # The BPMN MIWG reference diagrams, in the shared folder that sits beside the project.
@@ -109,3 +111,9 @@ class ApiUser:
     def decide(self, task_id: int, decision: str, comment: str = "", **extra: Any) -> Any:
         data = {"decision": decision, "comment": comment, **extra}
         return self.post(f"/api/v1/tasks/{task_id}/complete", {"data": data})
+
+
+def audit_lines(action: str) -> list[AuditEvent]:
+    """The audit trail's lines of one action, in the order they were written (a database may return
+    rows in any order without one)."""
+    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))

@@ -8,10 +8,10 @@ import pytest
 from flask import Flask
 
 from app.extensions import db
-from app.models import AuditEvent, Department, HumanTask, User
+from app.models import Department, HumanTask, User
 
 from .conftest import PASSWORD, csrf_token, login
-from .support import ApiUser
+from .support import ApiUser, audit_lines
 
 NEW_PERSON = {
     "username": "li.si",
@@ -35,10 +35,6 @@ def _user(name: str) -> User | None:
     return db.session.scalars(db.select(User).where(User.username == name)).first()
 
 
-def _audits(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
-
-
 def test_the_administrator_creates_a_person_who_can_then_work(app: Flask, admin: ApiUser) -> None:
     created = admin.post("/api/v1/admin/users", NEW_PERSON)
     assert created.status_code == 201, created.json
@@ -48,7 +44,7 @@ def test_the_administrator_creates_a_person_who_can_then_work(app: Flask, admin:
     assert person.start_credit(customer_code="LS1").status_code == 201  # a salesperson's right, from the role
     found = admin.get("/api/v1/admin/users?q=李").json["users"]
     assert [u["username"] for u in found] == ["li.si"]
-    event = _audits("user_created")[0]
+    event = audit_lines("user_created")[0]
     assert event.actor.username == "admin" and event.subject == "user:li.si"
     assert event.details["supervisor"] == "sales_manager"
 
@@ -106,9 +102,9 @@ def test_disabling_a_person_hands_their_open_tasks_back_and_ends_their_sessions(
     assert queued.assignee_id is None and queued.role == "sales_manager" and queued.status == "open"
     assert handed.assignee.username == "sales_vp"
     assert manager.get("/api/v1/tasks").status_code == 401
-    assert [e.task_id for e in _audits("returned_to_queue")] == [tasks[first]]
-    assert [e.task_id for e in _audits("handed_to_supervisor")] == [tasks[second]]
-    assert _audits("user_changed")[0].details["active"] == [True, False]
+    assert [e.task_id for e in audit_lines("returned_to_queue")] == [tasks[first]]
+    assert [e.task_id for e in audit_lines("handed_to_supervisor")] == [tasks[second]]
+    assert audit_lines("user_changed")[0].details["active"] == [True, False]
 
 
 def test_a_reset_password_must_be_changed_at_the_next_log_in(app: Flask, admin: ApiUser) -> None:
@@ -147,7 +143,7 @@ def test_roles_are_data_added_and_retired_only_when_unused(admin: ApiUser) -> No
     assert admin.client.delete("/api/v1/admin/roles/quality_inspector", headers=admin.headers).status_code == 204
     assert "quality_inspector" not in {r["key"] for r in admin.get("/api/v1/admin/roles").json["roles"]}
     assert _user("li.si").role_keys == set()
-    assert _audits("role_retired")[0].details["holders"] == ["li.si"]
+    assert audit_lines("role_retired")[0].details["holders"] == ["li.si"]
 
 
 def test_a_role_with_an_open_task_cannot_be_retired(app: Flask, admin: ApiUser) -> None:
@@ -200,7 +196,7 @@ def test_two_administrators_creating_the_same_person_at_once_make_one(app: Flask
     for thread in threads:
         thread.join(timeout=120)
     assert sorted(answers) == [201] + [422] * 5
-    assert len(_audits("user_created")) == 1
+    assert len(audit_lines("user_created")) == 1
 
 
 def test_a_new_role_can_be_a_lane_in_the_process_owners_next_diagram(app: Flask, admin: ApiUser) -> None:

@@ -10,11 +10,11 @@ from flask import Flask
 
 from app.engine import DiagramError
 from app.extensions import db
-from app.models import AuditEvent, ProcessInstance, ProcessVersion
+from app.models import ProcessInstance, ProcessVersion
 from app.services.modeling import deployment
 
 from .conftest import PASSWORD, ROOT
-from .support import ApiUser
+from .support import ApiUser, audit_lines
 
 
 @pytest.fixture
@@ -57,9 +57,7 @@ def test_a_changed_decision_table_is_a_new_version_and_running_instances_stay(ap
     manager = ApiUser(client, "sales_manager", PASSWORD)
     task = next(t for t in manager.tasks() if t["business_key"] == "V1")
     assert manager.decide(task["id"], "approve", "ok").status_code == 200  # still runs on version 1
-    deploys = db.session.scalars(
-        db.select(AuditEvent).where(AuditEvent.action == "deploy").order_by(AuditEvent.id)
-    ).all()
+    deploys = audit_lines("deploy")
     assert [(e.subject, e.details["version"]) for e in deploys if "credit_application" in e.subject] == [
         ("process:credit_application", 1),
         ("process:credit_application", 2),

@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from app.extensions import db
-from app.models import AuditEvent, PhoneInquiry, ProcessInstance
+from app.models import PhoneInquiry, ProcessInstance
 
 from .conftest import PASSWORD, login
-from .support import ApiUser
+from .support import ApiUser, audit_lines
 from .test_escalation import tick
 
 CALL = {
@@ -93,9 +93,7 @@ def test_the_days_calls_reach_the_general_managers_office_the_next_working_day(a
     assert sheet.status_code == 200
     rows = list(load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
     assert len(rows) == 3 and rows[0][0] == "来电时间" and {r[1] for r in rows[1:]} == {"华南五金", "北方机电"}
-    reads = db.session.scalars(
-        db.select(AuditEvent).where(AuditEvent.action == "read_call_log").order_by(AuditEvent.id)
-    ).all()
+    reads = audit_lines("read_call_log")
     assert len(reads) == 2 and reads[0].subject == "2026-11-23"
     assert client.get("/complaints/calls?day=23.11.2026").status_code == 400
     other = app.test_client()
