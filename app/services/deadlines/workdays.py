@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -37,7 +38,7 @@ class WorkCalendar:
         if day.year in self.declared_years:
             return day.weekday() < 5
         try:
-            return bool(chinese_calendar.is_workday(day))
+            return _officially_a_workday(day)
         except NotImplementedError as err:
             raise CalendarUnknown(
                 f"the official calendar for {day.year} is not known to this system; "
@@ -71,6 +72,14 @@ class WorkCalendar:
             if self.is_workday(day) and self.end_of_working_day(day) <= later:
                 count += 1
         return count
+
+
+@functools.lru_cache(maxsize=8192)
+def _officially_a_workday(day: date) -> bool:
+    # The official calendar is fixed data inside the installed package, and every new task's deadline
+    # walks day by day through it: each day is looked up once per process. A year the package does not
+    # know raises, and a raise is not remembered.
+    return bool(chinese_calendar.is_workday(day))
 
 
 # Corrections are rare and every step needs the calendar: keep one snapshot per app. A change made
