@@ -3,12 +3,18 @@ org chart, its closing when the task is done, and the supervisor desk with reass
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from app.extensions import db
-from app.models import AuditEvent, ComplaintReport, HumanTask, OutboxMail, ProcessInstance, TaskEscalation, Timer
+from app.models import AuditEvent, ComplaintReport, HumanTask, OutboxMail, ProcessInstance, TaskEscalation, Timer, User
 
 from .conftest import PASSWORD, csrf_token, login
 from .support import ApiUser
@@ -242,3 +248,43 @@ def test_the_original_task_page_shows_its_escalations(
     page = client.get(f"/tasks/{task_id}").data.decode()
     assert 'id="escalations"' in page
     assert "escalated to sales_vp, level 1" in page and "escalated to general_manager, level 2" in page
+
+
+def _statements_during(run: Callable[[], Any]) -> int:
+    seen = [0]
+
+    def count(*_args: Any) -> None:
+        seen[0] += 1
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return seen[0]
+
+
+def test_the_desk_page_reads_as_much_for_six_late_tasks_as_for_one(
+    app: Flask, people: dict[str, ApiUser], client: FlaskClient
+) -> None:
+    clock = app.extensions["clock"]
+    login(client, "sales_vp")
+    statements = []
+    for filed in (1, 5):
+        for _ in range(filed):
+            people["salesperson"].start_credit()
+        clock.set(clock.now() + timedelta(days=10))
+        statements.append(_statements_during(lambda: client.get("/supervision")))
+    assert statements[0] == statements[1]
+    page = client.get("/supervision").data.decode()
+    assert page.count('class="reassign"') == 6 and "reassign-unavailable" not in page
+    # Claimed by the only holder of its role, a task has nobody to go to.
+    manager = db.session.scalars(db.select(User).where(User.username == "sales_manager")).one()
+    task = db.session.scalars(db.select(HumanTask).where(HumanTask.status == "open").order_by(HumanTask.id)).first()
+    assert task is not None and task.assignee_id is None
+    task.assignee_id = manager.id
+    db.session.commit()
+    page = client.get("/supervision").data.decode()
+    assert page.count('class="reassign"') == 5 and page.count("reassign-unavailable") == 1
+    # Every row's form carries the page's one CSRF token.
+    assert len(set(re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', page))) == 1

@@ -9,7 +9,6 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from ..services.deadlines import supervision as desk_service
-from ..services.notifications import notices
 from ..views import run_action
 from .blueprint import bp
 
@@ -24,17 +23,11 @@ class ReassignForm(FlaskForm):
 def index() -> str:
     filters = {k: (request.args.get(k) or None) for k in ("process", "role", "person")}
     desk = desk_service.desk(current_user, **filters)
-    candidates = {
-        row.task.id: [u for u in notices.role_holders(row.task.role) if u.id != row.task.assignee_id]
-        for row in desk.rows
-        if row.task.role
-    }
     max_count = max(desk.counts_by_department.values(), default=0)
     return render_template(
         "supervision/desk.html",
         desk=desk,
         filters=filters,
-        candidates=candidates,
         form=ReassignForm(),
         max_count=max_count,
         department_name=desk_service.department_name,

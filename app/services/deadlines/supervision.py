@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_
+from sqlalchemy.orm import selectinload
 
 from ... import clock
 from ...extensions import db
@@ -33,6 +34,8 @@ class DeskRow:
     late_working_days: int
     late_hours: float
     late: Lateness | None = None
+    # Someone other than its holder holds the task's role, so there is someone to hand it to.
+    reassignable: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,8 +152,13 @@ def desk(user: User, process: str | None = None, role: str | None = None, person
         )
     if person:
         query = query.join(User, User.id == HumanTask.assignee_id).where(User.username == person)
-    tasks = list(db.session.scalars(query))
-    role_departments = _role_departments({t.role for t in tasks if t.role})
+    # The holders and the escalation targets of up to 500 rows, read with the rows, not one row at a time.
+    tasks = list(
+        db.session.scalars(query.options(selectinload(HumanTask.assignee), selectinload(HumanTask.escalated_to)))
+    )
+    roles = {t.role for t in tasks if t.role}
+    role_departments = _role_departments(roles)
+    role_holders = notices.holders_of_roles(roles)
     rows = []
     for task in tasks:
         late = task.due_at < now
@@ -164,6 +172,7 @@ def desk(user: User, process: str | None = None, role: str | None = None, person
                 late_working_days=how_late.working_days if how_late else 0,
                 late_hours=round((now - task.due_at).total_seconds() / 3600, 1) if late else 0.0,
                 late=how_late,
+                reassignable=any(uid != task.assignee_id for uid, _ in role_holders.get(task.role or "", [])),
             )
         )
     counts = Counter(r.department for r in rows)
