@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 from app.engine import SpecBundle, build_bundle
 from app.extensions import db
@@ -117,3 +120,18 @@ def audit_lines(action: str) -> list[AuditEvent]:
     """The audit trail's lines of one action, in the order they were written (a database may return
     rows in any order without one)."""
     return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def statements_during(run: Callable[[], Any]) -> int:
+    """How many statements the database was sent while `run` ran."""
+    seen = [0]
+
+    def count_one(*_args: Any) -> None:
+        seen[0] += 1
+
+    event.listen(db.engine, "before_cursor_execute", count_one)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_one)
+    return seen[0]

@@ -21,7 +21,7 @@ from app.models import AuditEvent, CreditDecision, Customer, CustomerContact, Us
 from app.services.credit.ledger import company_today
 
 from .conftest import PASSWORD, csrf_token, login
-from .support import ApiUser
+from .support import ApiUser, statements_during
 
 
 def _user(username: str) -> User:
@@ -149,6 +149,22 @@ def test_every_file_listed_or_opened_is_recorded_as_read(app: Flask) -> None:
     assert browser.get("/customers.xlsx?responsible=salesperson2").status_code == 200
     assert _reads("GA1")[-1] == {"by": "sales_manager", "in": "page:customers"}
     assert _reads("GB2")[-1] == {"by": "sales_manager", "in": "export"}
+
+
+def test_the_list_reads_as_much_for_thirteen_files_as_for_three(app: Flask) -> None:
+    _files(app)
+    browser = app.test_client()
+    login(browser, "finance_director")
+    few = statements_during(lambda: browser.get("/customers"))
+    owner, now = _user("salesperson").id, app.config["CLOCK"].now()
+    for i in range(10):
+        db.session.add(Customer(code=f"GM{i:02d}", name=f"客户M{i}", responsible_id=owner, updated_at=now))
+    db.session.commit()
+    many = statements_during(lambda: browser.get("/customers"))
+    page = browser.get("/customers").get_data(as_text=True)
+    assert few == many
+    assert all(f"GM{i:02d}" in page for i in range(10)) and "GA1" in page
+    assert len(_reads("GM09")) == 2  # each listing since it was added still records its read
 
 
 def _complaint(app: Flask, code: str) -> int:

@@ -4,20 +4,17 @@ org chart, its closing when the task is done, and the supervisor desk with reass
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import AuditEvent, ComplaintReport, HumanTask, OutboxMail, ProcessInstance, TaskEscalation, Timer, User
 
 from .conftest import PASSWORD, csrf_token, login
-from .support import ApiUser
+from .support import ApiUser, statements_during
 
 
 def tick(app: Flask, at: str) -> str:
@@ -250,20 +247,6 @@ def test_the_original_task_page_shows_its_escalations(
     assert "escalated to sales_vp, level 1" in page and "escalated to general_manager, level 2" in page
 
 
-def _statements_during(run: Callable[[], Any]) -> int:
-    seen = [0]
-
-    def count(*_args: Any) -> None:
-        seen[0] += 1
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return seen[0]
-
-
 def test_the_desk_page_reads_as_much_for_six_late_tasks_as_for_one(
     app: Flask, people: dict[str, ApiUser], client: FlaskClient
 ) -> None:
@@ -274,7 +257,7 @@ def test_the_desk_page_reads_as_much_for_six_late_tasks_as_for_one(
         for _ in range(filed):
             people["salesperson"].start_credit()
         clock.set(clock.now() + timedelta(days=10))
-        statements.append(_statements_during(lambda: client.get("/supervision")))
+        statements.append(statements_during(lambda: client.get("/supervision")))
     assert statements[0] == statements[1]
     page = client.get("/supervision").data.decode()
     assert page.count('class="reassign"') == 6 and "reassign-unavailable" not in page
