@@ -309,13 +309,28 @@ def test_every_inbox_query_reads_through_an_index(app: Flask, instance_id: int, 
     statements += _statements(app, lambda: inbox.open_count(manager))
     assert statements
     for statement, parameters in statements:
-        plan = " | ".join(
-            row[-1]
-            for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, tuple(parameters))
-        )
+        plan = _plan(statement, parameters)
         used = ("USING INDEX ix_tasks_", "USING COVERING INDEX ix_tasks_", "USING INTEGER PRIMARY KEY")
         assert any(u in plan for u in used), plan
         assert "SCAN human_tasks" not in plan.replace("SCAN human_tasks USING", ""), plan
+
+
+def _plan(statement: str, parameters: Any) -> str:
+    rows = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, tuple(parameters))
+    return " | ".join(row[-1] for row in rows)
+
+
+def test_tasks_offered_through_a_candidate_list_are_read_by_id_not_found_by_walking_every_unclaimed_task(
+    app: Flask, instance_id: int
+) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the PostgreSQL plans are in bench/RESULTS.md (bench/inbox.py prints them)")
+    manager = user("sales_manager")
+    add_task(instance_id, due_at=T0)
+    reached = [s for s in _statements(app, lambda: page_of(manager, limit=1)) if "FROM task_candidates" in s[0]]
+    assert reached
+    for statement, parameters in reached:
+        assert _plan(statement, parameters).startswith("SEARCH human_tasks USING INTEGER PRIMARY KEY"), statement
 
 
 def test_models_and_migrations_agree(app: Flask) -> None:

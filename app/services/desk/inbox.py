@@ -23,6 +23,7 @@ from ... import clock
 from ...extensions import db
 from ...models import HumanTask, ProcessInstance, TaskCandidate, User
 from ..common.errors import ValidationFailed
+from ..common.planning import unindexed
 from ..people.access import queue_roles_of, roles_of
 
 TABS = ("mine", "queue", "all")
@@ -226,7 +227,13 @@ def _candidate_conditions(
     is listed twice; a task reached only through a role the user works as a delegate leaves out the
     applications the user filed.
     """
-    elsewhere = HumanTask.assignee_id.is_(None) & open_ & or_(HumanTask.role.is_(None), HumanTask.role.not_in(queues))
+    # The few tasks a candidate list names are read by id and then sorted: left to itself, SQLite walked
+    # every open task in due order looking for them (7.5 ms a page at 100,000 open tasks, against 0.01 ms).
+    elsewhere = (
+        unindexed(HumanTask.assignee_id).is_(None)
+        & (unindexed(HumanTask.status) == "open")
+        & or_(HumanTask.role.is_(None), HumanTask.role.not_in(queues))
+    )
     candidate = db.select(TaskCandidate.task_id)
     direct = candidate.where(or_(TaskCandidate.user_id == user.id, TaskCandidate.role.in_(queues & own)))
     conditions = [elsewhere & HumanTask.id.in_(direct)]
