@@ -4,12 +4,13 @@ through the API and the pages, as the demo users."""
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy import insert
 
 from app.extensions import db
-from app.models import ComplaintReport, HumanTask, User
+from app.models import ComplaintReport, HumanTask, Role, User
 
 from .conftest import PASSWORD, csrf_token, login
-from .support import ApiUser
+from .support import ApiUser, statements_during
 
 
 def _rename(username: str, display_name: str) -> None:
@@ -160,6 +161,32 @@ def test_transfer_and_reassign_offer_only_who_holds_the_role_and_say_when_nobody
     vp = ApiUser(app.test_client(), "sales_vp", PASSWORD)
     assert vp.get(f"/api/v1/users?q=&for=reassign&task={task_id}").json["users"] == []
     assert vp.get("/api/v1/users?q=&for=reassign").status_code == 422
+
+
+def test_the_picker_offers_each_active_holder_and_reads_as_much_for_six_hundred_more_people(app: Flask) -> None:
+    ApiUser(app.test_client(), "salesperson", PASSWORD).start_credit(customer_code="PK2")
+    manager = ApiUser(app.test_client(), "sales_manager", PASSWORD)
+    task_id = manager.only_task()["id"]
+    manager.post(f"/api/v1/tasks/{task_id}/claim")
+    role = db.session.scalars(db.select(Role).where(Role.key == "sales_manager")).one()
+    now = app.config["CLOCK"].now()
+    for username, active in (("sales_manager2", True), ("sales_manager3", False)):
+        db.session.add(
+            User(username=username, name_zh=username, password_hash="-", active=active, created_at=now, roles=[role])
+        )
+    db.session.commit()
+    transfer = f"/api/v1/users?q=&for=transfer&task={task_id}"
+    assert [u["username"] for u in manager.get(transfer).json["users"]] == ["sales_manager2"]
+    few = statements_during(lambda: manager.get(transfer))
+    crowd = [
+        {"username": f"staff{i:03d}", "name_zh": f"员工{i}", "password_hash": "-", "created_at": now}
+        for i in range(600)
+    ]
+    db.session.execute(insert(User), crowd)
+    db.session.commit()
+    assert statements_during(lambda: manager.get(transfer)) == few
+    assert [u["username"] for u in manager.get(transfer).json["users"]] == ["sales_manager2"]
+    assert len(manager.get("/api/v1/users?q=yuangong&for=copy").json["users"]) == 20  # the picker shows 20 at most
 
 
 def test_an_escalation_reaches_the_supervisors_bell(app: Flask) -> None:
