@@ -149,6 +149,7 @@ FIELD_NAMES = {
     "responsible": _l("Responsible salesperson"),
     "over_limit": _l("Over the limit"),
     "expiring_within": _l("Credit expiring within (days)"),
+    "page": _l("Page number"),
 }
 
 

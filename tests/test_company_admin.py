@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from flask import Flask
+from sqlalchemy import insert
 
 from app.extensions import db
 from app.models import Department, HumanTask, User
@@ -81,6 +82,34 @@ def test_who_has_no_supervisor_and_who_holds_no_role(admin: ApiUser) -> None:
     assert {"li.si", "general_manager", "admin"} <= no_boss and "salesperson" not in no_boss
     no_role = [u["username"] for u in admin.get("/api/v1/admin/users?no_role=1").json["users"]]
     assert no_role == ["li.si", "service_owner"]  # the demo head of service needs no role to get its work
+
+
+def test_a_large_company_is_listed_a_hundred_people_a_page_and_nobody_is_left_out(app: Flask, admin: ApiUser) -> None:
+    now = app.config["CLOCK"].now()
+    staff = [
+        {"username": f"staff{i:03d}", "name_zh": f"员工{i}", "password_hash": "-", "created_at": now}
+        for i in range(230)
+    ]
+    db.session.execute(insert(User), staff)
+    db.session.commit()
+    everyone = db.session.scalar(db.select(db.func.count(User.id)))
+    pages = [admin.get(f"/api/v1/admin/users?page={n}").json for n in (1, 2, 3)]
+    assert [len(p["users"]) for p in pages[:2]] == [100, 100] and pages[0]["pages"] == 3
+    listed = [u["username"] for p in pages for u in p["users"]]
+    assert len(listed) == len(set(listed)) == everyone == pages[0]["total"]
+    filtered = admin.get("/api/v1/admin/users?q=staff2&page=2").json  # past the last page: the last one
+    assert (filtered["total"], filtered["page"], len(filtered["users"])) == (30, 1, 30)
+    refused = admin.get("/api/v1/admin/users?page=0")
+    assert refused.status_code == 422 and "page" in refused.json["errors"]
+    browser = app.test_client()
+    login(browser, "admin")
+    first = browser.get("/admin/people?q=staff").data.decode()
+    assert first.count('href="/admin/people/staff') == 100 and "共 230 人 · 第 1 / 3 页" in first
+    assert 'href="/admin/people?page=2&amp;q=staff" rel="next"' in first
+    last = browser.get("/admin/people?q=staff&page=3").data.decode()
+    assert last.count('href="/admin/people/staff') == 30 and 'rel="next"' not in last and 'rel="prev"' in last
+    bad = browser.get("/admin/people?page=x")
+    assert bad.status_code == 422 and "页码：须为不小于 1 的整数" in bad.data.decode()
 
 
 def test_disabling_a_person_hands_their_open_tasks_back_and_ends_their_sessions(app: Flask, admin: ApiUser) -> None:

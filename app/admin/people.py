@@ -13,6 +13,7 @@ from ..i18n import LOCALES
 from ..services.common.errors import ValidationFailed
 from ..services.people import organisation, staff
 from ..services.people.accounts import user_named
+from ..views import describe
 from .blueprint import bp
 
 _TEXT_FIELDS = ("display_name", "display_name_en", "email", "department", "supervisor")
@@ -66,17 +67,24 @@ def people() -> str | Response | tuple[str, int]:
             return redirect(url_for("admin.person", username=user.username))
     q = request.args.get("q", "")
     no_supervisor, no_role = request.args.get("no_supervisor") == "1", request.args.get("no_role") == "1"
-    rows = staff.listing(current_user, q, no_supervisor=no_supervisor, no_role=no_role)
+    status = 422 if errors else 200
+    try:
+        page = staff.page_number(request.args.get("page"))
+    except ValidationFailed as err:
+        flash(describe(err), "error")
+        page, status = 1, 422
+    listed = staff.listing(current_user, q, no_supervisor=no_supervisor, no_role=no_role, page=page)
     return render_template(
         "admin/people.html",
-        people=rows,
+        people=listed.people,
+        listed=listed,
         q=q,
         no_supervisor=no_supervisor,
         no_role=no_role,
         errors=errors,
         values=request.form,
         **_choices(),
-    ), (422 if errors else 200)
+    ), status
 
 
 @bp.route("/people/<username>", methods=["GET", "POST"])

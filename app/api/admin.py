@@ -56,13 +56,15 @@ def department_json(department: Department) -> dict[str, Any]:
 @bp.get("/admin/users")
 @token_required
 def admin_users() -> Reply:
-    rows = staff.listing(
+    listed = staff.listing(
         api_user(),
         request.args.get("q", ""),
         no_supervisor=request.args.get("no_supervisor") == "1",
         no_role=request.args.get("no_role") == "1",
+        page=staff.page_number(request.args.get("page")),
     )
-    return jsonify(users=[user_json(u) for u in rows]), 200
+    users = [user_json(u) for u in listed.people]
+    return jsonify(users=users, page=listed.page, pages=listed.pages, total=listed.total), 200
 
 
 @bp.post("/admin/users")

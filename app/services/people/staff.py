@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ... import clock
 from ...extensions import db
@@ -40,10 +42,34 @@ def require_admin(actor: User) -> None:
         raise Forbidden(_l("only an administrator may manage people, roles and departments"))
 
 
-def listing(actor: User, q: str = "", no_supervisor: bool = False, no_role: bool = False) -> list[User]:
-    """Everyone, or those whose login, names or e-mail contain `q`; optionally only those missing a link."""
+PEOPLE_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of the people list, and where it stands in the whole."""
+
+    people: list[User]
+    page: int
+    pages: int
+    total: int
+
+
+def page_number(raw: str | None) -> int:
+    """The page asked for, 1 when none is; anything but a whole number from 1 is refused, naming the field."""
+    text = (raw or "").strip()
+    if not text:
+        return 1
+    if not text.isdigit() or len(text) > 6 or int(text) < 1:
+        raise ValidationFailed({"page": [_l("must be a whole number from 1")]})
+    return int(text)
+
+
+def listing(actor: User, q: str = "", no_supervisor: bool = False, no_role: bool = False, page: int = 1) -> PeoplePage:
+    """Everyone, or those whose login, names or e-mail contain `q`; optionally only those missing a link.
+    A page past the last shows the last."""
     require_admin(actor)
-    query = db.select(User).order_by(User.username)
+    query = db.select(User)
     text = q.replace("\x00", "").strip()
     if text:
         like = f"%{text.lower()}%"
@@ -59,7 +85,12 @@ def listing(actor: User, q: str = "", no_supervisor: bool = False, no_role: bool
         query = query.where(User.supervisor_id.is_(None))
     if no_role:
         query = query.where(~db.exists().where(user_roles.c.user_id == User.id))
-    return list(db.session.scalars(query.limit(1000)))
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PEOPLE_PER_PAGE))
+    page = min(page, pages)
+    shown = query.order_by(User.username).offset((page - 1) * PEOPLE_PER_PAGE).limit(PEOPLE_PER_PAGE)
+    people = list(db.session.scalars(shown.options(selectinload(User.supervisor))))
+    return PeoplePage(people, page, pages, total)
 
 
 def _text(body: dict[str, Any], key: str, errors: Errors, limit: int, required: bool = False) -> str | None:
