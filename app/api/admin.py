@@ -56,8 +56,10 @@ def department_json(department: Department) -> dict[str, Any]:
 @bp.get("/admin/users")
 @token_required
 def admin_users() -> Reply:
+    user = api_user()
+    staff.require_admin(user)  # before the arguments are checked: a refusal says nothing about them
     listed = staff.listing(
-        api_user(),
+        user,
         request.args.get("q", ""),
         no_supervisor=request.args.get("no_supervisor") == "1",
         no_role=request.args.get("no_role") == "1",
