@@ -102,6 +102,8 @@ def test_a_large_company_is_listed_a_hundred_people_a_page_and_nobody_is_left_ou
     refused = admin.get("/api/v1/admin/users?page=0")
     assert refused.status_code == 422 and "page" in refused.json["errors"]
     assert ApiUser(app.test_client(), "sales_manager", PASSWORD).get("/api/v1/admin/users?page=0").status_code == 403
+    documented = app.test_client().get("/api/v1/openapi.json").json["paths"]["/admin/users"]["get"]["parameters"]
+    assert "page" in {p["name"] for p in documented}
     browser = app.test_client()
     login(browser, "admin")
     first = browser.get("/admin/people?q=staff").data.decode()

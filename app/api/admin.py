@@ -13,6 +13,7 @@ from ..services.common.errors import ValidationFailed
 from ..services.people import organisation, spreadsheet, staff
 from .auth import api_user, token_required
 from .blueprint import bp
+from .bodies import PeopleQuery
 
 Reply = tuple[Any, int]
 
@@ -55,15 +56,16 @@ def department_json(department: Department) -> dict[str, Any]:
 
 @bp.get("/admin/users")
 @token_required
-def admin_users() -> Reply:
+@bp.input(PeopleQuery, location="query", arg_name="filters")
+def admin_users(filters: dict[str, Any]) -> Reply:
     user = api_user()
-    staff.require_admin(user)  # before the arguments are checked: a refusal says nothing about them
+    staff.require_admin(user)  # before the page number is checked: a refusal says nothing about it
     listed = staff.listing(
         user,
-        request.args.get("q", ""),
-        no_supervisor=request.args.get("no_supervisor") == "1",
-        no_role=request.args.get("no_role") == "1",
-        page=staff.page_number(request.args.get("page")),
+        filters.get("q") or "",
+        no_supervisor=filters.get("no_supervisor") == "1",
+        no_role=filters.get("no_role") == "1",
+        page=staff.page_number(filters.get("page")),
     )
     users = [user_json(u) for u in listed.people]
     return jsonify(users=users, page=listed.page, pages=listed.pages, total=listed.total), 200

@@ -192,6 +192,13 @@ class DeskFilters(Query):
     person = Text()
 
 
+class PeopleQuery(Query):
+    q = Text(metadata={"maxLength": 100, "description": "part of a login, a name or an e-mail"})
+    no_supervisor = Text(metadata={"description": "1: only people without a supervisor"})
+    no_role = Text(metadata={"description": "1: only people holding no role"})
+    page = Text(metadata={"description": "a whole number from 1; a page holds 100 people"})
+
+
 class TaskQuery(Query):
     tab = Text(metadata={"enum": list(TABS)})
     scope = Text(metadata={"enum": list(TABS), "description": "the old name of `tab`"})
