@@ -122,16 +122,21 @@ def audit_lines(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
-def statements_during(run: Callable[[], Any]) -> int:
-    """How many statements the database was sent while `run` ran."""
-    seen = [0]
+def statements_sent(run: Callable[[], Any]) -> list[tuple[str, Any]]:
+    """Each statement, with its parameters, that the database was sent while `run` ran."""
+    sent: list[tuple[str, Any]] = []
 
-    def count_one(*_args: Any) -> None:
-        seen[0] += 1
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        sent.append((statement, parameters))
 
-    event.listen(db.engine, "before_cursor_execute", count_one)
+    event.listen(db.engine, "before_cursor_execute", record)
     try:
         run()
     finally:
-        event.remove(db.engine, "before_cursor_execute", count_one)
-    return seen[0]
+        event.remove(db.engine, "before_cursor_execute", record)
+    return sent
+
+
+def statements_during(run: Callable[[], Any]) -> int:
+    """How many statements the database was sent while `run` ran."""
+    return len(statements_sent(run))

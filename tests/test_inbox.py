@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from app.clock import FixedClock
 from app.extensions import db
@@ -19,7 +19,7 @@ from app.services.desk import inbox, saved_filters, tasks
 from app.services.instances import lifecycle as instances
 
 from .conftest import PASSWORD, SHANGHAI, T0, login
-from .support import ApiUser, application
+from .support import ApiUser, application, statements_sent
 
 _serial = itertools.count()
 
@@ -282,18 +282,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client: FlaskClient) -> None:
 
 
 def _statements(app: Flask, run: Any) -> list[tuple[str, Any]]:
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if "FROM human_tasks" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return seen
+    return [(sql, parameters) for sql, parameters in statements_sent(run) if "FROM human_tasks" in sql]
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,11 @@ from sqlalchemy.orm import lazyload
 
 from ...extensions import db
 from ...i18n import current_locale
-from ...models import AddedSigner, HumanTask, ProcessInstance, Role, User, user_roles
+from ...models import AddedSigner, HumanTask, ProcessInstance, User
 from ..common.errors import Forbidden, NotFound, ValidationFailed
 from ..deadlines.supervision import subordinate_ids
 from ..desk.opinions import is_approval
+from ..notifications import notices
 from .directory import DEPARTMENTS
 
 PURPOSES = ("copy", "delegate", "transfer", "reassign", "add_signer")
@@ -67,21 +68,11 @@ def _task(task_id: int | None) -> HumanTask:
     return task
 
 
-def _holder_ids(task: HumanTask, could_hold: set[int]) -> set[int]:
-    if task.assignee_id is not None:
-        return {task.assignee_id}
-    return could_hold
-
-
 def _could_hold(task: HumanTask) -> set[int]:
-    """Everyone who could hold the task: its candidate people and the holders of its roles, in one read
-    rather than from every colleague's own roles."""
-    found = set(task.candidate_user_ids)
-    roles = set(task.candidate_roles)
-    if roles:
-        holders = db.select(user_roles.c.user_id).join(Role, Role.id == user_roles.c.role_id).where(Role.key.in_(roles))
-        found.update(db.session.scalars(holders))
-    return found
+    """Everyone who could hold the task: its candidate people and the active holders of its roles, read
+    for those roles alone rather than from every colleague's own roles."""
+    holders = notices.holders_of_roles(set(task.candidate_roles))
+    return set(task.candidate_user_ids) | {user_id for found in holders.values() for user_id, _ in found}
 
 
 def added_signer_candidates(task: HumanTask, asker: User, people: list[User]) -> list[User]:
@@ -119,7 +110,9 @@ def candidates(purpose: str, asker: User, task_id: int | None = None) -> list[Us
         task = _task(task_id)
         team = subordinate_ids(asker)
         could_hold = _could_hold(task)
-        if not (_holder_ids(task, {u.id for u in people if u.id in could_hold}) & team):
+        active = {u.id for u in people if u.id in could_hold}
+        holders = {task.assignee_id} if task.assignee_id is not None else active
+        if not (holders & team):
             raise Forbidden(_l("only a supervisor of the task's holder may reassign it"))
         if task.candidate_roles or task.candidate_user_ids:
             return [u for u in people if u.id in could_hold and u.id != task.assignee_id]
