@@ -10,7 +10,8 @@ median of the rounds' own ratios, and each round's pair is printed beside it, wi
 two busy processes got done than one on the machine in that round (its own ceiling for the ratio)
 and the share of CPU time left idle while the two workers ran.
 `--profile N` instead profiles N completions through the service layer with fresh contexts (cProfile).
-Not part of the test run.
+`--breakdown N` instead times N completions and N starts at SQLAlchemy's entry points (`bench.breakdown`):
+how much of each is SQLAlchemy's own work, and what its ratio would be if that work cost nothing.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from app.extensions import db  # noqa: E402
 from app.services.desk import tasks  # noqa: E402
 from app.services.modeling import deployment  # noqa: E402
 from app.services.people import accounts as user_service  # noqa: E402
-from bench import pages, use_cases, workers  # noqa: E402
+from bench import breakdown, pages, use_cases, workers  # noqa: E402
 
 SIZES: dict[str, dict[str, int]] = {
     "quick": {
@@ -245,6 +246,22 @@ def profile(n: int, top: int = 40) -> None:
         stats.sort_stats("tottime").print_stats(top)
 
 
+def data_layer_rows(n: int, warm_up: int = 20) -> list[tuple[str, str, str, str, str]]:
+    """Each service-layer use case split between SQLAlchemy, the driver and the rest, beside its floor."""
+    with _temporary_app() as (app, path, tmp), breakdown.timing_sqlalchemy() as split:
+        done = use_cases.completions(app, path, tmp, n, warm_up, split)
+        started = use_cases.starts(app, path, tmp, n, warm_up, split)
+    return [breakdown.row("task completion", done), breakdown.row("instance start", started)]
+
+
+def data_layer_table(rows: list[tuple[str, str, str, str, str]]) -> str:
+    lines = [
+        "| use case, service layer (ms, p50) | whole | SQLAlchemy's own work (share) | driver | floor: ratio |",
+        "|---|---|---|---|---|",
+    ]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", choices=SIZES, default="quick")
@@ -254,9 +271,15 @@ def main() -> None:
         help="a PostgreSQL server URL without a database ('' to leave PostgreSQL out)",
     )
     parser.add_argument("--profile", type=int, default=0, help="profile this many completions instead")
+    parser.add_argument(
+        "--breakdown", type=int, default=0, help="split this many completions and starts by data layer instead"
+    )
     arguments = parser.parse_args()
     if arguments.profile:
         profile(arguments.profile)
+        return
+    if arguments.breakdown:
+        print(data_layer_table(data_layer_rows(arguments.breakdown)))
         return
     with open("/proc/loadavg") as load:
         print(f"load average before: {load.read().strip()}", file=sys.stderr)

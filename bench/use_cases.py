@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from app.services.desk import tasks
 from app.services.instances import lifecycle as instances
 from app.services.modeling.specs import bundle_for, latest_version
 from app.services.people import accounts
+from bench.breakdown import Split
 from bench.floor import Replica, WriteLog, snapshot
 from tests.support import Recorder, application
 
@@ -39,6 +40,9 @@ class Paired:
     engine: list[float]
     commit: list[float]
     statements: float
+    # With a `Split` timing SQLAlchemy: its own work and the driver's, per use case (ms).
+    sqlalchemy: list[float] = field(default_factory=list)
+    driver: list[float] = field(default_factory=list)
 
     @property
     def product_ms(self) -> float:
@@ -103,7 +107,14 @@ def _counting(app: Flask) -> tuple[list[int], Any]:
 
 
 def _paired(
-    app: Flask, db_path: Path, tmp: Path, run: Any, floor_engine: Any, items: list[Any], warm_up: int
+    app: Flask,
+    db_path: Path,
+    tmp: Path,
+    run: Any,
+    floor_engine: Any,
+    items: list[Any],
+    warm_up: int,
+    split: Split | None = None,
 ) -> Paired:
     replica_path = tmp / f"replica_{time.monotonic_ns()}.db"
     snapshot(db_path, replica_path)
@@ -113,13 +124,17 @@ def _paired(
     with app.app_context():
         engine = db.engine
     product, engine_ms, commit_ms, statements = [], [], [], 0
+    inside_ms, driver_ms = [], []
     try:
         with log.listening(engine):
             for i, item in enumerate(items):
                 before = seen[0]
+                if split is not None:
+                    split.take()
                 start = time.perf_counter()
                 run(item)
                 elapsed = (time.perf_counter() - start) * 1000
+                inside, driver = split.take() if split is not None else (0.0, 0.0)
                 issued = seen[0] - before
                 start = time.perf_counter()
                 floor_engine(item)
@@ -130,13 +145,18 @@ def _paired(
                     engine_ms.append(engine_part)
                     commit_ms.append(commit_part)
                     statements += issued
+                    inside_ms.append(inside - driver)
+                    driver_ms.append(driver)
     finally:
         event.remove(engine, "before_cursor_execute", count)
         replica.close()
-    return Paired(product, engine_ms, commit_ms, statements / max(len(product), 1))
+    measured = Paired(product, engine_ms, commit_ms, statements / max(len(product), 1))
+    if split is not None:
+        measured.sqlalchemy, measured.driver = inside_ms, driver_ms
+    return measured
 
 
-def completions(app: Flask, db_path: Path, tmp: Path, n: int, warm_up: int = 10) -> Paired:
+def completions(app: Flask, db_path: Path, tmp: Path, n: int, warm_up: int = 10, split: Split | None = None) -> Paired:
     """Complete `n` review tasks as the sales manager, each in a fresh application and request context."""
     ids = file_applications(app, n + warm_up)
     manager_id = user_id(app, "sales_manager")
@@ -161,16 +181,22 @@ def completions(app: Flask, db_path: Path, tmp: Path, n: int, warm_up: int = 10)
         runtime.complete(engine_task_id, dict(DECISION))
         runtime.dump()
 
-    return _paired(app, db_path, tmp, run, engine_step, ids, warm_up)
+    return _paired(app, db_path, tmp, run, engine_step, ids, warm_up, split)
 
 
-def starts(app: Flask, db_path: Path, tmp: Path, n: int, warm_up: int = 10) -> Paired:
-    """File `n` credit applications as the salesperson, each in a fresh application and request context."""
+def unused_filings(count: int) -> list[int]:
+    """Numbers for `count` filings whose customers have no application yet (one may be open per customer)."""
     global _filed
+    numbers = list(range(_filed + 1, _filed + 1 + count))
+    _filed += count
+    return numbers
+
+
+def starts(app: Flask, db_path: Path, tmp: Path, n: int, warm_up: int = 10, split: Split | None = None) -> Paired:
+    """File `n` credit applications as the salesperson, each in a fresh application and request context."""
     sales_id = user_id(app, "salesperson")
     bundle = _bundle(app)
-    numbers = list(range(_filed + 1, _filed + 1 + n + warm_up))
-    _filed += n + warm_up
+    numbers = unused_filings(n + warm_up)
 
     def run(i: int) -> None:
         with app.test_request_context():
@@ -179,4 +205,4 @@ def starts(app: Flask, db_path: Path, tmp: Path, n: int, warm_up: int = 10) -> P
     def engine_start(i: int) -> None:
         ProcessRuntime.start(bundle, {**filing(i), "filed_by": "salesperson"}, Recorder()).dump()
 
-    return _paired(app, db_path, tmp, run, engine_start, numbers, warm_up)
+    return _paired(app, db_path, tmp, run, engine_start, numbers, warm_up, split)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
 from bench import run
 
 from .conftest import PG_URL
@@ -33,3 +36,17 @@ def test_the_quick_benchmark_prints_each_figure_next_to_its_floor() -> None:
         assert re.match(r"^\d+\.\d\d×? \(target [≥≤] \d(\.\d+)?×?\)$", ratio), (figure, ratio)
     table = run.table(rows)
     assert table.count("\n") == len(rows) + 1
+
+
+def test_the_data_layer_breakdown_splits_each_use_case_and_leaves_sqlalchemy_as_it_was() -> None:
+    before = (Session.execute, Session.commit, Connection.execute)
+    rows = run.data_layer_rows(12, warm_up=3)
+    assert [row[0] for row in rows] == ["task completion", "instance start"]
+    for name, whole, own, driver, ratio in rows:
+        total, sqlalchemy = float(whole), float(own.split()[0])
+        # The parts are parts of the whole: SQLAlchemy's own work and the driver's are each inside it.
+        assert 0 < sqlalchemy < total, name
+        assert 0 < float(driver) < total, name
+        assert re.match(r"^\d+\.\d\d: \d+\.\d\d now, \d+\.\d\d with SQLAlchemy's own work at zero$", ratio), ratio
+    assert (Session.execute, Session.commit, Connection.execute) == before
+    assert run.data_layer_table(rows).count("\n") == len(rows) + 1
