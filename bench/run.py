@@ -7,8 +7,9 @@ benchmark working, and asserts nothing about speed); `full` uses the sizes the t
 column is floor ÷ figure for the "≥" rows (1.0 is the limit) and figure ÷ floor for the "≤" rows.
 The scaling rows measure one worker and two in turn, in rounds (three at `full`); their ratio is the
 median of the rounds' own ratios, and each round's pair is printed beside it, with how much more work
-two busy processes got done than one on the machine in that round (its own ceiling for the ratio)
-and the share of CPU time left idle while the two workers ran.
+two busy processes got done than one on the machine in that round, the same for two copies of the
+product's own work sharing nothing (`bench.ceiling`; both are ceilings for the ratio) and the share
+of CPU time left idle while the two workers ran.
 `--profile N` instead profiles N completions through the service layer with fresh contexts (cProfile).
 `--breakdown N` instead times N completions and N starts at SQLAlchemy's entry points (`bench.breakdown`):
 how much of each is SQLAlchemy's own work, and what its ratio would be if that work cost nothing.
@@ -33,15 +34,12 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SCHEDULER_ENABLED", "0")
 
 from flask import Flask  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.services.desk import tasks  # noqa: E402
-from app.services.modeling import deployment  # noqa: E402
-from app.services.people import accounts as user_service  # noqa: E402
-from bench import breakdown, pages, use_cases, workers  # noqa: E402
+from bench import breakdown, ceiling, pages, use_cases, workers  # noqa: E402
+from bench.product import CONFIG, product_app  # noqa: E402
 
 SIZES: dict[str, dict[str, int]] = {
     "quick": {
@@ -73,18 +71,7 @@ SIZES: dict[str, dict[str, int]] = {
         "steps_many": 50,
     },
 }
-CONFIG = {"TESTING": True, "SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
 Row = tuple[str, str, str, str]
-
-
-def product_app(url: str) -> Flask:
-    """The demo company with its deployed diagrams, on a fresh database."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **CONFIG})
-    with app.app_context():
-        upgrade()
-        user_service.seed_demo(workers.PASSWORD)
-        deployment.sync_directory(app.config["BPMN_DIR"])
-    return app
 
 
 def _ratio(floor: float, figure: float, target: str) -> str:
@@ -137,6 +124,7 @@ def _scaling(app: Flask, url: str, sizes: dict[str, int]) -> workers.Scaling:
         url,
         lambda n: use_cases.file_applications(app, n),
         sizes["scaling"],
+        lambda: ceiling.product_parallelism(sizes["scaling"]),
         sizes["scaling_rounds"],
         sizes["machine_pairs"],
     )
@@ -144,10 +132,14 @@ def _scaling(app: Flask, url: str, sizes: dict[str, int]) -> workers.Scaling:
 
 def _scaling_row(database: str, measured: workers.Scaling) -> Row:
     """The median of the rounds' ratios; each round's own figures beside it, with the machine's own
-    parallelism (two busy processes against one) and the CPU left idle while two workers ran."""
+    parallelism (two busy processes against one), the product's (two copies of its work, each on its
+    own database) and the CPU left idle while two workers ran."""
     rounds = "; ".join(
-        f"{two.per_second:.0f}/{one.per_second:.0f} (machine {machine:.2f}×, idle {two.idle:.0%})"
-        for one, two, machine in zip(measured.one, measured.two, measured.machine, strict=True)
+        f"{two.per_second:.0f}/{one.per_second:.0f} (machine {machine:.2f}×, product alone twice {product:.2f}×,"
+        f" idle {two.idle:.0%})"
+        for one, two, machine, product in zip(
+            measured.one, measured.two, measured.machine, measured.product, strict=True
+        )
     )
     return (
         f"completions/s, JSON API, 2 workers against 1, {database}",

@@ -206,6 +206,8 @@ class Scaling:
     one: list[Throughput]
     two: list[Throughput]
     machine: list[float]
+    # Two copies of the product's own work sharing nothing but the machine, against one (`bench.ceiling`).
+    product: list[float]
 
     @property
     def ratios(self) -> list[float]:
@@ -218,15 +220,21 @@ class Scaling:
 
 
 def scaling(
-    database_url: str, file_tasks: Callable[[int], list[int]], n: int, rounds: int = 1, machine_pairs: int = 3
+    database_url: str,
+    file_tasks: Callable[[int], list[int]],
+    n: int,
+    product_parallelism: Callable[[], float],
+    rounds: int = 1,
+    machine_pairs: int = 3,
 ) -> Scaling:
     """Completions/s with one worker, then with two (two client threads per worker each time), `rounds`
     times in turn: this machine's speed drifts by more than the effect measured, so one pair alone can
-    land on either side of a target. Each round also measures the machine's own parallelism, the
-    ceiling of any two-worker ratio on it."""
-    measured = Scaling([], [], [])
+    land on either side of a target. Each round also measures the machine's own parallelism and the
+    product's (two copies of its work sharing nothing), the ceilings of any two-worker ratio on it."""
+    measured = Scaling([], [], [], [])
     for _ in range(rounds):
         measured.machine.append(machine_parallelism(pairs=machine_pairs))
+        measured.product.append(product_parallelism())
         measured.one.append(api_completions(database_url, 1, file_tasks(n), clients=2))
         measured.two.append(api_completions(database_url, 2, file_tasks(n), clients=4))
     return measured

@@ -34,6 +34,9 @@ def test_the_quick_benchmark_prints_each_figure_next_to_its_floor() -> None:
         assert re.match(r"^\d+(\.\d+)?", value), figure
         assert re.search(r"\d", floor), figure
         assert re.match(r"^\d+\.\d\d×? \(target [≥≤] \d(\.\d+)?×?\)$", ratio), (figure, ratio)
+        if "2 workers against 1" in figure:
+            # Each round says what the machine, and two copies of the product sharing nothing, gave.
+            assert re.search(r"machine \d+\.\d\d×, product alone twice \d+\.\d\d×, idle \d+%", floor), floor
     table = run.table(rows)
     assert table.count("\n") == len(rows) + 1
 
