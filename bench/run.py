@@ -27,7 +27,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,7 +36,6 @@ from flask import Flask  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from app.extensions import db  # noqa: E402
-from app.services.desk import tasks  # noqa: E402
 from bench import breakdown, ceiling, pages, use_cases, workers  # noqa: E402
 from bench.product import CONFIG, product_app  # noqa: E402
 
@@ -203,8 +201,10 @@ def run(scale: str, postgres: str | None) -> list[Row]:
     return rows
 
 
-def table(rows: list[Row]) -> str:
-    lines = ["| figure | value | floor, same run | ratio |", "|---|---|---|---|"]
+def table(
+    rows: list[tuple[str, ...]], columns: tuple[str, ...] = ("figure", "value", "floor, same run", "ratio")
+) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
@@ -223,9 +223,8 @@ def profile(n: int, top: int = 40) -> None:
         manager_id = use_cases.user_id(app, "sales_manager")
         profiler = cProfile.Profile()
 
-        def one(task_id: int) -> Any:
-            with app.test_request_context():
-                return tasks.complete(task_id, use_cases.signed_in(manager_id), dict(use_cases.DECISION))
+        def one(task_id: int) -> None:
+            use_cases.complete_as(app, manager_id, task_id)
 
         for task_id in ids[:10]:
             one(task_id)
@@ -246,12 +245,13 @@ def data_layer_rows(n: int, warm_up: int = 20) -> list[tuple[str, str, str, str,
     return [breakdown.row("task completion", done), breakdown.row("instance start", started)]
 
 
-def data_layer_table(rows: list[tuple[str, str, str, str, str]]) -> str:
-    lines = [
-        "| use case, service layer (ms, p50) | whole | SQLAlchemy's own work (share) | driver | floor: ratio |",
-        "|---|---|---|---|---|",
-    ]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+DATA_LAYER_COLUMNS = (
+    "use case, service layer (ms, p50)",
+    "whole",
+    "SQLAlchemy's own work (share)",
+    "driver",
+    "floor: ratio",
+)
 
 
 def main() -> None:
@@ -271,7 +271,7 @@ def main() -> None:
         profile(arguments.profile)
         return
     if arguments.breakdown:
-        print(data_layer_table(data_layer_rows(arguments.breakdown)))
+        print(table(data_layer_rows(arguments.breakdown), DATA_LAYER_COLUMNS))
         return
     with open("/proc/loadavg") as load:
         print(f"load average before: {load.read().strip()}", file=sys.stderr)

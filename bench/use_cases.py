@@ -95,6 +95,12 @@ def file_applications(app: Flask, n: int) -> list[int]:
         )
 
 
+def complete_as(app: Flask, user_id: int, task_id: int) -> None:
+    """One approval as a request makes it: a fresh application and request context, the person loaded by id."""
+    with app.test_request_context():
+        tasks.complete(task_id, signed_in(user_id), dict(DECISION))
+
+
 def _counting(app: Flask) -> tuple[list[int], Any]:
     seen = [0]
 
@@ -172,8 +178,7 @@ def completions(app: Flask, db_path: Path, tmp: Path, n: int, warm_up: int = 10,
         }
 
     def run(task_id: int) -> None:
-        with app.test_request_context():
-            tasks.complete(task_id, signed_in(manager_id), dict(DECISION))
+        complete_as(app, manager_id, task_id)
 
     def engine_step(task_id: int) -> None:
         engine_task_id, state = before[task_id]
@@ -184,19 +189,13 @@ def completions(app: Flask, db_path: Path, tmp: Path, n: int, warm_up: int = 10,
     return _paired(app, db_path, tmp, run, engine_step, ids, warm_up, split)
 
 
-def unused_filings(count: int) -> list[int]:
-    """Numbers for `count` filings whose customers have no application yet (one may be open per customer)."""
-    global _filed
-    numbers = list(range(_filed + 1, _filed + 1 + count))
-    _filed += count
-    return numbers
-
-
 def starts(app: Flask, db_path: Path, tmp: Path, n: int, warm_up: int = 10, split: Split | None = None) -> Paired:
     """File `n` credit applications as the salesperson, each in a fresh application and request context."""
+    global _filed
     sales_id = user_id(app, "salesperson")
     bundle = _bundle(app)
-    numbers = unused_filings(n + warm_up)
+    numbers = list(range(_filed + 1, _filed + 1 + n + warm_up))
+    _filed += n + warm_up
 
     def run(i: int) -> None:
         with app.test_request_context():

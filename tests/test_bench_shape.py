@@ -52,4 +52,4 @@ def test_the_data_layer_breakdown_splits_each_use_case_and_leaves_sqlalchemy_as_
         assert 0 < float(driver) < total, name
         assert re.match(r"^\d+\.\d\d: \d+\.\d\d now, \d+\.\d\d with SQLAlchemy's own work at zero$", ratio), ratio
     assert (Session.execute, Session.commit, Connection.execute) == before
-    assert run.data_layer_table(rows).count("\n") == len(rows) + 1
+    assert run.table(rows, run.DATA_LAYER_COLUMNS).count("\n") == len(rows) + 1
